@@ -1,0 +1,48 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module layout: docs/architecture.md. Dependencies point down only:
+// AcornModel (pure) <- AcornWorkspace <- AcornCLI <- acorn; AcornGit wraps CLibGit2 and knows no records.
+let package = Package(
+  name: "Acorn",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "acorn", targets: ["acorn"]),
+    .library(name: "AcornModel", targets: ["AcornModel"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+  ],
+  targets: [
+    .target(name: "AcornModel"),
+    .systemLibrary(
+      name: "CLibGit2",
+      pkgConfig: "libgit2",
+      providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
+    ),
+    .target(name: "AcornGit", dependencies: ["CLibGit2"]),
+    .target(
+      name: "AcornWorkspace",
+      dependencies: ["AcornModel", "AcornGit", .product(name: "Yams", package: "Yams")]
+    ),
+    .target(
+      name: "AcornCLI",
+      dependencies: [
+        "AcornModel", "AcornWorkspace",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "acorn", dependencies: ["AcornCLI"]),
+    .testTarget(
+      name: "AcornModelTests",
+      dependencies: [
+        "AcornModel", .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(name: "AcornGitTests", dependencies: ["AcornGit"]),
+    .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
+    .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),
+  ]
+)

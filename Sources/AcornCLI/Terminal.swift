@@ -1,0 +1,39 @@
+import Foundation
+
+/// Writing to stdout and stderr, with colour only on a terminal and never when `NO_COLOR` is set.
+enum Terminal {
+  static let environment = ProcessInfo.processInfo.environment
+
+  static func colourEnabled(fd: Int32) -> Bool {
+    isatty(fd) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+  }
+
+  static func out(_ text: String) {
+    FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+  }
+
+  static func outBytes(_ bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes))
+  }
+
+  static func errorLine(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+  }
+
+  static func error(_ message: String, code: String? = nil) {
+    let label = paint("error", .red, fd: 2)
+    errorLine("\(label): \(message)" + (code.map { " [\($0)]" } ?? ""))
+  }
+
+  enum Colour: String {
+    case red = "31"
+    case yellow = "33"
+    case green = "32"
+    case dim = "2"
+    case bold = "1"
+  }
+
+  static func paint(_ text: String, _ colour: Colour, fd: Int32 = 1) -> String {
+    colourEnabled(fd: fd) ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
+  }
+}

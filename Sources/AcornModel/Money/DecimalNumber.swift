@@ -1,0 +1,225 @@
+/// An exact decimal number: `significand × 10^-scale`, never through floating point.
+///
+/// Parsed from the raw text of a JSON number or decimal string (`"1234.50"`, `1.5E+2`, `-0.01`).
+/// The value is kept normalised (no trailing fractional zeros), so equal values compare equal
+/// whatever text they came from; formatting chooses how many fractional digits to show.
+public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvertible {
+  /// Digits of the value (sign included), with `scale` of them after the decimal point.
+  public let significand: Int128
+  /// Number of fractional digits; never negative, and minimal (no trailing zeros in `significand`).
+  public let scale: Int
+
+  /// The largest scale kept. Thirty-eight decimal digits fit an `Int128`.
+  public static let maxScale = 30
+
+  public static let zero = DecimalNumber(normalizing: 0, scale: 0)
+
+  public init(_ integer: Int) {
+    self.init(normalizing: Int128(integer), scale: 0)
+  }
+
+  init(normalizing significand: Int128, scale: Int) {
+    var s = significand
+    var k = scale
+    while k > 0 && s % 10 == 0 {
+      s /= 10
+      k -= 1
+    }
+    if s == 0 { k = 0 }
+    self.significand = s
+    self.scale = k
+  }
+
+  /// Parses JSON number grammar (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), and, when
+  /// `lenient` is set, also a leading `+` and leading zeros (as found in CSV and EDI files).
+  public init(parsing text: some StringProtocol, lenient: Bool = false) throws(DecimalError) {
+    let bytes = Array(text.utf8)
+    var i = 0
+    var negative = false
+    if i < bytes.count
+      && (bytes[i] == UInt8(ascii: "-") || (lenient && bytes[i] == UInt8(ascii: "+")))
+    {
+      negative = bytes[i] == UInt8(ascii: "-")
+      i += 1
+    }
+    var digits: [UInt8] = []
+    let intStart = i
+    while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+      digits.append(bytes[i] - 48)
+      i += 1
+    }
+    let intCount = i - intStart
+    if intCount == 0 && !(lenient && i < bytes.count && bytes[i] == UInt8(ascii: ".")) {
+      throw .malformed(String(text))
+    }
+    if !lenient && intCount > 1 && bytes[intStart] == 48 { throw .malformed(String(text)) }
+    var fraction = 0
+    if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+      i += 1
+      let fracStart = i
+      while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+        digits.append(bytes[i] - 48)
+        i += 1
+      }
+      fraction = i - fracStart
+      if fraction == 0 { throw .malformed(String(text)) }
+    }
+    var exponent = 0
+    if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+      i += 1
+      var expNegative = false
+      if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
+        expNegative = bytes[i] == UInt8(ascii: "-")
+        i += 1
+      }
+      let expStart = i
+      while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+        if exponent > 10_000 { throw .outOfRange(String(text)) }
+        exponent = exponent * 10 + Int(bytes[i] - 48)
+        i += 1
+      }
+      if i == expStart { throw .malformed(String(text)) }
+      if expNegative { exponent = -exponent }
+    }
+    if i != bytes.count { throw .malformed(String(text)) }
+    // Drop leading zeros so they do not count against precision.
+    var first = 0
+    while first < digits.count - 1 && digits[first] == 0 { first += 1 }
+    digits.removeFirst(first)
+    // Drop trailing zeros of the fraction (they carry no value).
+    var scale = fraction - exponent
+    while scale > 0, let last = digits.last, last == 0, digits.count > 1 {
+      digits.removeLast()
+      scale -= 1
+    }
+    if digits.allSatisfy({ $0 == 0 }) {
+      self.init(normalizing: 0, scale: 0)
+      return
+    }
+    // A negative scale means trailing zeros to append.
+    if scale < 0 {
+      if digits.count - scale > 38 { throw .outOfRange(String(text)) }
+      digits.append(contentsOf: repeatElement(0, count: -scale))
+      scale = 0
+    }
+    if digits.count > 38 || scale > Self.maxScale { throw .outOfRange(String(text)) }
+    var value: Int128 = 0
+    for d in digits { value = value * 10 + Int128(d) }
+    self.init(normalizing: negative ? -value : value, scale: scale)
+  }
+
+  public var isZero: Bool { significand == 0 }
+  public var isNegative: Bool { significand < 0 }
+
+  /// The integer value, when the number has no fractional part and fits an `Int`.
+  public var exactInt: Int? {
+    guard scale == 0, significand >= Int128(Int.min), significand <= Int128(Int.max) else {
+      return nil
+    }
+    return Int(significand)
+  }
+
+  /// The significand at a larger scale, or nil on overflow.
+  func significand(atScale target: Int) -> Int128? {
+    precondition(target >= scale)
+    var s = significand
+    for _ in 0..<(target - scale) {
+      let (m, overflow) = s.multipliedReportingOverflow(by: 10)
+      if overflow { return nil }
+      s = m
+    }
+    return s
+  }
+
+  public static func + (a: DecimalNumber, b: DecimalNumber) throws(DecimalError) -> DecimalNumber {
+    let k = max(a.scale, b.scale)
+    guard let x = a.significand(atScale: k), let y = b.significand(atScale: k) else {
+      throw .overflow
+    }
+    let (sum, overflow) = x.addingReportingOverflow(y)
+    if overflow { throw .overflow }
+    return DecimalNumber(normalizing: sum, scale: k)
+  }
+
+  public static prefix func - (a: DecimalNumber) -> DecimalNumber {
+    DecimalNumber(normalizing: -a.significand, scale: a.scale)
+  }
+
+  public static func - (a: DecimalNumber, b: DecimalNumber) throws(DecimalError) -> DecimalNumber {
+    try a + (-b)
+  }
+
+  public static func * (a: DecimalNumber, b: DecimalNumber) throws(DecimalError) -> DecimalNumber {
+    let (product, overflow) = a.significand.multipliedReportingOverflow(by: b.significand)
+    if overflow || a.scale + b.scale > 60 { throw .overflow }
+    var s = product
+    var k = a.scale + b.scale
+    while k > Self.maxScale {
+      guard s % 10 == 0 else { throw .overflow }
+      s /= 10
+      k -= 1
+    }
+    return DecimalNumber(normalizing: s, scale: k)
+  }
+
+  public static func < (a: DecimalNumber, b: DecimalNumber) -> Bool {
+    // Compare without overflow: the sign decides first, then aligned digits.
+    if a.isNegative != b.isNegative { return a.isNegative }
+    let k = max(a.scale, b.scale)
+    if let x = a.significand(atScale: k), let y = b.significand(atScale: k) { return x < y }
+    // One side overflowed at the common scale, so its integer part is larger in magnitude.
+    let aWide = a.significand(atScale: k) == nil
+    return aWide == a.isNegative
+  }
+
+  /// Rounds half away from zero to `places` fractional digits.
+  public func rounded(toPlaces places: Int) -> DecimalNumber {
+    guard scale > places else { return self }
+    var s = significand
+    var k = scale
+    // The last digit dropped is the most significant one, which alone decides half-up.
+    var lastDropped: Int128 = 0
+    while k > places {
+      lastDropped = s % 10
+      s /= 10
+      k -= 1
+    }
+    if lastDropped.magnitude >= 5 { s += s < 0 || (s == 0 && significand < 0) ? -1 : 1 }
+    return DecimalNumber(normalizing: s, scale: k)
+  }
+
+  /// Plain decimal text with at least `minimumScale` fractional digits; never an exponent.
+  public func formatted(minimumScale: Int = 0) -> String {
+    let k = max(scale, minimumScale)
+    let magnitude = significand.magnitude
+    var digits = String(magnitude)
+    // Pad to the shown scale.
+    digits += String(repeating: "0", count: k - scale)
+    if digits.count <= k {
+      digits = String(repeating: "0", count: k - digits.count + 1) + digits
+    }
+    var text = digits
+    if k > 0 {
+      let point = text.index(text.endIndex, offsetBy: -k)
+      text = String(text[..<point]) + "." + String(text[point...])
+    }
+    return significand < 0 ? "-" + text : text
+  }
+
+  public var description: String { formatted() }
+}
+
+/// Why a decimal could not be parsed or computed.
+public enum DecimalError: Error, Sendable, Equatable, CustomStringConvertible {
+  case malformed(String)
+  case outOfRange(String)
+  case overflow
+
+  public var description: String {
+    switch self {
+    case .malformed(let text): "not a decimal number: \"\(text)\""
+    case .outOfRange(let text): "decimal out of range (more than 38 digits): \"\(text)\""
+    case .overflow: "decimal arithmetic overflow"
+    }
+  }
+}

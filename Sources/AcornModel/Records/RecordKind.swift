@@ -1,0 +1,55 @@
+/// The kinds of record a workspace holds (DESIGN.md §2, docs/record-format.md).
+public enum RecordKind: String, CaseIterable, Sendable, Codable, Comparable {
+  case purchaseOrder = "purchase-order"
+  case shipment
+  case invoice
+  case remittance
+  case `return`
+  case creditNote = "credit-note"
+  case deduction
+
+  /// The prefix of record ids of this kind (`PO-US-2JK3S9VC`).
+  public var idPrefix: String {
+    switch self {
+    case .purchaseOrder: "PO"
+    case .shipment: "ASN"
+    case .invoice: "INV"
+    case .remittance: "PAY"
+    case .return: "RET"
+    case .creditNote: "CN"
+    case .deduction: "DED"
+    }
+  }
+
+  /// The `source` field holding Amazon's key for the document, from which the id derives.
+  public var keyField: String {
+    switch self {
+    case .purchaseOrder: "purchaseOrderNumber"
+    case .shipment: "shipmentIdentifier"
+    case .invoice: "invoiceNumber"
+    case .remittance: "uniquePaymentId"
+    case .return: "returnId"
+    case .creditNote: "creditNoteNumber"
+    case .deduction: "deductionNumber"
+    }
+  }
+
+  /// The `source` date that places the record in its `YYYY-MM` shard.
+  public var dateField: String {
+    switch self {
+    case .purchaseOrder: "purchaseOrderDate"
+    case .shipment: "shipmentDate"
+    case .invoice: "invoiceDate"
+    case .remittance: "paymentDate"
+    case .return: "noticeDate"
+    case .creditNote: "issueDate"
+    case .deduction: "deductionDate"
+    }
+  }
+
+  public var schemaFileName: String { "\(rawValue).schema.json" }
+
+  public static func < (a: RecordKind, b: RecordKind) -> Bool {
+    (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
+  }
+}

@@ -1,0 +1,285 @@
+/// Business invariants of records, beyond what the schema can say: line totals sum to header
+/// totals, quantities in eaches agree with cases × unit size, one currency per document, line keys
+/// unique. Each check takes the record and returns issues; none throws, none prints.
+public enum Invariants {
+  public static func check(_ record: JSONValue, kind: RecordKind) -> [DocumentIssue] {
+    guard let source = record["source"] else { return [] }
+    let base = JSONPath([.key("source")])
+    var issues: [DocumentIssue] = []
+    var reader = MoneyReader(base: base)
+    switch kind {
+    case .purchaseOrder:
+      issues += uniqueLineKeys(source, base: base, key: "itemSequenceNumber")
+      for (k, line) in lines(source) {
+        let p = base.appending("lines").appending(k)
+        issues += eaches(
+          line["orderedQuantity"], equals: line["quantities"]?["ordered"], at: p,
+          "quantities.ordered")
+        for f in ["netCost", "listPrice", "acknowledgedNetCost"] {
+          _ = reader.money(line[f], at: p.appending(f))
+        }
+      }
+      issues += reader.singleCurrency("purchase order")
+    case .shipment:
+      issues += uniqueLineKeys(source, base: base, key: "itemSequenceNumber")
+      for (k, line) in lines(source) {
+        issues += eaches(
+          line["shippedQuantity"], equals: line["shippedEaches"],
+          at: base.appending("lines").appending(k), "shippedEaches")
+      }
+    case .invoice:
+      issues += uniqueLineKeys(source, base: base, key: "itemSequenceNumber")
+      issues += invoiceTotals(source, base: base, reader: &reader)
+    case .remittance:
+      issues += uniqueLineKeys(source, base: base, key: "lineNumber")
+      issues += remittanceTotals(source, base: base, reader: &reader)
+    case .return:
+      issues += uniqueLineKeys(source, base: base, key: "lineNumber")
+      issues += sumCheck(
+        source, base: base, header: "totalRequestedRefund", lineField: "requestedRefund",
+        reader: &reader)
+      issues += sumCheck(
+        source, base: base, header: "totalApprovedRefund", lineField: "approvedRefund",
+        reader: &reader)
+      for (k, line) in lines(source) {
+        if let req = line["requestedQuantity"]?.intValue,
+          let app = line["approvedQuantity"]?.intValue, app > req
+        {
+          issues.append(
+            DocumentIssue(
+              "invariant.quantity",
+              at: base.appending("lines").appending(k).appending("approvedQuantity"),
+              "approved quantity \(app) exceeds the requested \(req)"))
+        }
+      }
+      issues += reader.singleCurrency("return")
+    case .creditNote:
+      issues += uniqueLineKeys(source, base: base, key: "itemSequenceNumber")
+      if !lines(source).isEmpty {
+        issues += sumCheck(
+          source, base: base, header: "totalAmount", lineField: "amount", plus: "taxTotal",
+          reader: &reader)
+      }
+      issues += reader.singleCurrency("credit note")
+    case .deduction:
+      _ = reader.money(source["amount"], at: base.appending("amount"))
+      if let recovered = record["workflow"]?["decision"]?["recoveredAmount"] {
+        _ = reader.money(
+          recovered, at: JSONPath([.key("workflow"), .key("decision"), .key("recoveredAmount")]))
+      }
+      issues += reader.singleCurrency("deduction")
+    }
+    return issues + reader.issues
+  }
+
+  static func lines(_ source: JSONValue) -> [(Int, JSONValue)] {
+    Array((source["lines"]?.arrayValue ?? []).enumerated())
+  }
+
+  static func uniqueLineKeys(_ source: JSONValue, base: JSONPath, key: String) -> [DocumentIssue] {
+    var seen: [String: Int] = [:]
+    var out: [DocumentIssue] = []
+    for (k, line) in lines(source) {
+      guard let v = line[key] else { continue }
+      let text = v.stringValue ?? CanonicalJSON.compact(v)
+      if let first = seen[text] {
+        out.append(
+          DocumentIssue(
+            "invariant.duplicate-line", at: base.appending("lines").appending(k).appending(key),
+            "\(key) \(text) appears twice (lines \(first) and \(k))"))
+      } else {
+        seen[text] = k
+      }
+    }
+    return out
+  }
+
+  /// `quantity.amount × quantity.unitSize` must equal the eaches figure.
+  static func eaches(
+    _ quantity: JSONValue?, equals eaches: JSONValue?, at path: JSONPath, _ field: String
+  ) -> [DocumentIssue] {
+    guard let amount = quantity?["amount"]?.intValue, let size = quantity?["unitSize"]?.intValue,
+      let unit = quantity?["unitOfMeasure"]?.stringValue, let stated = eaches?.intValue
+    else { return [] }
+    let (expected, overflow) = amount.multipliedReportingOverflow(by: size)
+    if unit == "Eaches" && size != 1 {
+      return [
+        DocumentIssue(
+          "invariant.quantity", at: path, "unitSize must be 1 when the unit of measure is Eaches")
+      ]
+    }
+    if overflow || expected != stated {
+      return [
+        DocumentIssue(
+          "invariant.eaches", at: path.appending(field),
+          "\(field) is \(stated) but \(amount) \(unit) × \(size) = \(overflow ? "overflow" : String(expected)) eaches"
+        )
+      ]
+    }
+    return []
+  }
+
+  static func invoiceTotals(_ source: JSONValue, base: JSONPath, reader: inout MoneyReader)
+    -> [DocumentIssue]
+  {
+    guard let total = reader.money(source["totalAmount"], at: base.appending("totalAmount")) else {
+      return []
+    }
+    var parts: [Money] = []
+    var lineTax: [Money] = []
+    for (k, line) in lines(source) {
+      let p = base.appending("lines").appending(k)
+      if let stated = reader.money(line["totalAmount"], at: p.appending("totalAmount")) {
+        parts.append(stated)
+      } else if let cost = reader.money(line["netCost"], at: p.appending("netCost")),
+        let qty = line["invoicedEaches"]?.intValue, let extended = try? cost.times(qty)
+      {
+        parts.append(extended.roundedToMinorUnit)
+      }
+      if let tax = reader.money(line["taxAmount"], at: p.appending("taxAmount")) {
+        lineTax.append(tax)
+      }
+    }
+    for (k, charge) in (source["charges"]?.arrayValue ?? []).enumerated() {
+      if let m = reader.money(
+        charge["amount"], at: base.appending("charges").appending(k).appending("amount"))
+      {
+        parts.append(m)
+      }
+    }
+    for (k, allowance) in (source["allowances"]?.arrayValue ?? []).enumerated() {
+      if let m = reader.money(
+        allowance["amount"], at: base.appending("allowances").appending(k).appending("amount"))
+      {
+        parts.append(-m)
+      }
+    }
+    var out: [DocumentIssue] = []
+    let taxTotal = reader.money(source["taxTotal"], at: base.appending("taxTotal"))
+    if let taxTotal, !lineTax.isEmpty,
+      let sum = try? Money.sum(lineTax, currency: taxTotal.currency), sum != taxTotal
+    {
+      out.append(
+        DocumentIssue(
+          "invariant.total", at: base.appending("taxTotal"),
+          "taxTotal is \(taxTotal) but the lines' tax sums to \(sum)"))
+    }
+    if let tax = taxTotal
+      ?? (lineTax.isEmpty ? nil : try? Money.sum(lineTax, currency: total.currency))
+    {
+      parts.append(tax)
+    }
+    guard !lines(source).isEmpty else { return out }
+    if let sum = try? Money.sum(parts, currency: total.currency), sum != total {
+      out.append(
+        DocumentIssue(
+          "invariant.total", at: base.appending("totalAmount"),
+          "totalAmount is \(total) but lines + charges − allowances + tax = \(sum)"))
+    }
+    return out + reader.singleCurrency("invoice")
+  }
+
+  static func remittanceTotals(_ source: JSONValue, base: JSONPath, reader: inout MoneyReader)
+    -> [DocumentIssue]
+  {
+    let payment = reader.money(source["paymentAmount"], at: base.appending("paymentAmount"))
+    let inInvoiceCurrency = reader.money(
+      source["paymentAmountInInvoiceCurrency"], at: base.appending("paymentAmountInInvoiceCurrency")
+    )
+    var lineReader = MoneyReader(base: base)
+    var paid: [Money] = []
+    for (k, line) in lines(source) {
+      let p = base.appending("lines").appending(k)
+      for f in ["invoiceAmount", "taxAmount", "discountTaken", "withholdingAmount"] {
+        _ = lineReader.money(line[f], at: p.appending(f))
+      }
+      if let m = lineReader.money(line["amountPaid"], at: p.appending("amountPaid")) {
+        paid.append(m)
+      }
+    }
+    var out = lineReader.issues + lineReader.singleCurrency("remittance's lines")
+    guard let header = inInvoiceCurrency ?? payment, !paid.isEmpty else { return out }
+    let field = inInvoiceCurrency == nil ? "paymentAmount" : "paymentAmountInInvoiceCurrency"
+    if header.currency != paid[0].currency {
+      out.append(
+        DocumentIssue(
+          "invariant.currency", at: base.appending(field),
+          "\(field) is in \(header.currency) but the lines are in \(paid[0].currency)"
+            + (inInvoiceCurrency == nil
+              ? "; give paymentAmountInInvoiceCurrency for a converted payment" : "")))
+    } else if let sum = try? Money.sum(paid, currency: header.currency), sum != header {
+      out.append(
+        DocumentIssue(
+          "invariant.total", at: base.appending(field),
+          "\(field) is \(header) but the lines' amountPaid sums to \(sum)"))
+    }
+    return out
+  }
+
+  static func sumCheck(
+    _ source: JSONValue, base: JSONPath, header: String, lineField: String,
+    plus extra: String? = nil,
+    reader: inout MoneyReader
+  ) -> [DocumentIssue] {
+    guard let total = reader.money(source[header], at: base.appending(header)) else { return [] }
+    var parts: [Money] = []
+    for (k, line) in lines(source) {
+      guard
+        let m = reader.money(
+          line[lineField], at: base.appending("lines").appending(k).appending(lineField))
+      else { return [] }
+      parts.append(m)
+    }
+    if let extra, let m = reader.money(source[extra], at: base.appending(extra)) { parts.append(m) }
+    guard let sum = try? Money.sum(parts, currency: total.currency), sum != total else { return [] }
+    let what = extra.map { "the lines' \(lineField) + \($0)" } ?? "the lines' \(lineField)"
+    return [
+      DocumentIssue(
+        "invariant.total", at: base.appending(header),
+        "\(header) is \(total) but \(what) sums to \(sum)")
+    ]
+  }
+}
+
+/// Reads money objects of one document, collecting malformed amounts and the currencies seen.
+struct MoneyReader {
+  let base: JSONPath
+  var issues: [DocumentIssue] = []
+  var currencies: [(CurrencyCode, JSONPath)] = []
+
+  init(base: JSONPath) { self.base = base }
+
+  mutating func money(_ value: JSONValue?, at path: JSONPath) -> Money? {
+    guard let value, case .object = value else { return nil }
+    guard let code = value["currency"]?.stringValue, let currency = CurrencyCode(code) else {
+      return nil
+    }
+    let amount: DecimalNumber
+    switch value["amount"] {
+    case .string(let text)?:
+      guard let parsed = try? DecimalNumber(parsing: text) else { return nil }
+      amount = parsed
+    case .number(let n)?:
+      issues.append(
+        DocumentIssue(
+          "money.amount", at: path.appending("amount"),
+          "amount must be a decimal string, not a JSON number"))
+      amount = n
+    default:
+      return nil
+    }
+    currencies.append((currency, path))
+    return Money(amount, currency)
+  }
+
+  /// One issue when a document mixes currencies, naming the first field that differs.
+  func singleCurrency(_ what: String) -> [DocumentIssue] {
+    guard let (first, _) = currencies.first,
+      let (other, path) = currencies.first(where: { $0.0 != first })
+    else { return [] }
+    return [
+      DocumentIssue(
+        "money.currency-mismatch", at: path, "\(what) mixes currencies: \(first) and \(other)")
+    ]
+  }
+}

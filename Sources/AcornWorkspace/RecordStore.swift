@@ -1,0 +1,79 @@
+import AcornModel
+import Foundation
+
+/// A record file found in the workspace.
+public struct RecordEntry: Sendable, Hashable, Codable {
+  public var id: String
+  public var kind: String
+  public var marketplace: String
+  /// Path relative to the workspace root.
+  public var path: String
+}
+
+/// Finding and reading record files under `records/`.
+extension Workspace {
+  public static let recordsFolder = "records"
+
+  /// Every file under `records/`, relative to the workspace root, sorted.
+  public func recordFiles() -> [String] {
+    FileSystem.files(under: path(Self.recordsFolder)).map { Self.recordsFolder + "/" + $0 }
+  }
+
+  /// Record entries, from their paths alone where the file name decodes to the id (no parsing),
+  /// else from the file's `id`. Files that are not records are skipped (`acorn validate` reports them).
+  public func listRecords(kind: RecordKind? = nil, marketplace: Marketplace? = nil) -> [RecordEntry]
+  {
+    var out: [RecordEntry] = []
+    for rel in recordFiles() {
+      let parts = rel.split(separator: "/").map(String.init)
+      guard parts.count == 5, parts[4].hasSuffix(".json") else { continue }
+      let (mkt, kindName, name) = (parts[1], parts[2], String(parts[4].dropLast(5)))
+      if let kind, kind.rawValue != kindName { continue }
+      if let marketplace, marketplace.code != mkt { continue }
+      var id = RecordFileName.decode(name)
+      if id == nil, let bytes = try? FileSystem.read(path(rel)),
+        let parsed = try? JSONParser.parse(bytes)
+      {
+        id = parsed.value["id"]?.stringValue
+      }
+      guard let id else { continue }
+      out.append(RecordEntry(id: id, kind: kindName, marketplace: mkt, path: rel))
+    }
+    return out.sorted { ($0.kind, $0.marketplace, $0.id) < ($1.kind, $1.marketplace, $1.id) }
+  }
+
+  /// Finds a record by id, or by Amazon's key when that is unambiguous (`2JK3S9VC` for
+  /// `PO-US-2JK3S9VC`).
+  public func findRecord(_ query: String) throws(WorkspaceError) -> RecordEntry {
+    let all = listRecords()
+    if let exact = all.first(where: { $0.id == query }) { return exact }
+    let byKey = all.filter { entry in
+      guard let kind = RecordKind(rawValue: entry.kind) else { return false }
+      return entry.id == "\(kind.idPrefix)-\(entry.marketplace)-\(query)"
+    }
+    if byKey.count == 1 { return byKey[0] }
+    if byKey.count > 1 {
+      throw WorkspaceError(
+        "record.ambiguous",
+        "\(query) matches \(byKey.count) records: \(byKey.map(\.id).joined(separator: ", ")); give the full id"
+      )
+    }
+    let caseInsensitive = all.filter { $0.id.lowercased() == query.lowercased() }.map(\.id)
+    let hint =
+      caseInsensitive.isEmpty
+      ? "" : " (ids differ by case: did you mean \(caseInsensitive.joined(separator: ", "))?)"
+    throw WorkspaceError("record.not-found", "no record with id \(query)\(hint)")
+  }
+
+  /// Reads and parses a record file.
+  public func readRecord(_ entry: RecordEntry) throws(WorkspaceError) -> Record {
+    do {
+      let bytes = try FileSystem.read(path(entry.path))
+      return Record(json: try JSONParser.parse(bytes).value)
+    } catch let error as JSONParseError {
+      throw WorkspaceError("json.syntax", "\(entry.path): \(error)")
+    } catch {
+      throw WorkspaceError("record.read", "cannot read \(entry.path)", cause: error)
+    }
+  }
+}

@@ -1,0 +1,264 @@
+import AcornModel
+import Foundation
+
+/// `acorn validate`: every check over the whole workspace, all findings at once.
+///
+/// Settings and rules parse and match their schemas; lifecycles are acyclic; every record file
+/// parses, matches its kind's schema, sits at the path its id, kind, marketplace and date imply,
+/// has the id its key implies, obeys the invariants, uses only lifecycle states, carries no open
+/// conflicts; no file holds credentials.
+extension Workspace {
+  /// Settings files and the schema each must match.
+  static let settingsFiles: [(file: String, schema: String)] = [
+    ("acorn.yaml", "acorn.schema.json"),
+    ("team.yaml", "team.schema.json"),
+    ("rules/lifecycles.yaml", "lifecycles.schema.json"),
+    ("rules/deadlines.yaml", "deadlines.schema.json"),
+    ("rules/accounts.yaml", "accounts.schema.json"),
+  ]
+
+  public static let schemasFolder = "schemas"
+
+  /// Loads `schemas/*.schema.json`; unreadable schema files become findings.
+  func loadSchemas(into findings: inout [Finding]) -> JSONSchemaSet {
+    var schemas: [String: JSONValue] = [:]
+    let folder = path(Self.schemasFolder)
+    for name in FileSystem.files(under: folder) where name.hasSuffix(".schema.json") {
+      let rel = Self.schemasFolder + "/" + name
+      do {
+        schemas[name] = try JSONParser.parse(try FileSystem.read(folder + "/" + name)).value
+      } catch let error as JSONParseError {
+        findings.append(
+          Finding(code: "json.syntax", file: rel, line: error.line, message: error.message))
+      } catch {
+        findings.append(
+          Finding(code: "schema.unreadable", file: rel, message: "cannot read the schema: \(error)")
+        )
+      }
+    }
+    let set = JSONSchemaSet(schemas: schemas)
+    for keyword in set.unsupportedKeywords {
+      findings.append(
+        Finding(
+          code: "schema.unsupported-keyword", severity: .warning, file: Self.schemasFolder,
+          message: "schemas use the keyword \"\(keyword)\", which acorn validate does not enforce"))
+    }
+    return set
+  }
+
+  /// The parsed lifecycles, or nil when the file is missing or malformed (reported by validate).
+  public func lifecycles() -> LifecycleSet? {
+    guard let text = try? String(contentsOfFile: path("rules/lifecycles.yaml"), encoding: .utf8),
+      let parsed = try? YAMLDocument.parse(text)
+    else { return nil }
+    return LifecycleSet(json: parsed.value)
+  }
+
+  public func validate() -> [Finding] {
+    var findings: [Finding] = []
+    let schemas = loadSchemas(into: &findings)
+
+    // Settings and rules.
+    var settings: [String: JSONValue] = [:]
+    for (file, schemaName) in Self.settingsFiles {
+      guard FileSystem.exists(path(file)) else {
+        findings.append(
+          Finding(
+            code: "settings.missing", file: file,
+            message: "\(file) is missing; every workspace needs it (see workspace-template/)"))
+        continue
+      }
+      guard let bytes = try? FileSystem.read(path(file)),
+        let text = String(validating: bytes, as: UTF8.self)
+      else {
+        findings.append(
+          Finding(code: "settings.encoding", file: file, message: "\(file) is not UTF-8 text"))
+        continue
+      }
+      let parsed: JSONParser.Parsed
+      do {
+        parsed = try YAMLDocument.parse(text)
+      } catch {
+        findings.append(
+          Finding(code: "yaml.syntax", file: file, line: error.line, message: error.message))
+        continue
+      }
+      settings[file] = parsed.value
+      findings += schemaFindings(parsed, schemas: schemas, schemaName: schemaName, file: file)
+    }
+    var lifecycleSet: LifecycleSet?
+    if let json = settings["rules/lifecycles.yaml"], let set = LifecycleSet(json: json) {
+      lifecycleSet = set
+      for lifecycle in set.lifecycles.values.sorted(by: { $0.name < $1.name }) {
+        for problem in lifecycle.problems() {
+          findings.append(
+            Finding(
+              code: problem.contains("cycle") ? "lifecycle.cycle" : "lifecycle.structure",
+              file: "rules/lifecycles.yaml", path: "lifecycles.\(lifecycle.name)", message: problem)
+          )
+        }
+      }
+    }
+    let configured = Set(
+      (settings["acorn.yaml"]?["marketplaces"]?.arrayValue ?? []).compactMap(\.stringValue))
+
+    // Records.
+    var idFiles: [String: String] = [:]
+    var foldedPaths: [String: String] = [:]
+    for rel in recordFiles() {
+      if let other = foldedPaths[rel.lowercased()] {
+        findings.append(
+          Finding(
+            code: "record.case-collision", file: rel,
+            message:
+              "differs from \(other) only by case; the two would be one file on macOS and Windows"))
+      } else {
+        foldedPaths[rel.lowercased()] = rel
+      }
+      guard rel.hasSuffix(".json") else {
+        findings.append(
+          Finding(
+            code: "workspace.stray-file", severity: .warning, file: rel,
+            message: "not a record file (records/ holds only <id>.json files)"))
+        continue
+      }
+      findings += validateRecordFile(
+        rel, schemas: schemas, lifecycles: lifecycleSet, marketplaces: configured, ids: &idFiles)
+    }
+
+    // Credentials anywhere in the working tree.
+    for rel in FileSystem.files(under: root, skipping: [".git", ".acorn"]) {
+      guard let bytes = try? FileSystem.read(path(rel)) else { continue }
+      for hit in CredentialScanner.scan(bytes) {
+        findings.append(Finding(code: hit.code, file: rel, line: hit.line, message: hit.message))
+      }
+    }
+    return findings.sorted()
+  }
+
+  func schemaFindings(
+    _ parsed: JSONParser.Parsed, schemas: JSONSchemaSet, schemaName: String, file: String
+  ) -> [Finding] {
+    do {
+      return try schemas.validate(parsed.value, against: schemaName).map { v in
+        Finding(
+          code: "schema.\(v.keyword)", file: file, line: parsed.line(of: v.path),
+          path: v.path.description, message: v.message)
+      }
+    } catch {
+      return [
+        Finding(
+          code: "schema.unavailable", file: file,
+          message: "cannot check against \(schemaName): \(error)")
+      ]
+    }
+  }
+
+  func validateRecordFile(
+    _ rel: String, schemas: JSONSchemaSet, lifecycles: LifecycleSet?, marketplaces: Set<String>,
+    ids: inout [String: String]
+  ) -> [Finding] {
+    let bytes: [UInt8]
+    do { bytes = try FileSystem.read(path(rel)) } catch {
+      return [Finding(code: "record.unreadable", file: rel, message: "cannot read: \(error)")]
+    }
+    let parsed: JSONParser.Parsed
+    do { parsed = try JSONParser.parse(bytes, recordLines: true) } catch {
+      return [
+        Finding(
+          code: "json.syntax", file: rel, line: error.line,
+          message: "\(error.message) (column \(error.column))")
+      ]
+    }
+    guard case .object = parsed.value else {
+      return [
+        Finding(
+          code: "record.not-object", file: rel, line: 1,
+          message: "a record file holds one JSON object, found \(parsed.value.typeName)")
+      ]
+    }
+    var out: [Finding] = []
+    func add(
+      _ code: String, _ severity: Finding.Severity = .error, at path: JSONPath, _ message: String
+    ) {
+      out.append(
+        Finding(
+          code: code, severity: severity, file: rel, line: parsed.line(of: path),
+          path: path == .root ? nil : path.description, message: message))
+    }
+    let record = Record(json: parsed.value)
+    let folderKind = rel.split(separator: "/").dropFirst(2).first.map(String.init)
+    let kind = record.kind ?? folderKind.flatMap(RecordKind.init(rawValue:))
+    guard let kind else {
+      add(
+        "record.kind", at: JSONPath([.key("kind")]),
+        "unknown or missing kind; cannot choose a schema")
+      return out
+    }
+    let schemaFindings = schemaFindings(
+      parsed, schemas: schemas, schemaName: kind.schemaFileName, file: rel)
+    out += schemaFindings
+
+    // Placement and identity.
+    do {
+      let expected = try record.expectedPath()
+      if expected.relativePath != rel {
+        add(
+          "record.path", at: .root,
+          "belongs at \(expected.relativePath) (from its id, kind, marketplace and \(kind.dateField))"
+        )
+      }
+    } catch {
+      add(error.code, at: .root, "cannot place the record: \(error)")
+    }
+    if let id = record.id {
+      if let expectedID = record.expectedID, expectedID != id {
+        add(
+          "record.id", at: JSONPath([.key("id")]),
+          "id is \(id) but its kind, marketplace and source.\(kind.keyField) make it \(expectedID)")
+      }
+      if let other = ids[id] {
+        add("record.duplicate-id", at: JSONPath([.key("id")]), "id \(id) is also used by \(other)")
+      } else {
+        ids[id] = rel
+      }
+    }
+    if let mkt = record.json["marketplace"]?.stringValue, !marketplaces.isEmpty,
+      !marketplaces.contains(mkt)
+    {
+      add(
+        "settings.marketplace", .warning, at: JSONPath([.key("marketplace")]),
+        "marketplace \(mkt) is not listed in acorn.yaml")
+    }
+
+    // Business invariants, once the shape is right (otherwise they only repeat the schema's words).
+    if schemaFindings.isEmpty {
+      for issue in Invariants.check(parsed.value, kind: kind) {
+        add(issue.code, issue.severity, at: issue.path, issue.message)
+      }
+    }
+    for lifecycle in lifecycles?.applying(to: kind) ?? [] {
+      guard let state = parsed.value[lifecycle.field]?.stringValue else { continue }
+      if !lifecycle.states.contains(state) {
+        add(
+          "lifecycle.state", at: lifecycle.field,
+          "\"\(state)\" is not a state of the \(lifecycle.name) lifecycle (states: \(lifecycle.states.joined(separator: ", ")))"
+        )
+      }
+    }
+    for (k, conflict) in (parsed.value["conflicts"]?.arrayValue ?? []).enumerated() {
+      let field = conflict["field"]?.stringValue ?? "?"
+      add(
+        "conflict.open", at: JSONPath([.key("conflicts"), .index(k)]),
+        "open merge conflict on \(field): \(conflict["reason"]?.stringValue ?? "unresolved"); settle it with acorn resolve \(record.id ?? "ID") --field \(field)"
+      )
+    }
+    if out.allSatisfy({ $0.severity == .warning }) && bytes != record.canonicalBytes {
+      add(
+        "record.noncanonical", .warning, at: .root,
+        "not in canonical form (sorted keys, two-space indent, lines in sequence order, final newline); Acorn rewrites it on the next change"
+      )
+    }
+    return out
+  }
+}

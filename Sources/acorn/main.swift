@@ -1,0 +1,4 @@
+import AcornCLI
+import Foundation
+
+exit(Acorn.execute())
