@@ -16,6 +16,25 @@ public struct Lifecycle: Sendable, Hashable {
   public struct Transition: Sendable, Hashable {
     public var from: String
     public var to: String
+
+    public init(from: String, to: String) {
+      self.from = from
+      self.to = to
+    }
+  }
+
+  public init(
+    name: String, description: String? = nil, kinds: [RecordKind], field: JSONPath, initial: String,
+    terminal: Set<String>, transitions: [String: [String]], roles: [Transition: [String]]
+  ) {
+    self.name = name
+    self.description = description
+    self.kinds = kinds
+    self.field = field
+    self.initial = initial
+    self.terminal = terminal
+    self.transitions = transitions
+    self.roles = roles
   }
 
   /// Every state named anywhere in the lifecycle, sorted.

@@ -44,7 +44,7 @@ public enum CredentialScanner {
     var line = 1
     var i = 0
     let n = bytes.count
-    while i < n {
+    scanning: while i < n {
       let b = bytes[i]
       if b == 0x0A {
         line += 1
@@ -66,7 +66,7 @@ public enum CredentialScanner {
                   "\(p.what) is stored here; credentials belong in environment variables or a per-user file with mode 0600, never in the workspace (remove it and rotate it)"
               ))
             i = j
-            break
+            continue scanning
           }
         }
       }

@@ -14,12 +14,11 @@ public enum Invariants {
         let p = base.appending("lines").appending(k)
         issues += eaches(
           line["orderedQuantity"], equals: line["quantities"]?["ordered"], at: p,
-          "quantities.ordered")
+          "quantities", "ordered")
         for f in ["netCost", "listPrice", "acknowledgedNetCost"] {
           _ = reader.money(line[f], at: p.appending(f))
         }
       }
-      issues += reader.singleCurrency("purchase order")
     case .shipment:
       issues += uniqueLineKeys(source, base: base, key: "itemSequenceNumber")
       for (k, line) in lines(source) {
@@ -52,7 +51,6 @@ public enum Invariants {
               "approved quantity \(app) exceeds the requested \(req)"))
         }
       }
-      issues += reader.singleCurrency("return")
     case .creditNote:
       issues += uniqueLineKeys(source, base: base, key: "itemSequenceNumber")
       if !lines(source).isEmpty {
@@ -60,16 +58,58 @@ public enum Invariants {
           source, base: base, header: "totalAmount", lineField: "amount", plus: "taxTotal",
           reader: &reader)
       }
-      issues += reader.singleCurrency("credit note")
     case .deduction:
       _ = reader.money(source["amount"], at: base.appending("amount"))
       if let recovered = record["workflow"]?["decision"]?["recoveredAmount"] {
         _ = reader.money(
           recovered, at: JSONPath([.key("workflow"), .key("decision"), .key("recoveredAmount")]))
       }
-      issues += reader.singleCurrency("deduction")
+    }
+    if kind != .remittance {
+      issues += mixedCurrencies(source, at: base, kind.rawValue)
+      if let workflow = record["workflow"], let first = firstCurrency(source) {
+        issues += mixedCurrencies(
+          workflow, at: JSONPath([.key("workflow")]), "\(kind.rawValue) workflow", expected: first)
+      }
     }
     return issues + reader.issues
+  }
+
+  /// Every money object (`{"amount", "currency"}`) below `value`, with its path, in key order.
+  static func moneyObjects(_ value: JSONValue, at path: JSONPath) -> [(CurrencyCode, JSONPath)] {
+    switch value {
+    case .object(let members):
+      if members.count == 2, members["amount"] != nil, let code = members["currency"]?.stringValue,
+        let currency = CurrencyCode(code)
+      {
+        return [(currency, path)]
+      }
+      return members.sorted { CanonicalJSON.keyPrecedes($0.key, $1.key) }.flatMap {
+        moneyObjects($0.value, at: path.appending($0.key))
+      }
+    case .array(let items):
+      return items.enumerated().flatMap { moneyObjects($1, at: path.appending($0)) }
+    default:
+      return []
+    }
+  }
+
+  static func firstCurrency(_ value: JSONValue) -> CurrencyCode? {
+    moneyObjects(value, at: .root).first?.0
+  }
+
+  /// One issue when a document mixes currencies, naming the first field that differs.
+  static func mixedCurrencies(
+    _ value: JSONValue, at path: JSONPath, _ what: String, expected: CurrencyCode? = nil
+  ) -> [DocumentIssue] {
+    let all = moneyObjects(value, at: path)
+    guard let first = expected ?? all.first?.0,
+      let (other, at) = all.first(where: { $0.0 != first })
+    else { return [] }
+    return [
+      DocumentIssue(
+        "money.currency-mismatch", at: at, "\(what) mixes currencies: \(first) and \(other)")
+    ]
   }
 
   static func lines(_ source: JSONValue) -> [(Int, JSONValue)] {
@@ -96,8 +136,10 @@ public enum Invariants {
 
   /// `quantity.amount × quantity.unitSize` must equal the eaches figure.
   static func eaches(
-    _ quantity: JSONValue?, equals eaches: JSONValue?, at path: JSONPath, _ field: String
+    _ quantity: JSONValue?, equals eaches: JSONValue?, at path: JSONPath, _ field: String...
   ) -> [DocumentIssue] {
+    let name = field.joined(separator: ".")
+    let fieldPath = JSONPath(path.components + field.map { .key($0) })
     guard let amount = quantity?["amount"]?.intValue, let size = quantity?["unitSize"]?.intValue,
       let unit = quantity?["unitOfMeasure"]?.stringValue, let stated = eaches?.intValue
     else { return [] }
@@ -111,8 +153,8 @@ public enum Invariants {
     if overflow || expected != stated {
       return [
         DocumentIssue(
-          "invariant.eaches", at: path.appending(field),
-          "\(field) is \(stated) but \(amount) \(unit) × \(size) = \(overflow ? "overflow" : String(expected)) eaches"
+          "invariant.eaches", at: fieldPath,
+          "\(name) is \(stated) but \(amount) \(unit) × \(size) = \(overflow ? "overflow" : String(expected)) eaches"
         )
       ]
     }
@@ -176,7 +218,7 @@ public enum Invariants {
           "invariant.total", at: base.appending("totalAmount"),
           "totalAmount is \(total) but lines + charges − allowances + tax = \(sum)"))
     }
-    return out + reader.singleCurrency("invoice")
+    return out
   }
 
   static func remittanceTotals(_ source: JSONValue, base: JSONPath, reader: inout MoneyReader)
@@ -197,7 +239,9 @@ public enum Invariants {
         paid.append(m)
       }
     }
-    var out = lineReader.issues + lineReader.singleCurrency("remittance's lines")
+    var out =
+      lineReader.issues
+      + mixedCurrencies(source["lines"] ?? .null, at: base.appending("lines"), "remittance's lines")
     guard let header = inInvoiceCurrency ?? payment, !paid.isEmpty else { return out }
     let field = inInvoiceCurrency == nil ? "paymentAmount" : "paymentAmountInInvoiceCurrency"
     if header.currency != paid[0].currency {
@@ -245,7 +289,6 @@ public enum Invariants {
 struct MoneyReader {
   let base: JSONPath
   var issues: [DocumentIssue] = []
-  var currencies: [(CurrencyCode, JSONPath)] = []
 
   init(base: JSONPath) { self.base = base }
 
@@ -268,18 +311,7 @@ struct MoneyReader {
     default:
       return nil
     }
-    currencies.append((currency, path))
     return Money(amount, currency)
   }
 
-  /// One issue when a document mixes currencies, naming the first field that differs.
-  func singleCurrency(_ what: String) -> [DocumentIssue] {
-    guard let (first, _) = currencies.first,
-      let (other, path) = currencies.first(where: { $0.0 != first })
-    else { return [] }
-    return [
-      DocumentIssue(
-        "money.currency-mismatch", at: path, "\(what) mixes currencies: \(first) and \(other)")
-    ]
-  }
 }

@@ -1,0 +1,76 @@
+import AcornModel
+import Testing
+
+@Suite("Exact money")
+struct MoneyTests {
+  @Test(
+    "decimal parsing",
+    arguments: [
+      ("1234.50", "1234.5"), ("1.5E+2", "150"), ("-0.01", "-0.01"), ("0", "0"), ("1e2", "100"),
+      ("2.500e-1", "0.25"), ("-0", "0"), ("99999999999999999999999999.99", "99999999999999999999999999.99"),
+    ])
+  func parse(text: String, expected: String) throws {
+    #expect(try DecimalNumber(parsing: text).formatted() == expected)
+  }
+
+  @Test("malformed decimals", arguments: ["", "1.", ".5", "01", "+1", "1,5", "1.2.3", "abc", "1e", "--1", "1 "])
+  func malformed(text: String) {
+    #expect(throws: DecimalError.self) { try DecimalNumber(parsing: text) }
+  }
+
+  @Test("lenient parsing accepts what CSV and EDI write")
+  func lenient() throws {
+    #expect(try DecimalNumber(parsing: "+001.50", lenient: true).formatted() == "1.5")
+    #expect(try DecimalNumber(parsing: ".5", lenient: true).formatted() == "0.5")
+  }
+
+  @Test("out of range is an error, not a rounding")
+  func range() {
+    #expect(throws: DecimalError.self) { try DecimalNumber(parsing: "1" + String(repeating: "0", count: 40)) }
+    #expect(throws: DecimalError.self) { try DecimalNumber(parsing: "1e40") }
+  }
+
+  @Test("0.1 + 0.2 is exactly 0.3")
+  func noFloatingPoint() throws {
+    let sum = try DecimalNumber(parsing: "0.1") + DecimalNumber(parsing: "0.2")
+    #expect(sum == (try DecimalNumber(parsing: "0.3")))
+  }
+
+  @Test("amounts show the currency's minor units and keep extra precision")
+  func formatting() throws {
+    #expect(try Money("150", "EUR").amountText == "150.00")
+    #expect(try Money("150", "JPY").amountText == "150")
+    #expect(try Money("1.5", "KWD").amountText == "1.500")
+    #expect(try Money("0.1234", "USD").amountText == "0.1234")
+    #expect(try Money("-280", "USD").description == "-280.00 USD")
+  }
+
+  @Test("mixed-currency arithmetic is refused")
+  func mixedCurrency() throws {
+    let eur = try Money("1.00", "EUR")
+    let usd = try Money("1.00", "USD")
+    #expect(throws: MoneyError.currencyMismatch(eur.currency, usd.currency)) { try eur + usd }
+    #expect(throws: MoneyError.self) { try Money.sum([eur, usd], currency: eur.currency) }
+  }
+
+  @Test("unit cost × eaches, rounded half away from zero to the minor unit")
+  func extension_() throws {
+    let cost = try Money("0.1235", "EUR")
+    #expect(try cost.times(3).amountText == "0.3705")
+    #expect(try cost.times(3).roundedToMinorUnit.amountText == "0.37")
+    #expect(try Money("-0.005", "EUR").roundedToMinorUnit.amountText == "-0.01")
+    #expect(try Money("2.675", "EUR").roundedToMinorUnit.amountText == "2.68")
+  }
+
+  @Test("invalid currencies are refused", arguments: ["eur", "EURO", "E1R", ""])
+  func currency(code: String) {
+    #expect(throws: MoneyError.self) { try Money("1", code) }
+  }
+
+  @Test("comparison is exact across scales")
+  func comparison() throws {
+    #expect(try DecimalNumber(parsing: "1.10") == DecimalNumber(parsing: "1.1"))
+    #expect(try DecimalNumber(parsing: "-2") < DecimalNumber(parsing: "-1.99"))
+    #expect(try DecimalNumber(parsing: "0.000001") < DecimalNumber(parsing: "0.00001"))
+  }
+}
