@@ -23,8 +23,8 @@ deps:
 	    echo "install them with: sudo apt-get install -y$$missing"; exit 2; \
 	  fi; \
 	fi
-	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema || \
-	  { echo "missing Python package jsonschema: python3 -m pip install jsonschema"; exit 2; }
+	@python3 -c 'import jsonschema, yaml' 2>/dev/null || python3 -m pip install -q jsonschema pyyaml || \
+	  { echo "missing Python packages: python3 -m pip install jsonschema pyyaml"; exit 2; }
 
 build: deps
 	$(SWIFT) build
@@ -35,8 +35,11 @@ template:
 demo: build
 	rm -rf $(DEMO_DIR)
 	$(SWIFT) run -q acorn init $(DEMO_DIR) --vendor-code DEMO1 --marketplace US --marketplace DE
+	@# Until the sandbox sync lands, the demo uses the example records of Tests/Fixtures.
+	cp -r Tests/Fixtures/records $(DEMO_DIR)/records
 	$(SWIFT) run -q acorn validate $(DEMO_DIR)
 	$(SWIFT) run -q acorn list -C $(DEMO_DIR)
+	$(SWIFT) run -q acorn show -C $(DEMO_DIR) INV-2019-0815
 
 lint:
 	python3 scripts/embed-template.py --check

@@ -52,6 +52,8 @@ enum RecordText {
         return [(prefix, items.compactMap(\.stringValue).joined(separator: ", "))]
       }
       return items.enumerated().flatMap { k, item in fields(item, prefix: "\(prefix)[\(k)]") }
+    case .string(let text):
+      return [(prefix, text.replacingOccurrences(of: "\n", with: "\\n"))]
     default:
       return [(prefix, CanonicalJSON.compact(value, limit: 200))]
     }

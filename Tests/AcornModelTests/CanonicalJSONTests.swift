@@ -30,9 +30,11 @@ struct CanonicalJSONTests {
     }
   }
 
-  @Test("the format: sorted keys, two spaces, one field a line, no space before the colon, final LF")
+  @Test(
+    "the format: sorted keys, two spaces, one field a line, no space before the colon, final LF")
   func golden() throws {
-    let value = try JSONParser.parse(#"{"b":[1,{"y":null,"x":true}],"a":"é\u0001","c":{},"d":[],"A":1.50E+2}"#)
+    let value = try JSONParser.parse(
+      #"{"b":[1,{"y":null,"x":true}],"a":"é\u0001","c":{},"d":[],"A":1.50E+2}"#)
     let expected = """
       {
         "A": 150,
@@ -55,7 +57,9 @@ struct CanonicalJSONTests {
   @Test("keys sort by UTF-8 bytes, not by locale")
   func keyOrder() throws {
     let value = try JSONParser.parse(#"{"é":1,"z":2,"Z":3,"a":4,"中":5}"#)
-    let keys = CanonicalJSON.string(value).split(separator: "\n").dropFirst().dropLast().map { $0.split(separator: "\"")[1] }
+    let keys = CanonicalJSON.string(value).split(separator: "\n").dropFirst().dropLast().map {
+      $0.split(separator: "\"")[1]
+    }
     #expect(keys == ["Z", "a", "z", "é", "中"])
   }
 
@@ -71,9 +75,12 @@ struct CanonicalJSONTests {
   @Test("line arrays are written in sequence order, numerically")
   func lineOrder() throws {
     let json = try JSONParser.parse(
-      #"{"source":{"lines":[{"itemSequenceNumber":"10"},{"itemSequenceNumber":"2"},{"itemSequenceNumber":"1"}],"purchaseOrderNumbers":["B","A"]},"workflow":{"notes":[{"at":"2026-01-02T00:00:00Z","author":"b","text":"2"},{"at":"2026-01-01T00:00:00Z","author":"a","text":"1"}]}}"#)
+      #"{"source":{"lines":[{"itemSequenceNumber":"10"},{"itemSequenceNumber":"2"},{"itemSequenceNumber":"1"}],"purchaseOrderNumbers":["B","A"]},"workflow":{"notes":[{"at":"2026-01-02T00:00:00Z","author":"b","text":"2"},{"at":"2026-01-01T00:00:00Z","author":"a","text":"1"}]}}"#
+    )
     let normalized = RecordOrder.normalized(json)
-    let seqs = normalized["source"]?["lines"]?.arrayValue?.compactMap { $0["itemSequenceNumber"]?.stringValue }
+    let seqs = normalized["source"]?["lines"]?.arrayValue?.compactMap {
+      $0["itemSequenceNumber"]?.stringValue
+    }
     #expect(seqs == ["1", "2", "10"])
     #expect(normalized["source"]?["purchaseOrderNumbers"] == .array([.string("A"), .string("B")]))
     #expect(normalized["workflow"]?["notes"]?.arrayValue?.first?["text"] == .string("1"))

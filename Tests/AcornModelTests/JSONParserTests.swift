@@ -37,8 +37,12 @@ struct JSONParserTests {
 
   @Test("invalid UTF-8 is refused")
   func invalidUTF8() {
-    #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22], recordLines: false) }
-    #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xED, 0xA0, 0x80, 0x22], recordLines: false) }
+    #expect(throws: JSONParseError.self) {
+      try JSONParser.parse([0x22, 0xC3, 0x28, 0x22], recordLines: false)
+    }
+    #expect(throws: JSONParseError.self) {
+      try JSONParser.parse([0x22, 0xED, 0xA0, 0x80, 0x22], recordLines: false)
+    }
   }
 
   @Test("deep nesting is refused without crashing")
@@ -49,7 +53,9 @@ struct JSONParserTests {
 
   @Test("lines of values are recorded for findings")
   func lines() throws {
-    let parsed = try JSONParser.parse(Array("{\n  \"a\": {\n    \"b\": [\n      1,\n      2\n    ]\n  }\n}\n".utf8), recordLines: true)
+    let parsed = try JSONParser.parse(
+      Array("{\n  \"a\": {\n    \"b\": [\n      1,\n      2\n    ]\n  }\n}\n".utf8),
+      recordLines: true)
     #expect(parsed.line(of: JSONPath([.key("a"), .key("b"), .index(1)])) == 5)
     #expect(parsed.line(of: JSONPath([.key("a"), .key("missing")])) == 2)
   }

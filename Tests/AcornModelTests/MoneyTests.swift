@@ -7,13 +7,16 @@ struct MoneyTests {
     "decimal parsing",
     arguments: [
       ("1234.50", "1234.5"), ("1.5E+2", "150"), ("-0.01", "-0.01"), ("0", "0"), ("1e2", "100"),
-      ("2.500e-1", "0.25"), ("-0", "0"), ("99999999999999999999999999.99", "99999999999999999999999999.99"),
+      ("2.500e-1", "0.25"), ("-0", "0"),
+      ("99999999999999999999999999.99", "99999999999999999999999999.99"),
     ])
   func parse(text: String, expected: String) throws {
     #expect(try DecimalNumber(parsing: text).formatted() == expected)
   }
 
-  @Test("malformed decimals", arguments: ["", "1.", ".5", "01", "+1", "1,5", "1.2.3", "abc", "1e", "--1", "1 "])
+  @Test(
+    "malformed decimals",
+    arguments: ["", "1.", ".5", "01", "+1", "1,5", "1.2.3", "abc", "1e", "--1", "1 "])
   func malformed(text: String) {
     #expect(throws: DecimalError.self) { try DecimalNumber(parsing: text) }
   }
@@ -26,7 +29,9 @@ struct MoneyTests {
 
   @Test("out of range is an error, not a rounding")
   func range() {
-    #expect(throws: DecimalError.self) { try DecimalNumber(parsing: "1" + String(repeating: "0", count: 40)) }
+    #expect(throws: DecimalError.self) {
+      try DecimalNumber(parsing: "1" + String(repeating: "0", count: 40))
+    }
     #expect(throws: DecimalError.self) { try DecimalNumber(parsing: "1e40") }
   }
 

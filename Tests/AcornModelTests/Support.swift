@@ -18,7 +18,8 @@ enum Repo {
 
   static func schemaSet() throws -> JSONSchemaSet {
     var schemas: [String: JSONValue] = [:]
-    for name in try FileManager.default.contentsOfDirectory(atPath: Self.schemas) where name.hasSuffix(".json") {
+    for name in try FileManager.default.contentsOfDirectory(atPath: Self.schemas)
+    where name.hasSuffix(".json") {
       schemas[name] = try JSONParser.parse(try read(Self.schemas + "/" + name)).value
     }
     return JSONSchemaSet(schemas: schemas)
@@ -59,7 +60,10 @@ struct SplitMix: RandomNumberGenerator {
 
 /// Random JSON documents and random spellings of them (key order, whitespace, number forms).
 enum RandomJSON {
-  static let alphabet: [String] = ["a", "B", "z", "0", "9", "-", "_", " ", "é", "中", "\"", "\\", "\n", "\t", "\u{1}", "😀", "/", "ä"]
+  static let alphabet: [String] = [
+    "a", "B", "z", "0", "9", "-", "_", " ", "é", "中", "\"", "\\", "\n", "\t", "\u{1}", "😀", "/",
+    "ä",
+  ]
 
   static func string(_ rng: inout SplitMix, max: Int = 8) -> String {
     let n = Int.random(in: 0...max, using: &rng)
@@ -89,10 +93,13 @@ enum RandomJSON {
     case 2: return .number(number(&rng))
     case 3, 4: return .string(string(&rng))
     case 5:
-      return .array((0..<Int.random(in: 0...4, using: &rng)).map { _ in value(&rng, depth: depth + 1) })
+      return .array(
+        (0..<Int.random(in: 0...4, using: &rng)).map { _ in value(&rng, depth: depth + 1) })
     default:
       var members: [String: JSONValue] = [:]
-      for _ in 0..<Int.random(in: 0...5, using: &rng) { members[string(&rng, max: 5)] = value(&rng, depth: depth + 1) }
+      for _ in 0..<Int.random(in: 0...5, using: &rng) {
+        members[string(&rng, max: 5)] = value(&rng, depth: depth + 1)
+      }
       return .object(members)
     }
   }
@@ -114,10 +121,13 @@ enum RandomJSON {
       }
     case .string(let s): return quote(s, &rng)
     case .array(let items):
-      return "[" + ws() + items.map { text($0, &rng) }.joined(separator: ws() + "," + ws()) + ws() + "]"
+      return "[" + ws() + items.map { text($0, &rng) }.joined(separator: ws() + "," + ws()) + ws()
+        + "]"
     case .object(let members):
       let keys = members.keys.shuffled(using: &rng)
-      return "{" + ws() + keys.map { k in quote(k, &rng) + ws() + ":" + ws() + text(members[k] ?? .null, &rng) }.joined(separator: "," + ws()) + ws() + "}"
+      return "{" + ws()
+        + keys.map { k in quote(k, &rng) + ws() + ":" + ws() + text(members[k] ?? .null, &rng) }
+        .joined(separator: "," + ws()) + ws() + "}"
     }
   }
 
@@ -135,7 +145,9 @@ enum RandomJSON {
         out += String(format: "\\u%04X\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF))
       case "/": out += Bool.random(using: &rng) ? "\\/" : "/"
       default:
-        out += Bool.random(using: &rng) && scalar.value < 0x10000 ? String(format: "\\u%04x", scalar.value) : String(scalar)
+        out +=
+          Bool.random(using: &rng) && scalar.value < 0x10000
+          ? String(format: "\\u%04x", scalar.value) : String(scalar)
       }
     }
     return out + "\""

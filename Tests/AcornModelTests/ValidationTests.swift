@@ -33,19 +33,31 @@ struct ValidationTests {
   @Test(
     "schema violations name the field and keyword",
     arguments: [
-      ("source.totalAmount.amount", JSONValue.string("12,50"), "source.totalAmount.amount", "pattern"),
+      (
+        "source.totalAmount.amount", JSONValue.string("12,50"), "source.totalAmount.amount",
+        "pattern"
+      ),
       ("source.totalAmount.currency", .string("euro"), "source.totalAmount.currency", "pattern"),
       ("source.invoiceDate", .string("02/08/2019"), "source.invoiceDate", "anyOf"),
-      ("source.lines[0].invoicedEaches", .number(DecimalNumber(-1)), "source.lines[0].invoicedEaches", "minimum"),
+      (
+        "source.lines[0].invoicedEaches", .number(DecimalNumber(-1)),
+        "source.lines[0].invoicedEaches", "minimum"
+      ),
       ("source.surprise", .bool(true), "source.surprise", "additionalProperties"),
       ("marketplace", .string("XX"), "marketplace", "enum"),
-      ("source.purchaseOrderNumbers[0]", .string("../x"), "source.purchaseOrderNumbers[0]", "pattern"),
+      (
+        "source.purchaseOrderNumbers[0]", .string("../x"), "source.purchaseOrderNumbers[0]",
+        "pattern"
+      ),
       ("workflow.assignee", .string("not an email"), "workflow.assignee", "pattern"),
     ])
-  func schemaViolations(path: String, value: JSONValue, at expected: String, keyword: String) throws {
+  func schemaViolations(path: String, value: JSONValue, at expected: String, keyword: String) throws
+  {
     let record = try Self.set(try Self.fixture(.invoice), path, value)
     let violations = try Repo.schemaSet().validate(record, against: "invoice.schema.json")
-    #expect(violations.contains { $0.path.description == expected && $0.keyword == keyword }, "\(violations)")
+    #expect(
+      violations.contains { $0.path.description == expected && $0.keyword == keyword },
+      "\(violations)")
   }
 
   @Test("a missing required field is reported")
@@ -57,7 +69,8 @@ struct ValidationTests {
 
   @Test("invoice total must equal lines + charges − allowances + tax")
   func invoiceTotal() throws {
-    let record = try Self.set(try Self.fixture(.invoice), "source.totalAmount.amount", .string("5579.87"))
+    let record = try Self.set(
+      try Self.fixture(.invoice), "source.totalAmount.amount", .string("5579.87"))
     let issues = Invariants.check(record, kind: .invoice)
     #expect(issues.map(\.code) == ["invariant.total"])
     #expect(issues.first?.message.contains("5579.88 USD") == true)
@@ -65,19 +78,23 @@ struct ValidationTests {
 
   @Test("remittance payment must equal the lines paid")
   func remittanceTotal() throws {
-    let record = try Self.set(try Self.fixture(.remittance), "source.lines[1].amountPaid.amount", .string("-279.00"))
+    let record = try Self.set(
+      try Self.fixture(.remittance), "source.lines[1].amountPaid.amount", .string("-279.00"))
     #expect(Invariants.check(record, kind: .remittance).map(\.code) == ["invariant.total"])
   }
 
   @Test("a document may not mix currencies")
   func currencies() throws {
-    let record = try Self.set(try Self.fixture(.return), "source.lines[1].unitCost.currency", .string("USD"))
+    let record = try Self.set(
+      try Self.fixture(.return), "source.lines[1].unitCost.currency", .string("USD"))
     #expect(Invariants.check(record, kind: .return).map(\.code).contains("money.currency-mismatch"))
   }
 
   @Test("eaches must equal cases × unit size")
   func eaches() throws {
-    let record = try Self.set(try Self.fixture(.purchaseOrder), "source.lines[1].quantities.ordered", .number(DecimalNumber(2)))
+    let record = try Self.set(
+      try Self.fixture(.purchaseOrder), "source.lines[1].quantities.ordered",
+      .number(DecimalNumber(2)))
     let issues = Invariants.check(record, kind: .purchaseOrder)
     #expect(issues.map(\.code) == ["invariant.eaches"])
     #expect(issues.first?.path.description == "source.lines[1].quantities.ordered")
@@ -85,19 +102,22 @@ struct ValidationTests {
 
   @Test("line keys are unique")
   func duplicateLines() throws {
-    let record = try Self.set(try Self.fixture(.shipment), "source.lines[1].itemSequenceNumber", .string("1"))
+    let record = try Self.set(
+      try Self.fixture(.shipment), "source.lines[1].itemSequenceNumber", .string("1"))
     #expect(Invariants.check(record, kind: .shipment).map(\.code) == ["invariant.duplicate-line"])
   }
 
   @Test("credit note total = lines + tax")
   func creditNote() throws {
-    let record = try Self.set(try Self.fixture(.creditNote), "source.taxTotal.amount", .string("11.40"))
+    let record = try Self.set(
+      try Self.fixture(.creditNote), "source.taxTotal.amount", .string("11.40"))
     #expect(Invariants.check(record, kind: .creditNote).map(\.code) == ["invariant.total"])
   }
 
   @Test("approved return quantity may not exceed the request")
   func returnQuantity() throws {
-    let record = try Self.set(try Self.fixture(.return), "source.lines[1].approvedQuantity", .number(DecimalNumber(5)))
+    let record = try Self.set(
+      try Self.fixture(.return), "source.lines[1].approvedQuantity", .number(DecimalNumber(5)))
     #expect(Invariants.check(record, kind: .return).map(\.code) == ["invariant.quantity"])
   }
 }
@@ -114,14 +134,19 @@ struct CredentialTests {
       key AKIAABCDEFGHIJKLMNOP
       """
     let hits = CredentialScanner.scan(Array(text.utf8))
-    #expect(hits.map(\.code) == ["credential.lwa-refresh-token", "credential.lwa-client-secret", "credential.lwa-access-token", "credential.aws-access-key"])
+    #expect(
+      hits.map(\.code) == [
+        "credential.lwa-refresh-token", "credential.lwa-client-secret",
+        "credential.lwa-access-token", "credential.aws-access-key",
+      ])
     #expect(hits.map(\.line) == [2, 3, 4, 5])
     #expect(!hits.contains { $0.message.contains("IwEB") })
   }
 
   @Test("look-alikes are not credentials")
   func notFound() {
-    let text = "Atzr| is the prefix; amzn1.oa2-cs is a prefix too; AKIA123; XAtzr|abcdefghijklmnopqrstuvwxyz"
+    let text =
+      "Atzr| is the prefix; amzn1.oa2-cs is a prefix too; AKIA123; XAtzr|abcdefghijklmnopqrstuvwxyz"
     #expect(CredentialScanner.scan(Array(text.utf8)) == [])
   }
 }
@@ -130,11 +155,13 @@ struct CredentialTests {
 struct LifecycleTests {
   static func refund() -> Lifecycle {
     Lifecycle(
-      name: "refund", kinds: [.return], field: JSONPath(dotted: "workflow.state") ?? .root, initial: "notified",
+      name: "refund", kinds: [.return], field: JSONPath(dotted: "workflow.state") ?? .root,
+      initial: "notified",
       terminal: ["rejected", "settled", "written-off"],
       transitions: [
         "notified": ["authorized", "rejected"], "authorized": ["received", "written-off"],
-        "received": ["credit-issued", "disputed", "written-off"], "disputed": ["credit-issued", "written-off"],
+        "received": ["credit-issued", "disputed", "written-off"],
+        "disputed": ["credit-issued", "written-off"],
         "credit-issued": ["settled"],
       ], roles: [:])
   }
