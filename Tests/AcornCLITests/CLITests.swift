@@ -171,3 +171,42 @@ struct CLITests {
     #expect(missing.stderr.contains("no record with id NOPE"))
   }
 }
+
+@Suite("acorn validate: each kind of bad input exits 1 with a clear finding")
+struct BadInputTests {
+  static let invoice = "records/US/invoice/2019-08/INV-US-INV-2019-0815.json"
+
+  static let cases: [(String, String, String)] = [
+    ("malformed JSON", "\"invoiceNumber\": \"INV-2019-0815\",", "json.syntax"),
+    ("invalid money", "\"amount\": \"5579.88\"", "schema.pattern"),
+    ("planted credential", "\"invoiceStatus\": \"PAID\"", "credential.lwa-refresh-token"),
+    ("hostile id", "\"id\": \"INV-US-INV-2019-0815\"", "record.id"),
+  ]
+
+  @Test("bad input", arguments: cases.indices)
+  func bad(index: Int) throws {
+    let (what, target, code) = Self.cases[index]
+    let dir = Folder()
+    let ws = try CLITests.populated(dir)
+    let path = ws + "/" + Self.invoice
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let replacement: String
+    switch code {
+    case "json.syntax": replacement = "\"invoiceNumber\" \"INV-2019-0815\","
+    case "schema.pattern": replacement = "\"amount\": \"5.579,88\""
+    case "credential.lwa-refresh-token":
+      replacement =
+        "\"invoiceStatus\": \"PAID\",\n    \"x\": \"Atzr|IwEBIPlantedToken0123456789abcdef\""
+    default: replacement = "\"id\": \"INV-US-../../../CON\""
+    }
+    #expect(text.contains(target))
+    try text.replacingOccurrences(of: target, with: replacement).write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let result = try CLI.run(["validate", "--json"], in: ws)
+    #expect(result.status == 1, "\(what)")
+    let findings = try JSONParser.parse(result.stdout)["findings"]?.arrayValue ?? []
+    #expect(
+      findings.contains { $0["code"] == .string(code) && $0["file"] == .string(Self.invoice) },
+      "\(what): \(result.stdout)")
+  }
+}
