@@ -12,7 +12,11 @@ public struct Acorn: ParsableCommand {
       Every reading command takes --json. Docs: docs/cli.md.
       """,
     version: "0.1.0",
-    subcommands: [InitCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self]
+    subcommands: [
+      InitCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self, SetCommand.self,
+      StatusCommand.self, CommitCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self,
+      DiffDriverCommand.self, CloneCommand.self, PullCommand.self, PushCommand.self,
+    ]
   )
 
   public init() {}
@@ -26,7 +30,7 @@ public struct Acorn: ParsableCommand {
     } catch let error as WorkspaceError {
       Terminal.error(
         "\(error.message)" + (error.cause.map { "\n  cause: \($0)" } ?? ""), code: error.code)
-      return 2
+      return error.isRefusal ? 1 : 2
     } catch let code as ExitCode {
       return code.rawValue
     } catch {

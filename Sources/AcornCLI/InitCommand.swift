@@ -41,6 +41,7 @@ struct InitCommand: ParsableCommand {
         Workspace.author(
           environment: environment, configured: repo.configuredIdentity(), now: Date())
       })
+    try workspace.configureDrivers(executable: Author.executable)
     Terminal.out(
       """
       Initialized Acorn workspace in \(workspace.root) (branch main, commit \(commit.short))

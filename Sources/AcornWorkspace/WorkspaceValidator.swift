@@ -162,6 +162,16 @@ extension Workspace {
     do { bytes = try FileSystem.read(path(rel)) } catch {
       return [Finding(code: "record.unreadable", file: rel, message: "cannot read: \(error)")]
     }
+    return validateRecord(
+      bytes: bytes, at: rel, schemas: schemas, lifecycles: lifecycles, marketplaces: marketplaces,
+      ids: &ids)
+  }
+
+  /// Every check of one record's bytes, as if they were stored at `rel`.
+  func validateRecord(
+    bytes: [UInt8], at rel: String, schemas: JSONSchemaSet, lifecycles: LifecycleSet?,
+    marketplaces: Set<String>, ids: inout [String: String]
+  ) -> [Finding] {
     let parsed: JSONParser.Parsed
     do { parsed = try JSONParser.parse(bytes, recordLines: true) } catch {
       return [

@@ -163,7 +163,7 @@ struct CLITests {
     #expect(show.stdout == onDisk)
 
     let human = try CLI.run(["show", "4Z32PABC"], in: ws)
-    #expect(human.stdout.contains("source.lines[0].netCost: 140.00 USD"))
+    #expect(human.stdout.contains("source.lines[#1].netCost: 140.00 USD"))
     #expect(human.stdout.contains("workflow.assignee: li.wei@example.com"))
 
     let missing = try CLI.run(["show", "NOPE"], in: ws)

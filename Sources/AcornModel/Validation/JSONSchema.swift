@@ -85,6 +85,38 @@ public final class JSONSchemaSet: @unchecked Sendable {
     return found.sorted()
   }
 
+  /// The schema that applies at `path` inside documents of `schemaName` (following `$ref`,
+  /// `properties` and `items`), with the file it lives in; nil when the path is not described.
+  public func subschema(at path: JSONPath, in schemaName: String) -> JSONValue? {
+    guard var node = schemas[schemaName] else { return nil }
+    var file = schemaName
+    func deref() -> Bool {
+      var hops = 0
+      while let ref = node["$ref"]?.stringValue {
+        guard hops < 32, let (target, targetFile) = try? resolve(ref, file: file) else {
+          return false
+        }
+        node = target
+        file = targetFile
+        hops += 1
+      }
+      return true
+    }
+    guard deref() else { return nil }
+    for component in path.components {
+      switch component {
+      case .key(let k):
+        guard let next = node["properties"]?[k] else { return nil }
+        node = next
+      case .index:
+        guard let next = node["items"] else { return nil }
+        node = next
+      }
+      guard deref() else { return nil }
+    }
+    return node
+  }
+
   private func regex(_ pattern: String) throws(SchemaError) -> NSRegularExpression {
     lock.lock()
     defer { lock.unlock() }

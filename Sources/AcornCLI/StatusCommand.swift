@@ -1,0 +1,59 @@
+import AcornModel
+import AcornWorkspace
+import ArgumentParser
+
+struct StatusCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status",
+    abstract:
+      "Branch, ahead/behind its remote, uncommitted record changes by field, last sync, open conflicts."
+  )
+
+  @OptionGroup var workspaceOptions: WorkspaceOptions
+  @OptionGroup var output: OutputOptions
+
+  func run() throws {
+    let workspace = try Workspace(at: workspaceOptions.workspace)
+    let s = try workspace.status()
+    if output.json {
+      var o: [String: JSONValue] = [
+        "changes": Render.json(s.changes), "openConflicts": .number(DecimalNumber(s.openConflicts)),
+        "lastSync": .array(
+          s.lastSync.map { state in
+            var e: [String: JSONValue] = [
+              "source": .string(state.source), "marketplace": .string(state.marketplace),
+            ]
+            if let t = state.lastRun { e["lastRun"] = .string(t) }
+            return .object(e)
+          }),
+      ]
+      o["branch"] = s.branch.map(JSONValue.string) ?? .null
+      o["head"] = s.head.map { .string($0.hex) } ?? .null
+      o["upstream"] = s.upstream.map(JSONValue.string) ?? .null
+      if let a = s.ahead { o["ahead"] = .number(DecimalNumber(a)) }
+      if let b = s.behind { o["behind"] = .number(DecimalNumber(b)) }
+      Terminal.outBytes(CanonicalJSON.bytes(.object(o)))
+      return
+    }
+    var line = "On branch \(s.branch ?? "(detached HEAD)")"
+    if let up = s.upstream {
+      line += ", tracking \(up)"
+      if let a = s.ahead, let b = s.behind { line += " (\(a) ahead, \(b) behind)" }
+    }
+    Terminal.out(line)
+    if s.changes.isEmpty {
+      Terminal.out("No uncommitted changes.")
+    } else {
+      Terminal.out("Uncommitted changes: \(Render.summary(s.changes))")
+      for l in Render.text(s.changes, indent: "  ") { Terminal.out(l) }
+    }
+    if s.lastSync.isEmpty {
+      Terminal.out("Last sync: never")
+    } else {
+      for state in s.lastSync {
+        Terminal.out("Last sync: \(state.source) \(state.marketplace) \(state.lastRun ?? "never")")
+      }
+    }
+    Terminal.out("Open conflicts: \(s.openConflicts)")
+  }
+}

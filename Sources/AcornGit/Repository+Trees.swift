@@ -1,0 +1,206 @@
+import CLibGit2
+import Foundation
+
+/// Trees, the index and the working-tree status.
+extension Repository {
+  /// A new tree: `base` with `changes` applied (path → new blob, or nil to delete). Only the trees
+  /// on the changed paths are rewritten; every other subtree is reused as it is.
+  public func updateTree(base: ObjectID?, changes: [String: ObjectID?]) throws(GitError) -> ObjectID
+  {
+    var grouped: [String: [String: ObjectID?]] = [:]
+    var direct: [String: ObjectID?] = [:]
+    for (path, blob) in changes {
+      let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
+      guard let first = parts.first, !path.hasPrefix("/"),
+        !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." || $0 == ".git" })
+      else {
+        throw GitError(
+          code: -1, operation: "updateTree", message: "refusing unsafe path \"\(path)\"")
+      }
+      if parts.count == 1 {
+        direct[first] = blob
+      } else {
+        grouped[first, default: [:]][parts[1]] = blob
+      }
+    }
+    var baseTree: OpaquePointer?
+    if let base {
+      var raw = base.raw
+      try check("git_tree_lookup(\(base.short))", git_tree_lookup(&baseTree, pointer, &raw))
+    }
+    defer { git_tree_free(baseTree) }
+    var builder: OpaquePointer?
+    try check("git_treebuilder_new", git_treebuilder_new(&builder, pointer, baseTree))
+    defer { git_treebuilder_free(builder) }
+    for (name, blob) in direct {
+      if var raw = blob?.raw {
+        try check(
+          "git_treebuilder_insert(\(name))",
+          git_treebuilder_insert(nil, builder, name, &raw, GIT_FILEMODE_BLOB))
+      } else if git_treebuilder_get(builder, name) != nil {
+        try check("git_treebuilder_remove(\(name))", git_treebuilder_remove(builder, name))
+      }
+    }
+    for (name, sub) in grouped {
+      var childBase: ObjectID?
+      if let entry = git_treebuilder_get(builder, name),
+        git_tree_entry_type(entry) == GIT_OBJECT_TREE
+      {
+        childBase = ObjectID(git_tree_entry_id(entry).pointee)
+      }
+      let child = try updateTree(base: childBase, changes: sub)
+      if try isEmptyTree(child) {
+        if git_treebuilder_get(builder, name) != nil {
+          try check("git_treebuilder_remove(\(name)/)", git_treebuilder_remove(builder, name))
+        }
+      } else {
+        var raw = child.raw
+        try check(
+          "git_treebuilder_insert(\(name)/)",
+          git_treebuilder_insert(nil, builder, name, &raw, GIT_FILEMODE_TREE))
+      }
+    }
+    var oid = git_oid()
+    try check("git_treebuilder_write", git_treebuilder_write(&oid, builder))
+    return ObjectID(oid)
+  }
+
+  func isEmptyTree(_ id: ObjectID) throws(GitError) -> Bool {
+    var raw = id.raw
+    var tree: OpaquePointer?
+    try check("git_tree_lookup(\(id.short))", git_tree_lookup(&tree, pointer, &raw))
+    defer { git_tree_free(tree) }
+    return git_tree_entrycount(tree) == 0
+  }
+
+  /// The blob at `path` in `tree`, or nil when there is none.
+  public func blobID(atPath path: String, inTree tree: ObjectID) throws(GitError) -> ObjectID? {
+    var raw = tree.raw
+    var handle: OpaquePointer?
+    try check("git_tree_lookup(\(tree.short))", git_tree_lookup(&handle, pointer, &raw))
+    defer { git_tree_free(handle) }
+    var entry: OpaquePointer?
+    let result = git_tree_entry_bypath(&entry, handle, path)
+    if result == GIT_ENOTFOUND.rawValue { return nil }
+    try check("git_tree_entry_bypath(\(path))", result)
+    defer { git_tree_entry_free(entry) }
+    guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+    return ObjectID(git_tree_entry_id(entry).pointee)
+  }
+
+  /// The blob id `bytes` would have, without writing it.
+  public func hashBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
+    var oid = git_oid()
+    let result = bytes.withUnsafeBytes { buffer in
+      git_odb_hash(&oid, buffer.baseAddress, buffer.count, GIT_OBJECT_BLOB)
+    }
+    try check("git_odb_hash", result)
+    return ObjectID(oid)
+  }
+
+  /// Brings index entries in line with the working tree for `paths` (added or updated when the
+  /// file exists, removed when it does not) and writes the index, so `git status` stays clean.
+  public func syncIndex(paths: [String]) throws(GitError) {
+    var index: OpaquePointer?
+    try check("git_repository_index", git_repository_index(&index, pointer))
+    defer { git_index_free(index) }
+    for path in paths {
+      let full = (workdir ?? "") + path
+      if FileManager.default.fileExists(atPath: full) {
+        try check("git_index_add_bypath(\(path))", git_index_add_bypath(index, path))
+      } else if git_index_get_bypath(index, path, 0) != nil {
+        try check("git_index_remove_bypath(\(path))", git_index_remove_bypath(index, path))
+      }
+    }
+    try check("git_index_write", git_index_write(index))
+  }
+
+  /// A path whose working-tree content differs from HEAD (or from the index).
+  public struct StatusEntry: Sendable, Hashable {
+    public enum Change: String, Sendable {
+      case added, modified, deleted
+    }
+    public var path: String
+    public var change: Change
+  }
+
+  /// Working-tree and index changes against HEAD, untracked files included, ignored ones not.
+  public func status() throws(GitError) -> [StatusEntry] {
+    var options = git_status_options()
+    try check(
+      "git_status_options_init",
+      git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
+    options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+    options.flags =
+      GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
+      | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+    var list: OpaquePointer?
+    try check("git_status_list_new", git_status_list_new(&list, pointer, &options))
+    defer { git_status_list_free(list) }
+    var out: [StatusEntry] = []
+    for i in 0..<git_status_list_entrycount(list) {
+      guard let entry = git_status_byindex(list, i) else { continue }
+      let flags = entry.pointee.status.rawValue
+      let delta = entry.pointee.index_to_workdir ?? entry.pointee.head_to_index
+      guard let delta else { continue }
+      let pathPointer = delta.pointee.new_file.path ?? delta.pointee.old_file.path
+      guard let pathPointer else { continue }
+      let path = String(cString: pathPointer)
+      let deleted = GIT_STATUS_WT_DELETED.rawValue | GIT_STATUS_INDEX_DELETED.rawValue
+      let added = GIT_STATUS_WT_NEW.rawValue | GIT_STATUS_INDEX_NEW.rawValue
+      if flags & GIT_STATUS_IGNORED.rawValue != 0 || flags == GIT_STATUS_CURRENT.rawValue {
+        continue
+      }
+      let change: StatusEntry.Change
+      if flags & deleted != 0 && flags & GIT_STATUS_WT_NEW.rawValue == 0 {
+        change = .deleted
+      } else if flags & added != 0 {
+        change = .added
+      } else {
+        change = .modified
+      }
+      out.append(StatusEntry(path: path, change: change))
+    }
+    return out.sorted { $0.path < $1.path }
+  }
+
+  /// A file that differs between two trees.
+  public struct TreeChange: Sendable, Hashable {
+    public var path: String
+    public var oldBlob: ObjectID?
+    public var newBlob: ObjectID?
+  }
+
+  /// Files that differ between two trees (nil is the empty tree), without rename detection.
+  public func diffTrees(_ old: ObjectID?, _ new: ObjectID?) throws(GitError) -> [TreeChange] {
+    func lookup(_ id: ObjectID?) throws(GitError) -> OpaquePointer? {
+      guard let id else { return nil }
+      var raw = id.raw
+      var tree: OpaquePointer?
+      try check("git_tree_lookup(\(id.short))", git_tree_lookup(&tree, pointer, &raw))
+      return tree
+    }
+    let oldTree = try lookup(old)
+    defer { git_tree_free(oldTree) }
+    let newTree = try lookup(new)
+    defer { git_tree_free(newTree) }
+    var diff: OpaquePointer?
+    try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil))
+    defer { git_diff_free(diff) }
+    var out: [TreeChange] = []
+    for i in 0..<git_diff_num_deltas(diff) {
+      guard let delta = git_diff_get_delta(diff, i) else { continue }
+      let d = delta.pointee
+      let pathPointer = d.new_file.path ?? d.old_file.path
+      guard let pathPointer else { continue }
+      let zero = [UInt8](repeating: 0, count: 20)
+      let oldID = ObjectID(d.old_file.id)
+      let newID = ObjectID(d.new_file.id)
+      out.append(
+        TreeChange(
+          path: String(cString: pathPointer), oldBlob: oldID.bytes == zero ? nil : oldID,
+          newBlob: newID.bytes == zero ? nil : newID))
+    }
+    return out
+  }
+}

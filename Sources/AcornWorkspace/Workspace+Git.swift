@@ -1,0 +1,59 @@
+import AcornGit
+import AcornModel
+import Foundation
+
+/// The workspace's repository: writing records and committing them through libgit2.
+extension Workspace {
+  public func repository() throws(WorkspaceError) -> Repository {
+    do { return try Repository.open(at: root) } catch {
+      throw WorkspaceError("git.open", "\(root) is not a git repository", cause: error)
+    }
+  }
+
+  /// Writes a record's canonical bytes where it belongs; returns its relative path.
+  @discardableResult
+  public func write(_ record: Record) throws(WorkspaceError) -> String {
+    let placed: RecordPath
+    do { placed = try record.expectedPath() } catch {
+      throw WorkspaceError(error.code, "cannot place record \(record.id ?? "?"): \(error)")
+    }
+    let rel = placed.relativePath
+    do { try FileSystem.writeAtomically(record.canonicalBytes, to: path(rel)) } catch {
+      throw WorkspaceError("record.write", "cannot write \(rel)", cause: error)
+    }
+    return rel
+  }
+
+  /// Commits the current content of `paths` (files that no longer exist are removed) on top of
+  /// HEAD, writing only the blobs and trees on those paths; keeps the index in step so `git status`
+  /// is clean. Returns nil, and makes no commit, when the tree would not change.
+  public func commit(paths: [String], message: String, author: Signature) throws(WorkspaceError)
+    -> ObjectID?
+  {
+    let repo = try repository()
+    do {
+      let head = try repo.resolveCommit("HEAD")
+      let baseTree = try head.map { id throws(GitError) in try repo.treeID(ofCommit: id) }
+      var changes: [String: ObjectID?] = [:]
+      for rel in Set(paths) {
+        if FileSystem.exists(path(rel)) {
+          changes[rel] = try repo.writeBlob(try FileSystem.read(path(rel)))
+        } else {
+          changes[rel] = .some(nil)
+        }
+      }
+      let tree = try repo.updateTree(base: baseTree, changes: changes)
+      var commit: ObjectID?
+      if tree != baseTree {
+        commit = try repo.commit(
+          tree: tree, parents: head.map { [$0] } ?? [], message: message, author: author)
+      }
+      try repo.syncIndex(paths: Array(changes.keys).sorted())
+      return commit
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError("git.commit", "cannot commit", cause: error)
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import AcornGit
+import AcornModel
+import Foundation
+
+/// `acorn clone`, `acorn pull`, `acorn push` through libgit2.
+extension Workspace {
+  /// Clones a workspace and sets up Acorn's git drivers in the clone.
+  public static func clone(from url: String, to target: String, executable: String)
+    throws(WorkspaceError) -> Workspace
+  {
+    let absolute = absolute(target)
+    if FileSystem.exists(absolute),
+      !((try? FileManager.default.contentsOfDirectory(atPath: absolute)) ?? []).isEmpty
+    {
+      throw WorkspaceError("clone.exists", "\(target) exists and is not empty")
+    }
+    do {
+      _ = try Repository.clone(from: url, to: absolute)
+    } catch {
+      try? FileManager.default.removeItem(atPath: absolute)
+      throw WorkspaceError("clone.failed", "cannot clone \(url): \(error.message)", cause: error)
+    }
+    guard FileSystem.exists(absolute + "/" + settingsFile) else {
+      throw WorkspaceError(
+        "clone.not-a-workspace",
+        "cloned \(url) into \(target), but it has no \(settingsFile): not an Acorn workspace")
+    }
+    let workspace = try Workspace(at: absolute)
+    try workspace.configureDrivers(executable: executable)
+    return workspace
+  }
+
+  /// Registers the `acorn` diff driver (textconv) in the repository's config, so `git diff` and
+  /// `git log -p` show records field by field.
+  public func configureDrivers(executable: String) throws(WorkspaceError) {
+    let repo = try repository()
+    do {
+      try repo.setConfig("diff.acorn.textconv", "\(Self.shellQuote(executable)) diff-driver")
+      try repo.setConfig("diff.acorn.cachetextconv", "true")
+    } catch {
+      throw WorkspaceError("git.config", "cannot configure the acorn diff driver", cause: error)
+    }
+  }
+
+  static func shellQuote(_ s: String) -> String {
+    if s.allSatisfy({ $0.isLetter || $0.isNumber || "/._-".contains($0) }) { return s }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+
+  public enum PullOutcome: Sendable, Equatable {
+    case upToDate
+    case fastForwarded(from: ObjectID?, to: ObjectID)
+    case aheadOfRemote(Int)
+  }
+
+  /// The remote and branch to pull from or push to: the given ones, else the branch's upstream,
+  /// else `origin` and the current branch.
+  func remoteAndBranch(_ remote: String?, _ branch: String?, _ repo: Repository)
+    throws(WorkspaceError) -> (String, String, String)
+  {
+    do {
+      guard let current = try repo.currentBranch() else {
+        throw WorkspaceError("git.detached", "HEAD is detached; check out a branch first")
+      }
+      let up = try repo.upstream(of: current)
+      let r = remote ?? up?.remote ?? "origin"
+      guard try repo.remoteURL(r) != nil else {
+        throw WorkspaceError(
+          "git.remote", "no remote named \(r); add one with git remote add \(r) URL")
+      }
+      return (r, branch ?? (remote == nil ? up?.branch : nil) ?? current, current)
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError("git.remote", "cannot read the remote configuration", cause: error)
+    }
+  }
+
+  /// Fetches and fast-forwards the current branch. Until merges land (the merge-engine issue), a
+  /// diverged branch is refused with what to do.
+  public func pull(remote: String? = nil, branch: String? = nil) throws(WorkspaceError)
+    -> PullOutcome
+  {
+    let lock = try WorkspaceLock.acquire(self)
+    defer { lock.release() }
+    let repo = try repository()
+    let (remoteName, remoteBranch, current) = try remoteAndBranch(remote, branch, repo)
+    do {
+      try repo.fetch(remote: remoteName)
+    } catch {
+      throw WorkspaceError(
+        "pull.fetch", "cannot fetch from \(remoteName): \(error.message)", cause: error)
+    }
+    do {
+      guard let theirs = try repo.referenceTarget("refs/remotes/\(remoteName)/\(remoteBranch)")
+      else {
+        throw WorkspaceError("pull.no-branch", "\(remoteName) has no branch \(remoteBranch)")
+      }
+      if try repo.upstream(of: current) == nil {
+        try repo.setConfig("branch.\(current).remote", remoteName)
+        try repo.setConfig("branch.\(current).merge", "refs/heads/\(remoteBranch)")
+      }
+      guard let ours = try repo.resolveCommit("HEAD") else {
+        try repo.fastForward(to: theirs, message: "pull: fast-forward")
+        return .fastForwarded(from: nil, to: theirs)
+      }
+      if try ours == theirs || repo.isAncestor(theirs, of: ours) {
+        let (ahead, _) = try repo.aheadBehind(ours, theirs)
+        return ahead == 0 ? .upToDate : .aheadOfRemote(ahead)
+      }
+      if try repo.isAncestor(ours, of: theirs) {
+        do {
+          try repo.fastForward(to: theirs, message: "pull: fast-forward")
+        } catch {
+          throw WorkspaceError(
+            "pull.dirty",
+            "cannot fast-forward: uncommitted changes would be overwritten; commit them first (acorn commit -m …)",
+            cause: error)
+        }
+        return .fastForwarded(from: ours, to: theirs)
+      }
+      let (ahead, behind) = try repo.aheadBehind(ours, theirs)
+      throw WorkspaceError(
+        "pull.diverged",
+        "\(current) and \(remoteName)/\(remoteBranch) have diverged (\(ahead) local, \(behind) remote commit\(behind == 1 ? "" : "s")); pull only fast-forwards until Acorn's merge lands"
+      )
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError("pull.failed", "cannot update \(current)", cause: error)
+    }
+  }
+
+  /// Pushes the current branch (to the same name, or `branch`) and records the upstream.
+  public func push(remote: String? = nil, branch: String? = nil) throws(WorkspaceError) -> (
+    remote: String, branch: String
+  ) {
+    let repo = try repository()
+    let (remoteName, remoteBranch, current) = try remoteAndBranch(remote, branch, repo)
+    do {
+      try repo.push(remote: remoteName, refspec: "refs/heads/\(current):refs/heads/\(remoteBranch)")
+    } catch {
+      let hint =
+        error.message.contains("rejected") || error.message.contains("fast") ? " (pull first)" : ""
+      throw WorkspaceError(
+        "push.failed",
+        "cannot push \(current) to \(remoteName)/\(remoteBranch): \(error.message)\(hint)",
+        cause: error)
+    }
+    do {
+      if try repo.upstream(of: current) == nil {
+        try repo.setConfig("branch.\(current).remote", remoteName)
+        try repo.setConfig("branch.\(current).merge", "refs/heads/\(remoteBranch)")
+      }
+      try repo.fetch(remote: remoteName)
+    } catch {
+      throw WorkspaceError("push.upstream", "pushed, but cannot record the upstream", cause: error)
+    }
+    return (remoteName, remoteBranch)
+  }
+}

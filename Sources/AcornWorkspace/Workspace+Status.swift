@@ -1,0 +1,114 @@
+import AcornGit
+import AcornModel
+import Foundation
+
+/// `acorn status` and `acorn commit`.
+extension Workspace {
+  public struct SyncState: Sendable, Hashable {
+    public var source: String
+    public var marketplace: String
+    public var lastRun: String?
+  }
+
+  public struct Status: Sendable {
+    public var branch: String?
+    public var head: ObjectID?
+    /// `origin/main`, when the branch tracks one.
+    public var upstream: String?
+    public var ahead: Int?
+    public var behind: Int?
+    public var changes: WorkspaceDiff
+    public var lastSync: [SyncState]
+    public var openConflicts: Int
+  }
+
+  /// Where sync runs keep their per-source, per-marketplace cursors (committed with the records).
+  public static let syncFolder = "sync"
+
+  public func status() throws(WorkspaceError) -> Status {
+    let repo = try repository()
+    do {
+      let branch = try repo.currentBranch()
+      let head = try repo.resolveCommit("HEAD")
+      var upstreamName: String?
+      var ahead: Int?
+      var behind: Int?
+      if let branch, let up = try repo.upstream(of: branch) {
+        upstreamName = "\(up.remote)/\(up.branch)"
+        if let head,
+          let remoteHead = try repo.referenceTarget("refs/remotes/\(up.remote)/\(up.branch)")
+        {
+          (ahead, behind) = try repo.aheadBehind(head, remoteHead)
+        }
+      }
+      return Status(
+        branch: branch, head: head, upstream: upstreamName, ahead: ahead, behind: behind,
+        changes: try diff(from: head, to: nil), lastSync: syncStates(),
+        openConflicts: openConflictCount())
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError("git.status", "cannot read the repository's state", cause: error)
+    }
+  }
+
+  /// Cursor files `sync/<source>.json`: `{"marketplaces": {"US": {"lastRun": "…"}}}`.
+  func syncStates() -> [SyncState] {
+    var out: [SyncState] = []
+    for name in FileSystem.files(under: path(Self.syncFolder))
+    where name.hasSuffix(".json") && !name.contains("/") {
+      guard let bytes = try? FileSystem.read(path(Self.syncFolder + "/" + name)),
+        let value = try? JSONParser.parse(bytes).value
+      else { continue }
+      let source = String(name.dropLast(5))
+      for (mkt, state) in (value["marketplaces"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }
+      ) {
+        out.append(
+          SyncState(source: source, marketplace: mkt, lastRun: state["lastRun"]?.stringValue))
+      }
+    }
+    return out
+  }
+
+  /// Records carrying open merge conflicts.
+  func openConflictCount() -> Int {
+    let marker = Array("\n  \"conflicts\": [\n".utf8)
+    var count = 0
+    for rel in recordFiles() where rel.hasSuffix(".json") {
+      guard let bytes = try? FileSystem.read(path(rel)) else { continue }
+      if bytes.count >= marker.count && bytes.firstRange(of: marker) != nil { count += 1 }
+    }
+    return count
+  }
+
+  /// Commits every change in the working tree after validating the workspace; refuses (exit 1)
+  /// while `acorn validate` reports errors. Returns nil when there is nothing to commit.
+  public func commitAll(message: String, author: Signature) throws(WorkspaceError) -> (
+    ObjectID?, WorkspaceDiff
+  ) {
+    let lock = try WorkspaceLock.acquire(self)
+    defer { lock.release() }
+    let repo = try repository()
+    let pending: [Repository.StatusEntry]
+    do { pending = try repo.status() } catch {
+      throw WorkspaceError("git.status", "cannot read the working tree", cause: error)
+    }
+    let changes = try diff(from: try? resolve("HEAD"), to: nil)
+    if pending.isEmpty { return (nil, changes) }
+    let errors = validate().filter { $0.severity == .error }
+    if !errors.isEmpty {
+      let shown = errors.prefix(5).map {
+        "\($0.file ?? "")\($0.line.map { ":\($0)" } ?? ""): \($0.message)"
+      }
+      throw WorkspaceError(
+        "commit.invalid",
+        "refusing to commit: acorn validate reports \(errors.count) error\(errors.count == 1 ? "" : "s")\n  "
+          + shown.joined(separator: "\n  ") + (errors.count > 5 ? "\n  …" : ""),
+        refusal: true)
+    }
+    let commit = try self.commit(
+      paths: pending.map(\.path), message: message.hasSuffix("\n") ? message : message + "\n",
+      author: author)
+    return (commit, changes)
+  }
+}
