@@ -152,7 +152,11 @@ extension Workspace {
         try repo.setConfig("branch.\(current).remote", remoteName)
         try repo.setConfig("branch.\(current).merge", "refs/heads/\(remoteBranch)")
       }
-      try repo.fetch(remote: remoteName)
+      // What we pushed is now the remote's branch: record it as git does, without a round trip.
+      if let head = try repo.resolveCommit("HEAD") {
+        try repo.setReference(
+          "refs/remotes/\(remoteName)/\(remoteBranch)", to: head, message: "push")
+      }
     } catch {
       throw WorkspaceError("push.upstream", "pushed, but cannot record the upstream", cause: error)
     }

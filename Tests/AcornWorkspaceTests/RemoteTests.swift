@@ -1,0 +1,171 @@
+import AcornGit
+import AcornModel
+import Foundation
+import Testing
+
+@testable import AcornWorkspace
+
+/// A real `git daemon` on 127.0.0.1 with a free port, serving `base`, stopped on deinit.
+final class GitDaemon {
+  let process = Process()
+  let port: Int
+
+  init(base: String) throws {
+    port = try GitDaemon.freePort()
+    // Start git-daemon itself (not the `git` wrapper, which would leave it behind when killed).
+    let execPath = try run(["git", "--exec-path"], in: base).output.trimmingCharacters(
+      in: .whitespacesAndNewlines)
+    process.executableURL = URL(fileURLWithPath: execPath + "/git-daemon")
+    process.arguments = [
+      "--reuseaddr", "--base-path=\(base)", "--export-all", "--enable=receive-pack",
+      "--listen=127.0.0.1", "--port=\(port)", "--informative-errors", base,
+    ]
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    // Wait, bounded, until it accepts connections.
+    let deadline = Date().addingTimeInterval(10)
+    while !GitDaemon.accepts(port) {
+      guard Date() < deadline, process.isRunning else { throw CocoaError(.featureUnsupported) }
+      usleep(50_000)
+    }
+  }
+
+  deinit {
+    // SIGKILL: the daemon may inherit a blocked SIGTERM from the test runner's thread.
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+  }
+
+  static func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    _ = withUnsafeMutablePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+  }
+
+  static func accepts(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    let result = withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    return result == 0
+  }
+}
+
+@Suite("clone, pull, push", .serialized)
+struct RemoteTests {
+  /// A bare remote seeded from a committed workspace.
+  static func bareRemote(_ scratch: Scratch) throws -> String {
+    let origin = try committedWorkspace(scratch, name: "seed")
+    let bare = scratch.path + "/remote/books.git"
+    #expect(
+      try run(["git", "clone", "--bare", "-q", origin.root, bare], in: scratch.path).status == 0)
+    return bare
+  }
+
+  func roundTrip(url: String, scratch: Scratch) throws {
+    let a = try Workspace.clone(from: url, to: scratch.path + "/a", executable: "/usr/bin/acorn")
+    let b = try Workspace.clone(from: url, to: scratch.path + "/b", executable: "/usr/bin/acorn")
+    try expectGitClean(a)
+    #expect(a.listRecords().count == 7)
+    #expect(try a.repository().configString("diff.acorn.textconv") == "/usr/bin/acorn diff-driver")
+
+    // A changes and pushes; B fast-forwards to the same commit.
+    _ = try a.set(
+      returnID, assignments: [("workflow.state", "received")], note: "arrived", message: nil,
+      commit: true, author: signature("Li", 1_790_001_000), now: now)
+    #expect(try b.pull() == .upToDate)
+    let pushed = try a.push()
+    #expect(pushed.remote == "origin" && pushed.branch == "main")
+    let aHead = try a.resolve("HEAD")
+    let bBefore = try b.resolve("HEAD")
+    #expect(try b.pull() == .fastForwarded(from: bBefore, to: aHead))
+    #expect(try b.resolve("HEAD") == aHead)
+    #expect(
+      try b.readRecord(try b.findRecord(returnID)).json["workflow"]?["state"] == .string("received")
+    )
+    try expectGitClean(b)
+    #expect(try b.status().upstream == "origin/main")
+    #expect(try b.status().behind == 0)
+
+    // Both change: B's push is rejected, B's pull refuses to merge (until the merge engine lands).
+    _ = try a.set(
+      returnID, assignments: [("workflow.state", "credit-issued")], note: nil, message: nil,
+      commit: true, author: signature("Li", 1_790_002_000), now: now)
+    _ = try a.push()
+    _ = try b.set(
+      "PO-US-4Z32PABC", assignments: [("workflow.assignee", "zhang.min@example.com")], note: nil,
+      message: nil, commit: true, author: signature("Zhang", 1_790_002_100), now: now)
+    do {
+      _ = try b.push()
+      Issue.record("a non-fast-forward push was accepted")
+    } catch {
+      #expect(error.code == "push.failed")
+    }
+    do {
+      _ = try b.pull()
+      Issue.record("a diverged pull was accepted")
+    } catch {
+      #expect(error.code == "pull.diverged")
+      #expect(error.message.contains("1 local, 1 remote commit"))
+    }
+    #expect(try b.status().ahead == 1)
+    #expect(try b.status().behind == 1)
+    try expectGitClean(b)
+  }
+
+  @Test("through a bare repository by path and file://")
+  func fileRemote() throws {
+    let scratch = Scratch()
+    let bare = try Self.bareRemote(scratch)
+    try roundTrip(url: "file://" + bare, scratch: scratch)
+    let byPath = Scratch()
+    try roundTrip(url: try Self.bareRemote(byPath), scratch: byPath)
+  }
+
+  @Test("through git daemon on 127.0.0.1 (git://)")
+  func gitDaemon() throws {
+    let scratch = Scratch()
+    _ = try Self.bareRemote(scratch)
+    let daemon = try GitDaemon(base: scratch.path + "/remote")
+    try roundTrip(url: "git://127.0.0.1:\(daemon.port)/books.git", scratch: scratch)
+  }
+
+  @Test("clone refuses what is not a workspace or not reachable")
+  func cloneErrors() throws {
+    let scratch = Scratch()
+    #expect(
+      try run(["git", "init", "-q", "--bare", scratch.path + "/empty.git"], in: scratch.path).status
+        == 0)
+    #expect(throws: WorkspaceError.self) {
+      try Workspace.clone(
+        from: scratch.path + "/missing.git", to: scratch.path + "/x", executable: "acorn")
+    }
+    #expect(!FileManager.default.fileExists(atPath: scratch.path + "/x"))
+    let port = try GitDaemon.freePort()
+    #expect(throws: WorkspaceError.self) {
+      try Workspace.clone(
+        from: "git://127.0.0.1:\(port)/nothing.git", to: scratch.path + "/y", executable: "acorn")
+    }
+  }
+}
