@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Module layout: docs/architecture.md. Dependencies point down only:
-// AcornModel (pure) <- AcornWorkspace <- AcornCLI <- acorn; AcornGit wraps CLibGit2 and knows no records.
+// AcornModel (pure) <- AcornIndex, AcornWorkspace <- AcornCLI <- acorn; AcornGit wraps CLibGit2 and
+// knows no records; AcornIndex (GRDB) knows records but not git.
 let package = Package(
   name: "Acorn",
   platforms: [.macOS(.v15)],
@@ -13,6 +14,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
@@ -24,8 +26,13 @@ let package = Package(
     ),
     .target(name: "AcornGit", dependencies: ["CLibGit2"]),
     .target(
+      name: "AcornIndex",
+      dependencies: ["AcornModel", .product(name: "GRDB", package: "GRDB.swift")]),
+    .target(
       name: "AcornWorkspace",
-      dependencies: ["AcornModel", "AcornGit", .product(name: "Yams", package: "Yams")]
+      dependencies: [
+        "AcornModel", "AcornGit", "AcornIndex", .product(name: "Yams", package: "Yams"),
+      ]
     ),
     .target(
       name: "AcornCLI",
@@ -42,6 +49,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AcornGitTests", dependencies: ["AcornGit"]),
+    .testTarget(name: "AcornIndexTests", dependencies: ["AcornIndex", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),
   ]

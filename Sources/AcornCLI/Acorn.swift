@@ -16,6 +16,8 @@ public struct Acorn: ParsableCommand {
       InitCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self, SetCommand.self,
       StatusCommand.self, CommitCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self,
       DiffDriverCommand.self, CloneCommand.self, PullCommand.self, PushCommand.self,
+      IndexCommand.self,
+      QueryCommand.self,
     ]
   )
 

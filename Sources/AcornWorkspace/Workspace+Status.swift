@@ -44,7 +44,7 @@ extension Workspace {
       return Status(
         branch: branch, head: head, upstream: upstreamName, ahead: ahead, behind: behind,
         changes: try diff(from: head, to: nil), lastSync: syncStates(),
-        openConflicts: openConflictCount())
+        openConflicts: try openConflictCount())
     } catch let error as WorkspaceError {
       throw error
     } catch {
@@ -70,15 +70,10 @@ extension Workspace {
     return out
   }
 
-  /// Records carrying open merge conflicts.
-  func openConflictCount() -> Int {
-    let marker = Array("\n  \"conflicts\": [\n".utf8)
-    var count = 0
-    for rel in recordFiles() where rel.hasSuffix(".json") {
-      guard let bytes = try? FileSystem.read(path(rel)) else { continue }
-      if bytes.count >= marker.count && bytes.firstRange(of: marker) != nil { count += 1 }
-    }
-    return count
+  /// Records carrying open merge conflicts, from the index.
+  func openConflictCount() throws(WorkspaceError) -> Int {
+    let result = try query("SELECT count(*) FROM records WHERE conflicts > 0")
+    return result.rows.first?.first?.intValue ?? 0
   }
 
   /// Commits every change in the working tree after validating the workspace; refuses (exit 1)

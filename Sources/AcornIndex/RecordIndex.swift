@@ -1,0 +1,212 @@
+import AcornModel
+import Foundation
+import GRDB
+
+/// The derived SQLite index at `.acorn/index.sqlite` (docs/index.md): a table of every record, a
+/// table per kind and per kind's lines, money as exact text and as integer minor units, indexes
+/// on the keys reconciliation joins on. It is never the source of truth: it can be deleted and
+/// rebuilt from the files at any time, and a corrupt or outdated one is rebuilt, never trusted.
+///
+/// This module knows records, not git: callers hand it the changed paths and their content.
+public final class RecordIndex {
+  /// Bump when the tables change; an index of another version is rebuilt.
+  public static let schemaVersion = 1
+
+  let queue: DatabaseQueue
+  public let path: String
+
+  /// What the index reflects: the commit it was built from, and the paths whose indexed content
+  /// came from the working tree rather than that commit.
+  public struct State: Sendable, Equatable {
+    public var commit: String?
+    public var dirtyPaths: [String]
+
+    public init(commit: String?, dirtyPaths: [String]) {
+      self.commit = commit
+      self.dirtyPaths = dirtyPaths
+    }
+  }
+
+  /// A change to apply: a record file's new content, or its removal.
+  public enum Change: Sendable {
+    case upsert(path: String, record: JSONValue)
+    case delete(path: String)
+  }
+
+  /// Opens (creating) an index for writing. Throws `IndexError.unusable` for a file that is not
+  /// a healthy index of this version; the caller then deletes it and rebuilds.
+  public init(path: String) throws(IndexError) {
+    self.path = path
+    do {
+      var config = Configuration()
+      config.busyMode = .timeout(5)
+      queue = try DatabaseQueue(path: path, configuration: config)
+      try queue.write { db in
+        let tables = try String.fetchAll(
+          db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if tables.isEmpty {
+          try IndexSchema.create(db)
+          return
+        }
+        // A full integrity check would cost a read of the whole file on every command; damage
+        // found later surfaces as an error and the caller rebuilds.
+        let version = try String.fetchOne(
+          db, sql: "SELECT value FROM meta WHERE key = 'schemaVersion'")
+        guard version == String(Self.schemaVersion) else {
+          throw IndexError.unusable(
+            "index version \(version ?? "none"), expected \(Self.schemaVersion)")
+        }
+      }
+    } catch let error as IndexError {
+      throw error
+    } catch {
+      throw IndexError.unusable("\(error)")
+    }
+  }
+
+  /// Opens an existing index read-only, for queries.
+  public init(readOnlyAt path: String) throws(IndexError) {
+    self.path = path
+    do {
+      var config = Configuration()
+      config.readonly = true
+      queue = try DatabaseQueue(path: path, configuration: config)
+    } catch {
+      throw IndexError.unusable("\(error)")
+    }
+  }
+
+  public func state() throws(IndexError) -> State {
+    do {
+      return try queue.read { db in
+        let commit = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'commit'")
+        let dirtyText =
+          try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dirtyPaths'") ?? "[]"
+        let dirty = (try? JSONParser.parse(dirtyText).arrayValue?.compactMap(\.stringValue)) ?? nil
+        return State(commit: commit?.isEmpty == true ? nil : commit, dirtyPaths: dirty ?? [])
+      }
+    } catch {
+      throw IndexError.database("\(error)")
+    }
+  }
+
+  /// Applies changes and the new state in one transaction: all or nothing.
+  public func apply(_ changes: [Change], state: State) throws(IndexError) {
+    do {
+      try queue.inTransaction { db in
+        let writer = IndexWriter(db: db)
+        for change in changes {
+          switch change {
+          case .upsert(let path, let record):
+            try writer.delete(path: path)
+            try writer.insert(path: path, record: record)
+          case .delete(let path):
+            try writer.delete(path: path)
+          }
+        }
+        try Self.save(state, db)
+        return .commit
+      }
+    } catch {
+      throw IndexError.database("\(error)")
+    }
+  }
+
+  /// Replaces everything with `records` (path and content).
+  public func rebuild(_ records: [(path: String, record: JSONValue)], state: State)
+    throws(IndexError)
+  {
+    do {
+      try queue.inTransaction { db in
+        for table in IndexSchema.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
+        try db.execute(sql: "DELETE FROM records")
+        let writer = IndexWriter(db: db)
+        for (path, record) in records { try writer.insert(path: path, record: record) }
+        try Self.save(state, db)
+        return .commit
+      }
+    } catch {
+      throw IndexError.database("\(error)")
+    }
+  }
+
+  static func save(_ state: State, _ db: Database) throws {
+    let dirty = CanonicalJSON.compact(
+      .array(state.dirtyPaths.sorted().map(JSONValue.string)), limit: Int.max)
+    try db.execute(
+      sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('commit', ?), ('dirtyPaths', ?)",
+      arguments: [state.commit ?? "", dirty])
+  }
+
+  /// Number of records indexed.
+  public func count() throws(IndexError) -> Int {
+    do {
+      return try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records") ?? 0 }
+    } catch {
+      throw IndexError.database("\(error)")
+    }
+  }
+
+  /// Result of a query: column names and rows of values (text, integer, real or null).
+  public struct QueryResult: Sendable {
+    public var columns: [String]
+    public var rows: [[JSONValue]]
+  }
+
+  /// Runs one read-only SQL statement. Writes are refused (the index is derived from the files).
+  public func query(_ sql: String) throws(IndexError) -> QueryResult {
+    do {
+      return try queue.read { db in
+        let statement = try db.makeStatement(sql: sql)
+        guard statement.isReadonly else {
+          throw IndexError.readOnly
+        }
+        let columns = statement.columnNames
+        var rows: [[JSONValue]] = []
+        let cursor = try Row.fetchCursor(statement)
+        while let row = try cursor.next() {
+          rows.append(
+            (0..<columns.count).map { i in
+              let value: DatabaseValue = row[i]
+              switch value.storage {
+              case .null: return .null
+              case .int64(let n): return .number(DecimalNumber(Int(n)))
+              case .double(let d):
+                return (try? DecimalNumber(parsing: "\(d)")).map(JSONValue.number)
+                  ?? .string("\(d)")
+              case .string(let s): return .string(s)
+              case .blob(let data): return .string(data.base64EncodedString())
+              }
+            })
+        }
+        return QueryResult(columns: columns, rows: rows)
+      }
+    } catch let error as IndexError {
+      throw error
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+      throw IndexError.readOnly
+    } catch let error as DatabaseError {
+      throw IndexError.sql(error.message ?? "\(error)")
+    } catch {
+      throw IndexError.database("\(error)")
+    }
+  }
+}
+
+public enum IndexError: Error, Sendable, CustomStringConvertible {
+  /// The file is not a healthy index of this version: delete and rebuild it.
+  case unusable(String)
+  case database(String)
+  case sql(String)
+  case readOnly
+
+  public var description: String {
+    switch self {
+    case .unusable(let why): "the index is unusable: \(why)"
+    case .database(let why): "index database error: \(why)"
+    case .sql(let why): "SQL error: \(why)"
+    case .readOnly:
+      "acorn query is read-only: the index is derived from the record files (change records with acorn set or acorn commit)"
+    }
+  }
+}

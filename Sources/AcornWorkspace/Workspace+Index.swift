@@ -1,0 +1,133 @@
+import AcornGit
+import AcornIndex
+import AcornModel
+import Foundation
+
+/// Keeping `.acorn/index.sqlite` in step with the files, incrementally from git's tree diff.
+extension Workspace {
+  public struct IndexReport: Sendable {
+    public enum Mode: String, Sendable {
+      case rebuilt, incremental, upToDate = "up-to-date"
+    }
+    public var mode: Mode
+    /// Record files read and written into the index by this update.
+    public var changedPaths: Int
+    public var records: Int
+    /// Why the index was rebuilt, when it was.
+    public var reason: String?
+  }
+
+  public var indexPath: String { path(".acorn/index.sqlite") }
+
+  /// Brings the index up to date: rebuilt from all files when asked, missing, corrupt, of another
+  /// version or of a commit no longer in history; otherwise updated from the paths changed between
+  /// the indexed commit and HEAD, the uncommitted changes, and the paths indexed dirty last time.
+  @discardableResult
+  public func updateIndex(rebuild force: Bool = false) throws(WorkspaceError) -> IndexReport {
+    do {
+      return try updateIndexOnce(rebuild: force)
+    } catch  where error.code == "index.damaged" {
+      // Damage found while reading or writing: the index is never trusted, so start again.
+      removeIndexFiles()
+      return try updateIndexOnce(
+        rebuild: true, reason: "damaged index: \(error.cause ?? error.message)")
+    }
+  }
+
+  func removeIndexFiles() {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+      try? FileManager.default.removeItem(atPath: indexPath + suffix)
+    }
+  }
+
+  func updateIndexOnce(rebuild force: Bool, reason forced: String? = nil) throws(WorkspaceError)
+    -> IndexReport
+  {
+    try? FileManager.default.createDirectory(
+      atPath: path(".acorn"), withIntermediateDirectories: true)
+    let repo = try repository()
+    var reason: String? = forced ?? (force ? "asked for" : nil)
+    let index: RecordIndex
+    do {
+      if !FileSystem.exists(indexPath) && reason == nil { reason = "no index yet" }
+      index = try RecordIndex(path: indexPath)
+    } catch {
+      reason = "\(error)"
+      removeIndexFiles()
+      do { index = try RecordIndex(path: indexPath) } catch {
+        throw WorkspaceError("index.open", "cannot create the index at \(indexPath)", cause: error)
+      }
+    }
+    do {
+      let head = try repo.resolveCommit("HEAD")
+      let headTree = try head.map { id throws(GitError) in try repo.treeID(ofCommit: id) }
+      let dirtyNow = try repo.status().map(\.path).filter(Self.isRecordPath)
+      let state = try index.state()
+      var previousTree: ObjectID?
+      if reason == nil {
+        if let commit = state.commit, let id = ObjectID(hex: commit),
+          (try? repo.commitInfo(id)) != nil
+        {
+          previousTree = try repo.treeID(ofCommit: id)
+        } else if try state.commit != nil || index.count() > 0 {
+          reason = "indexed commit \(state.commit ?? "?") is not in this repository's history"
+        } else {
+          reason = "empty index"
+        }
+      }
+      let newState = RecordIndex.State(commit: head?.hex, dirtyPaths: dirtyNow)
+      if let reason {
+        var all: [(path: String, record: JSONValue)] = []
+        for rel in recordFiles() where rel.hasSuffix(".json") {
+          if let value = readJSON(rel) { all.append((rel, value)) }
+        }
+        try index.rebuild(all, state: newState)
+        return IndexReport(
+          mode: .rebuilt, changedPaths: all.count, records: all.count, reason: reason)
+      }
+      var paths = Set(
+        try repo.diffTrees(previousTree, headTree).map(\.path).filter(Self.isRecordPath))
+      paths.formUnion(dirtyNow)
+      paths.formUnion(state.dirtyPaths)
+      if paths.isEmpty && state.commit == head?.hex {
+        return IndexReport(
+          mode: .upToDate, changedPaths: 0, records: try index.count(), reason: nil)
+      }
+      var changes: [RecordIndex.Change] = []
+      for rel in paths.sorted() {
+        if let value = readJSON(rel) {
+          changes.append(.upsert(path: rel, record: value))
+        } else {
+          changes.append(.delete(path: rel))
+        }
+      }
+      try index.apply(changes, state: newState)
+      return IndexReport(
+        mode: .incremental, changedPaths: paths.count, records: try index.count(), reason: nil)
+    } catch let error as WorkspaceError {
+      throw error
+    } catch let error as IndexError {
+      throw WorkspaceError("index.damaged", "cannot update the index", cause: error)
+    } catch {
+      throw WorkspaceError("index.update", "cannot update the index", cause: error)
+    }
+  }
+
+  /// A record file's JSON, or nil when it is missing or unreadable (validate reports those).
+  func readJSON(_ rel: String) -> JSONValue? {
+    guard let bytes = try? FileSystem.read(path(rel)), let parsed = try? JSONParser.parse(bytes)
+    else { return nil }
+    guard case .object = parsed.value else { return nil }
+    return parsed.value
+  }
+
+  /// Runs read-only SQL over the up-to-date index.
+  public func query(_ sql: String) throws(WorkspaceError) -> RecordIndex.QueryResult {
+    try updateIndex()
+    do {
+      return try RecordIndex(readOnlyAt: indexPath).query(sql)
+    } catch {
+      throw WorkspaceError("query.failed", "\(error)", refusal: false)
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import AcornIndex
+import AcornModel
+import Foundation
+import Testing
+
+enum Fixtures {
+  static let records: [(path: String, record: JSONValue)] = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    let base = url.path + "/Tests/Fixtures/records"
+    var out: [(String, JSONValue)] = []
+    let walker = FileManager.default.enumerator(atPath: base)
+    while let rel = walker?.nextObject() as? String {
+      guard rel.hasSuffix(".json"),
+        let data = FileManager.default.contents(atPath: base + "/" + rel),
+        let value = try? JSONParser.parse([UInt8](data)).value
+      else { continue }
+      out.append(("records/" + rel, value))
+    }
+    return out.sorted { $0.0 < $1.0 }
+  }()
+}
+
+final class TempFile {
+  let path = NSTemporaryDirectory() + "acorn-index-\(UUID().uuidString.prefix(8)).sqlite"
+  deinit {
+    for s in ["", "-wal", "-shm", "-journal"] {
+      try? FileManager.default.removeItem(atPath: path + s)
+    }
+  }
+}
+
+@Suite("SQLite index")
+struct RecordIndexTests {
+  @Test("rebuild fills every table; money as exact text and integer minor units")
+  func rebuild() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    try index.rebuild(Fixtures.records, state: .init(commit: "abc", dirtyPaths: []))
+    #expect(try index.count() == 7)
+    #expect(try index.state() == .init(commit: "abc", dirtyPaths: []))
+    let invoice = try index.query(
+      "SELECT invoice_number, total, total_minor, currency FROM invoices")
+    #expect(
+      invoice.rows == [
+        [
+          .string("INV-2019-0815"), .string("5579.88"), .number(DecimalNumber(557988)),
+          .string("USD"),
+        ]
+      ])
+    let lines = try index.query(
+      "SELECT po_number, seq, ordered, received, net_cost, net_cost_minor FROM po_lines ORDER BY seq"
+    )
+    #expect(lines.rows.count == 2)
+    #expect(
+      lines.rows[1] == [
+        .string("4Z32PABC"), .string("2"), .number(DecimalNumber(24)), .number(DecimalNumber(24)),
+        .string("15.62"), .number(DecimalNumber(1562)),
+      ])
+    let joined = try index.query(
+      """
+      SELECT i.invoice_number, sum(l.paid_minor) FROM invoices i
+      JOIN remittance_lines l ON l.invoice_number = i.invoice_number OR l.base_invoice_number = i.invoice_number
+      GROUP BY i.invoice_number
+      """)
+    #expect(joined.rows == [[.string("INV-2019-0815"), .number(DecimalNumber(546828 - 28000))]])
+    for table in [
+      "purchase_orders", "shipments", "shipment_lines", "invoice_lines", "remittances", "returns",
+      "return_lines", "credit_notes", "deductions",
+    ] {
+      #expect(
+        try index.query("SELECT count(*) FROM \(table)").rows.first?.first?.intValue ?? 0 > 0,
+        "\(table)")
+    }
+  }
+
+  @Test("changes replace a record's rows; deletes remove them; all in one transaction")
+  func apply() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    try index.rebuild(Fixtures.records, state: .init(commit: "a", dirtyPaths: []))
+    let (path, po) = try #require(
+      Fixtures.records.first { $0.record["kind"] == .string("purchase-order") })
+    let changed = try #require(
+      po.setting(
+        .string("zhang.min@example.com"), at: JSONPath([.key("workflow"), .key("assignee")])))
+    let deleted = try #require(Fixtures.records.first { $0.record["kind"] == .string("deduction") })
+      .path
+    try index.apply(
+      [.upsert(path: path, record: changed), .delete(path: deleted)],
+      state: .init(commit: "b", dirtyPaths: [path]))
+    #expect(try index.count() == 6)
+    #expect(
+      try index.query("SELECT assignee FROM purchase_orders").rows == [
+        [.string("zhang.min@example.com")]
+      ])
+    #expect(try index.query("SELECT count(*) FROM po_lines").rows == [[.number(DecimalNumber(2))]])
+    #expect(
+      try index.query("SELECT count(*) FROM deductions").rows == [[.number(DecimalNumber(0))]])
+    #expect(try index.state() == .init(commit: "b", dirtyPaths: [path]))
+  }
+
+  @Test("writes are refused; SQL errors are reported")
+  func readOnly() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    try index.rebuild(Fixtures.records, state: .init(commit: nil, dirtyPaths: []))
+    let reader = try RecordIndex(readOnlyAt: file.path)
+    for sql in [
+      "DELETE FROM records", "INSERT INTO meta VALUES ('x','y')", "DROP TABLE records",
+      "UPDATE invoices SET total = '0'",
+    ] {
+      do {
+        _ = try reader.query(sql)
+        Issue.record("accepted \(sql)")
+      } catch {
+        guard case .readOnly = error else {
+          Issue.record("\(sql): \(error)")
+          continue
+        }
+      }
+    }
+    #expect(try index.count() == 7)
+    #expect(throws: IndexError.self) { try reader.query("SELECT nope FROM nowhere") }
+  }
+
+  @Test("a file that is not an index of this version is unusable, not trusted")
+  func corrupt() throws {
+    let file = TempFile()
+    try Data("not a database at all, definitely not".utf8).write(
+      to: URL(fileURLWithPath: file.path))
+    #expect(throws: IndexError.self) { try RecordIndex(path: file.path) }
+  }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Writes N canonical invoice records into a workspace (bench data; not a sandbox vendor).
+
+usage: gen_records.py WORKSPACE N [--touch K]   (--touch: change the assignee of K records)
+"""
+import json, os, sys
+
+ws, n = sys.argv[1], int(sys.argv[2])
+touch = int(sys.argv[sys.argv.index("--touch") + 1]) if "--touch" in sys.argv else 0
+
+
+def record(i, assignee):
+    month = "2026-%02d" % (i % 12 + 1)
+    qty, cost = 1 + i % 40, "%d.%02d" % (5 + i % 90, i % 100)
+    cents = qty * (int(cost.replace(".", "")))
+    total = "%d.%02d" % (cents // 100, cents % 100)
+    number = "B%07d" % i
+    return month, {
+        "id": "INV-US-" + number, "kind": "invoice", "marketplace": "US", "schemaVersion": 1,
+        "provenance": {"origin": "sandbox", "reference": "bench"},
+        "source": {"invoiceNumber": number, "invoiceDate": month + "-15", "invoiceStatus": "SUBMITTED",
+                   "purchaseOrderNumbers": ["P%07d" % (i // 3)], "totalAmount": {"amount": total, "currency": "USD"},
+                   "lines": [{"itemSequenceNumber": "1", "purchaseOrderNumber": "P%07d" % (i // 3),
+                              "amazonProductIdentifier": "B0%08d" % (i % 5000),
+                              "invoicedQuantity": {"amount": qty, "unitOfMeasure": "Eaches", "unitSize": 1},
+                              "invoicedEaches": qty, "netCost": {"amount": cost, "currency": "USD"}}]},
+        "workflow": {"assignee": assignee},
+    }
+
+
+for i in range(n):
+    if touch and i >= touch:
+        break
+    month, r = record(i, "bench-%d@example.com" % (1 if touch else 0))
+    d = os.path.join(ws, "records", "US", "invoice", month)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, r["id"] + ".json"), "w") as f:
+        f.write(json.dumps(r, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
