@@ -19,6 +19,7 @@ let package = Package(
   ],
   targets: [
     .target(name: "AcornModel"),
+    .target(name: "AcornMerge", dependencies: ["AcornModel"]),
     .systemLibrary(
       name: "CLibGit2",
       pkgConfig: "libgit2",
@@ -31,13 +32,14 @@ let package = Package(
     .target(
       name: "AcornWorkspace",
       dependencies: [
-        "AcornModel", "AcornGit", "AcornIndex", .product(name: "Yams", package: "Yams"),
+        "AcornModel", "AcornMerge", "AcornGit", "AcornIndex",
+        .product(name: "Yams", package: "Yams"),
       ]
     ),
     .target(
       name: "AcornCLI",
       dependencies: [
-        "AcornModel", "AcornWorkspace",
+        "AcornModel", "AcornMerge", "AcornWorkspace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -49,6 +51,13 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AcornGitTests", dependencies: ["AcornGit"]),
+    .testTarget(
+      name: "AcornMergeTests",
+      dependencies: [
+        "AcornMerge", "AcornModel",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
     .testTarget(name: "AcornIndexTests", dependencies: ["AcornIndex", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),

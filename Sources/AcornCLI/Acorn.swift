@@ -17,7 +17,8 @@ public struct Acorn: ParsableCommand {
       StatusCommand.self, CommitCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self,
       DiffDriverCommand.self, CloneCommand.self, PullCommand.self, PushCommand.self,
       IndexCommand.self,
-      QueryCommand.self,
+      QueryCommand.self, MergeCommand.self, ConflictsCommand.self, ResolveCommand.self,
+      MergeDriverCommand.self, DoctorCommand.self,
     ]
   )
 

@@ -335,6 +335,11 @@ public final class Repository {
     return name.hasPrefix("refs/heads/") ? String(name.dropFirst("refs/heads/".count)) : name
   }
 
+  /// The current branch's name, or nil (detached HEAD, or an error).
+  public func currentBranchName() -> String? {
+    (try? currentBranch()) ?? nil
+  }
+
   /// Files of a commit's tree: path → blob id, recursively.
   public func files(inTree tree: ObjectID) throws(GitError) -> [String: ObjectID] {
     var raw = tree.raw

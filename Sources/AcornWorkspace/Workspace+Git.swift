@@ -25,11 +25,11 @@ extension Workspace {
   }
 
   /// Commits the current content of `paths` (files that no longer exist are removed) on top of
-  /// HEAD, writing only the blobs and trees on those paths; keeps the index in step so `git status`
+  /// HEAD (and `extraParents`, for a merge), writing only the blobs and trees on those paths; keeps the index in step so `git status`
   /// is clean. Returns nil, and makes no commit, when the tree would not change.
-  public func commit(paths: [String], message: String, author: Signature) throws(WorkspaceError)
-    -> ObjectID?
-  {
+  public func commit(
+    paths: [String], message: String, author: Signature, extraParents: [ObjectID] = []
+  ) throws(WorkspaceError) -> ObjectID? {
     let repo = try repository()
     do {
       let head = try repo.resolveCommit("HEAD")
@@ -44,9 +44,11 @@ extension Workspace {
       }
       let tree = try repo.updateTree(base: baseTree, changes: changes)
       var commit: ObjectID?
-      if tree != baseTree {
+      // A merge commit records the merged branch even when the tree did not change.
+      if tree != baseTree || !extraParents.isEmpty {
         commit = try repo.commit(
-          tree: tree, parents: head.map { [$0] } ?? [], message: message, author: author)
+          tree: tree, parents: (head.map { [$0] } ?? []) + extraParents, message: message,
+          author: author)
       }
       try repo.syncIndex(paths: Array(changes.keys).sorted())
       return commit

@@ -35,11 +35,23 @@ extension Workspace {
   public func configureDrivers(executable: String) throws(WorkspaceError) {
     let repo = try repository()
     do {
-      try repo.setConfig("diff.acorn.textconv", "\(Self.shellQuote(executable)) diff-driver")
-      try repo.setConfig("diff.acorn.cachetextconv", "true")
+      for (key, value) in Self.driverConfig(executable: executable) {
+        try repo.setConfig(key, value)
+      }
     } catch {
       throw WorkspaceError("git.config", "cannot configure the acorn diff driver", cause: error)
     }
+  }
+
+  /// The git configuration that wires Acorn's drivers: `diff=acorn` and `merge=acorn`.
+  public static func driverConfig(executable: String) -> [(String, String)] {
+    let acorn = shellQuote(executable)
+    return [
+      ("diff.acorn.textconv", "\(acorn) diff-driver"),
+      ("diff.acorn.cachetextconv", "true"),
+      ("merge.acorn.name", "Acorn record-aware merge"),
+      ("merge.acorn.driver", "\(acorn) merge-driver %O %A %B %P"),
+    ]
   }
 
   static func shellQuote(_ s: String) -> String {
@@ -51,6 +63,18 @@ extension Workspace {
     case upToDate
     case fastForwarded(from: ObjectID?, to: ObjectID)
     case aheadOfRemote(Int)
+    case merged(MergeReport)
+
+    public static func == (a: PullOutcome, b: PullOutcome) -> Bool {
+      switch (a, b) {
+      case (.upToDate, .upToDate): return true
+      case (.fastForwarded(let f1, let t1), .fastForwarded(let f2, let t2)):
+        return f1 == f2 && t1 == t2
+      case (.aheadOfRemote(let x), .aheadOfRemote(let y)): return x == y
+      case (.merged(let x), .merged(let y)): return x.outcome == y.outcome
+      default: return false
+      }
+    }
   }
 
   /// The remote and branch to pull from or push to: the given ones, else the branch's upstream,
@@ -76,11 +100,11 @@ extension Workspace {
     }
   }
 
-  /// Fetches and fast-forwards the current branch. Until merges land (the merge-engine issue), a
-  /// diverged branch is refused with what to do.
-  public func pull(remote: String? = nil, branch: String? = nil) throws(WorkspaceError)
-    -> PullOutcome
-  {
+  /// Fetches and brings the current branch up to date: a fast-forward, or a record-aware merge
+  /// when both sides have new commits (conflicts as in `merge`).
+  public func pull(
+    remote: String? = nil, branch: String? = nil, allowConflicts: Bool = false, author: Signature
+  ) throws(WorkspaceError) -> PullOutcome {
     let lock = try WorkspaceLock.acquire(self)
     defer { lock.release() }
     let repo = try repository()
@@ -119,11 +143,10 @@ extension Workspace {
         }
         return .fastForwarded(from: ours, to: theirs)
       }
-      let (ahead, behind) = try repo.aheadBehind(ours, theirs)
-      throw WorkspaceError(
-        "pull.diverged",
-        "\(current) and \(remoteName)/\(remoteBranch) have diverged (\(ahead) local, \(behind) remote commit\(behind == 1 ? "" : "s")); pull only fast-forwards until Acorn's merge lands"
-      )
+      return .merged(
+        try merge(
+          "\(remoteName)/\(remoteBranch)", allowConflicts: allowConflicts, author: author,
+          lock: false))
     } catch let error as WorkspaceError {
       throw error
     } catch {

@@ -89,7 +89,8 @@ extension Workspace {
       throw WorkspaceError("git.status", "cannot read the working tree", cause: error)
     }
     let changes = try diff(from: try? resolve("HEAD"), to: nil)
-    if pending.isEmpty { return (nil, changes) }
+    let merging = mergeInProgress()
+    if pending.isEmpty && merging == nil { return (nil, changes) }
     let errors = validate().filter { $0.severity == .error }
     if !errors.isEmpty {
       let shown = errors.prefix(5).map {
@@ -103,7 +104,8 @@ extension Workspace {
     }
     let commit = try self.commit(
       paths: pending.map(\.path), message: message.hasSuffix("\n") ? message : message + "\n",
-      author: author)
+      author: author, extraParents: merging.map { [$0] } ?? [])
+    if merging != nil { endMerge() }
     return (commit, changes)
   }
 }

@@ -133,6 +133,20 @@ extension Workspace {
         findings.append(Finding(code: hit.code, file: rel, line: hit.line, message: hit.message))
       }
     }
+    // Open conflicts block a protected branch (acorn.yaml protectedBranches); elsewhere they warn.
+    let protected = Set(
+      (settings["acorn.yaml"]?["protectedBranches"]?.arrayValue ?? []).compactMap(\.stringValue))
+    let branch = (try? repository())?.currentBranchName()
+    if let branch, !protected.contains(branch) {
+      findings = findings.map { f in
+        var f = f
+        if f.code == "conflict.open" {
+          f.severity = .warning
+          f.message += " (branch \(branch) is not protected)"
+        }
+        return f
+      }
+    }
     return findings.sorted()
   }
 

@@ -94,12 +94,14 @@ struct RemoteTests {
     _ = try a.set(
       returnID, assignments: [("workflow.state", "received")], note: "arrived", message: nil,
       commit: true, author: signature("Li", 1_790_001_000), now: now)
-    #expect(try b.pull() == .upToDate)
+    #expect(try b.pull(author: signature("Zhang", 1_790_003_000)) == .upToDate)
     let pushed = try a.push()
     #expect(pushed.remote == "origin" && pushed.branch == "main")
     let aHead = try a.resolve("HEAD")
     let bBefore = try b.resolve("HEAD")
-    #expect(try b.pull() == .fastForwarded(from: bBefore, to: aHead))
+    #expect(
+      try b.pull(author: signature("Zhang", 1_790_003_000))
+        == .fastForwarded(from: bBefore, to: aHead))
     #expect(try b.resolve("HEAD") == aHead)
     #expect(
       try b.readRecord(try b.findRecord(returnID)).json["workflow"]?["state"] == .string("received")
@@ -108,7 +110,7 @@ struct RemoteTests {
     #expect(try b.status().upstream == "origin/main")
     #expect(try b.status().behind == 0)
 
-    // Both change: B's push is rejected, B's pull refuses to merge (until the merge engine lands).
+    // Both change: B's push is rejected (not a fast-forward); B's pull merges.
     _ = try a.set(
       returnID, assignments: [("workflow.state", "credit-issued")], note: nil, message: nil,
       commit: true, author: signature("Li", 1_790_002_000), now: now)
@@ -122,15 +124,24 @@ struct RemoteTests {
     } catch {
       #expect(error.code == "push.failed")
     }
-    do {
-      _ = try b.pull()
-      Issue.record("a diverged pull was accepted")
-    } catch {
-      #expect(error.code == "pull.diverged")
-      #expect(error.message.contains("1 local, 1 remote commit"))
-    }
     #expect(try b.status().ahead == 1)
-    #expect(try b.status().behind == 1)
+    // Pull now merges with the engine: both changes are kept, and B can push.
+    guard case .merged(let report) = try b.pull(author: signature("Zhang", 1_790_003_000)),
+      case .merged(let commit?) = report.outcome
+    else {
+      Issue.record("diverged pull did not merge")
+      return
+    }
+    #expect(report.conflicts.isEmpty)
+    #expect(try b.repository().commitInfo(commit).parents.count == 2)
+    #expect(
+      try b.readRecord(try b.findRecord(returnID)).json["workflow"]?["state"]
+        == .string("credit-issued"))
+    #expect(
+      try b.readRecord(try b.findRecord("PO-US-4Z32PABC")).json["workflow"]?["assignee"]
+        == .string("zhang.min@example.com"))
+    _ = try b.push()
+    #expect(try b.status().ahead == 0)
     try expectGitClean(b)
   }
 

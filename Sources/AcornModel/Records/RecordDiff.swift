@@ -83,12 +83,12 @@ public enum RecordDiff {
     }
   }
 
-  static func lineKey(_ items: [JSONValue]) -> String? {
+  public static func lineKey(_ items: [JSONValue]) -> String? {
     guard !items.isEmpty else { return nil }
     return lineKeys.first { key in items.allSatisfy { $0[key] != nil } }
   }
 
-  static func keyText(_ v: JSONValue) -> String { v.stringValue ?? CanonicalJSON.compact(v) }
+  public static func keyText(_ v: JSONValue) -> String { v.stringValue ?? CanonicalJSON.compact(v) }
 
   static func compareArrays(
     _ a: [JSONValue], _ b: [JSONValue], field: String, into out: inout [FieldChange]

@@ -128,6 +128,11 @@ public final class JSONSchemaSet: @unchecked Sendable {
     return compiled
   }
 
+  /// The schema a `$ref` in `file` points at, with the file it lives in.
+  public func resolveReference(_ ref: String, from file: String) -> (JSONValue, String)? {
+    try? resolve(ref, file: file)
+  }
+
   private func resolve(_ ref: String, file: String) throws(SchemaError) -> (JSONValue, String) {
     let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
     let target = parts[0].isEmpty ? file : String(parts[0].split(separator: "/").last ?? "")

@@ -1,0 +1,380 @@
+import AcornGit
+import AcornMerge
+import AcornModel
+import Foundation
+
+/// Merging branches with the record-aware engine: in-process through libgit2, and the same
+/// per-record step for `acorn merge-driver` (plain `git merge`).
+extension Workspace {
+  /// The branch sync and import write to; its side wins `source` fields when merged.
+  public static let syncBranch = "vendor-central"
+
+  /// A conflict as listed by `acorn conflicts`.
+  public struct OpenConflict: Sendable {
+    public var id: String
+    public var path: String
+    public var conflict: Conflict
+  }
+
+  public struct MergeReport: Sendable {
+    public enum Outcome: Sendable, Equatable {
+      case upToDate
+      case fastForward(ObjectID)
+      /// A merge commit, or nil when conflicts were left uncommitted (merge in progress).
+      case merged(ObjectID?)
+    }
+    public var outcome: Outcome
+    public var diff: WorkspaceDiff
+    public var conflicts: [OpenConflict]
+  }
+
+  /// Everything a record merge needs from the workspace, loaded once per merge.
+  public struct MergeContext {
+    let schemas: JSONSchemaSet
+    let lifecycles: LifecycleSet?
+    let sourceSide: Side?
+    var policies: [RecordKind: MergePolicy] = [:]
+
+    mutating func policy(_ kind: RecordKind) -> MergePolicy {
+      if let p = policies[kind] { return p }
+      let p = MergePolicy(
+        schemas: schemas, kind: kind, lifecycles: lifecycles, sourceSide: sourceSide)
+      policies[kind] = p
+      return p
+    }
+  }
+
+  public func mergeContext(sourceSide: Side?) -> MergeContext {
+    var ignored: [Finding] = []
+    return MergeContext(
+      schemas: loadSchemas(into: &ignored), lifecycles: lifecycles(), sourceSide: sourceSide)
+  }
+
+  /// Merges one record file's three versions: the engine, then validation of the result (schema,
+  /// invariants, lifecycle); a violation becomes a conflict too. Returns the bytes to store (nil:
+  /// delete the file) and the conflicts raised.
+  public func mergeRecord(
+    path rel: String, base: [UInt8]?, ours: [UInt8]?, theirs: [UInt8]?, context: inout MergeContext
+  ) -> (bytes: [UInt8]?, conflicts: [Conflict]) {
+    func parse(_ b: [UInt8]?) -> JSONValue? { b.flatMap { try? JSONParser.parse($0).value } }
+    let (b, o, t) = (parse(base), parse(ours), parse(theirs))
+    if (ours != nil && o == nil) || (theirs != nil && t == nil) {
+      // A side that is not valid JSON cannot be merged field by field.
+      let conflict = Conflict(
+        field: "$", base: nil, ours: o == nil && ours != nil ? .string("invalid JSON") : nil,
+        theirs: t == nil && theirs != nil ? .string("invalid JSON") : nil,
+        reason: "a side is not valid JSON", rule: "record")
+      return (ours ?? theirs, [conflict])
+    }
+    let kindText =
+      (o ?? t ?? b)?["kind"]?.stringValue ?? rel.split(separator: "/").dropFirst(2).first.map(
+        String.init) ?? ""
+    guard let kind = RecordKind(rawValue: kindText) else {
+      return (
+        ours,
+        [
+          Conflict(
+            field: "kind", base: nil, ours: nil, theirs: nil,
+            reason: "unknown record kind \(kindText)", rule: "record")
+        ]
+      )
+    }
+    let result = RecordMerge.merge(base: b, ours: o, theirs: t, policy: context.policy(kind))
+    guard let merged = result.merged else { return (nil, result.conflicts) }
+    var bytes = Record(json: merged).canonicalBytes
+    var ids: [String: String] = [:]
+    let violations = validateRecord(
+      bytes: bytes, at: rel, schemas: context.schemas, lifecycles: context.lifecycles,
+      marketplaces: [], ids: &ids
+    ).filter { $0.severity == .error && $0.code != "conflict.open" && $0.code != "record.path" }
+    guard !violations.isEmpty else { return (bytes, result.conflicts) }
+    let raised = violations.map { v in
+      Conflict(
+        field: v.path ?? "$", base: nil, ours: nil, theirs: nil,
+        reason: "the merged record is invalid (\(v.code)): \(v.message)", rule: "validation")
+    }
+    let withViolations = RecordMerge.attachConflicts(raised, to: merged)
+    bytes = Record(json: withViolations).canonicalBytes
+    return (bytes, result.conflicts + raised)
+  }
+
+  var mergeHeadPath: String { path(".git/MERGE_HEAD") }
+
+  /// The commit being merged when a merge with conflicts was left uncommitted.
+  public func mergeInProgress() -> ObjectID? {
+    guard let text = try? String(contentsOfFile: mergeHeadPath, encoding: .utf8) else { return nil }
+    return ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))
+  }
+
+  func endMerge() {
+    try? FileManager.default.removeItem(atPath: mergeHeadPath)
+    try? FileManager.default.removeItem(atPath: path(".git/MERGE_MSG"))
+    try? FileManager.default.removeItem(atPath: path(".git/MERGE_MODE"))
+  }
+
+  /// Merges `revision` into the current branch. Fast-forwards when possible; otherwise merges the
+  /// trees, running the engine on every record both sides changed (and only those). Commits the
+  /// merge when there are no conflicts, or with `allowConflicts` (the records carry them);
+  /// otherwise leaves the merge in progress (`.git/MERGE_HEAD`) for `acorn resolve` + `acorn commit`.
+  public func merge(
+    _ revision: String, allowConflicts: Bool, author: Signature, message: String? = nil,
+    lock: Bool = true
+  ) throws(WorkspaceError) -> MergeReport {
+    let held = lock ? try WorkspaceLock.acquire(self) : nil
+    defer { held?.release() }
+    let repo = try repository()
+    do {
+      if mergeInProgress() != nil {
+        throw WorkspaceError(
+          "merge.in-progress",
+          "a merge is in progress: resolve its conflicts (acorn conflicts, acorn resolve) and acorn commit, first"
+        )
+      }
+      guard try repo.status().isEmpty else {
+        throw WorkspaceError(
+          "merge.dirty",
+          "the working tree has uncommitted changes; commit them first (acorn commit -m …)")
+      }
+      guard let theirs = try repo.resolveCommit(revision) else {
+        throw WorkspaceError("git.revision", "unknown revision \(revision)")
+      }
+      guard let ours = try repo.resolveCommit("HEAD") else {
+        try repo.fastForward(to: theirs, message: "merge \(revision): fast-forward")
+        return MergeReport(
+          outcome: .fastForward(theirs), diff: try diff(from: nil, to: theirs), conflicts: [])
+      }
+      if try repo.isAncestor(theirs, of: ours) {
+        return MergeReport(
+          outcome: .upToDate, diff: WorkspaceDiff(records: [], files: []), conflicts: [])
+      }
+      if try repo.isAncestor(ours, of: theirs) {
+        try repo.fastForward(to: theirs, message: "merge \(revision): fast-forward")
+        return MergeReport(
+          outcome: .fastForward(theirs), diff: try diff(from: ours, to: theirs), conflicts: [])
+      }
+      let current = try repo.currentBranch() ?? "HEAD"
+      let theirsIsSync = revision == Self.syncBranch || revision.hasSuffix("/" + Self.syncBranch)
+      let sourceSide: Side? = theirsIsSync && current != Self.syncBranch ? .theirs : nil
+      let base = try repo.mergeBase(ours, theirs)
+      let baseTree = try base.map { id throws(GitError) in try repo.treeID(ofCommit: id) }
+      let oursTree = try repo.treeID(ofCommit: ours)
+      let theirsTree = try repo.treeID(ofCommit: theirs)
+      let ourChanges = Dictionary(
+        try repo.diffTrees(baseTree, oursTree).map { ($0.path, $0) },
+        uniquingKeysWith: { a, _ in a })
+      var context = mergeContext(sourceSide: sourceSide)
+      var writes: [String: [UInt8]?] = [:]
+      var conflicts: [OpenConflict] = []
+      var unmergeable: [String] = []
+      for change in try repo.diffTrees(baseTree, theirsTree) {
+        let rel = change.path
+        guard let mine = ourChanges[rel] else {
+          writes[rel] = try change.newBlob.map { b throws(GitError) in try repo.blob(b) }
+          continue
+        }
+        if mine.newBlob == change.newBlob { continue }
+        guard Self.isRecordPath(rel) else {
+          unmergeable.append(rel)
+          continue
+        }
+        let result = mergeRecord(
+          path: rel, base: try change.oldBlob.map { b throws(GitError) in try repo.blob(b) },
+          ours: try mine.newBlob.map { b throws(GitError) in try repo.blob(b) },
+          theirs: try change.newBlob.map { b throws(GitError) in try repo.blob(b) },
+          context: &context)
+        writes[rel] = result.bytes
+        let name = String((rel.split(separator: "/").last ?? "").dropLast(5))
+        let id =
+          result.bytes.flatMap { try? JSONParser.parse($0).value["id"]?.stringValue }
+          ?? RecordFileName.decode(name) ?? name
+        conflicts += result.conflicts.map { OpenConflict(id: id, path: rel, conflict: $0) }
+      }
+      if !unmergeable.isEmpty {
+        throw WorkspaceError(
+          "merge.files",
+          "both sides changed \(unmergeable.joined(separator: ", ")) differently; settings and rules are not merged automatically: make them equal on one side and merge again",
+          refusal: true)
+      }
+      // Write the merged files, then commit (or leave the merge in progress).
+      for (rel, bytes) in writes {
+        do {
+          if let bytes {
+            try FileSystem.writeAtomically(bytes, to: path(rel))
+          } else if FileSystem.exists(path(rel)) {
+            try FileManager.default.removeItem(atPath: path(rel))
+          }
+        } catch {
+          throw WorkspaceError("merge.write", "cannot write \(rel)", cause: error)
+        }
+      }
+      let subject = message ?? "Merge \(revision) into \(current)"
+      let summary =
+        conflicts.isEmpty
+        ? ""
+        : "\n\nOpen conflicts:\n"
+          + conflicts.map { "  \($0.id) \($0.conflict.field): \($0.conflict.reason)" }.joined(
+            separator: "\n")
+      if conflicts.isEmpty || allowConflicts {
+        let commit = try self.commit(
+          paths: Array(writes.keys), message: subject + summary + "\n", author: author,
+          extraParents: [theirs])
+        return MergeReport(
+          outcome: .merged(commit), diff: try diff(from: ours, to: commit), conflicts: conflicts)
+      }
+      try repo.syncIndex(paths: Array(writes.keys).sorted())
+      do {
+        try (theirs.hex + "\n").write(toFile: mergeHeadPath, atomically: true, encoding: .utf8)
+        try (subject + summary + "\n").write(
+          toFile: path(".git/MERGE_MSG"), atomically: true, encoding: .utf8)
+      } catch {
+        throw WorkspaceError("merge.write", "cannot record the merge in progress", cause: error)
+      }
+      return MergeReport(
+        outcome: .merged(nil), diff: try diff(from: ours, to: nil), conflicts: conflicts)
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError("merge.failed", "cannot merge \(revision)", cause: error)
+    }
+  }
+
+  /// Every open conflict in the workspace (from the index).
+  public func openConflicts() throws(WorkspaceError) -> [OpenConflict] {
+    let rows = try query("SELECT id, path, json FROM records WHERE conflicts > 0 ORDER BY id").rows
+    var out: [OpenConflict] = []
+    for row in rows {
+      guard row.count == 3, let id = row[0].stringValue, let rel = row[1].stringValue,
+        let text = row[2].stringValue,
+        let record = try? JSONParser.parse(text)
+      else { continue }
+      for c in record["conflicts"]?.arrayValue ?? [] {
+        if let conflict = Conflict(json: c) {
+          out.append(OpenConflict(id: id, path: rel, conflict: conflict))
+        }
+      }
+    }
+    return out
+  }
+
+  public enum Resolution: Sendable {
+    case ours, theirs
+    case value(String)
+  }
+
+  /// Settles a record's open conflicts (all, or those on `field`) with our side, their side or a
+  /// value; validates the result; writes it; commits unless a merge is in progress (then
+  /// `acorn commit` concludes the merge).
+  public func resolve(
+    _ query: String, field: String?, with resolution: Resolution, author: Signature
+  ) throws(WorkspaceError) -> (id: String, resolved: [Conflict], commit: ObjectID?) {
+    let lock = try WorkspaceLock.acquire(self)
+    defer { lock.release() }
+    let entry = try findRecord(query)
+    var json = try readRecord(entry).json
+    let open = (json["conflicts"]?.arrayValue ?? []).compactMap(Conflict.init(json:))
+    let chosen = open.filter { field == nil || $0.field == field }
+    guard !chosen.isEmpty else {
+      let fields = open.map(\.field)
+      throw WorkspaceError(
+        "resolve.none",
+        fields.isEmpty
+          ? "\(entry.id) has no open conflicts"
+          : "\(entry.id) has no conflict on \(field ?? "?") (open: \(fields.joined(separator: ", ")))",
+        refusal: true)
+    }
+    var ignored: [Finding] = []
+    let schemas = loadSchemas(into: &ignored)
+    var deleteRecord = false
+    for conflict in chosen {
+      let value: JSONValue?
+      switch resolution {
+      case .ours: value = conflict.ours
+      case .theirs: value = conflict.theirs
+      case .value(let text):
+        guard let fp = FieldPath(conflict.field), let kind = Record(json: json).kind else {
+          throw WorkspaceError(
+            "resolve.value", "--set needs a single field (--field)", refusal: true)
+        }
+        let schematic = JSONPath(
+          fp.components.map { c -> JSONPath.Component in
+            switch c {
+            case .key(let k): return .key(k)
+            case .index, .keyed: return .index(0)
+            }
+          })
+        guard let schema = schemas.subschema(at: schematic, in: kind.schemaFileName) else {
+          throw WorkspaceError("resolve.value", "no schema for \(conflict.field)", refusal: true)
+        }
+        value = try Self.coerce(text, schema: schema, field: conflict.field)
+      }
+      if conflict.field == "$" {
+        deleteRecord = value == nil
+        continue
+      }
+      if conflict.rule == "validation" { continue }  // settled by fixing the fields it names
+      guard let path = FieldPath(conflict.field), let updated = path.setting(value, in: json) else {
+        throw WorkspaceError(
+          "resolve.field", "cannot set \(conflict.field) on \(entry.id)", refusal: true)
+      }
+      json = updated
+    }
+    let remaining = open.filter { !chosen.contains($0) }
+    json = RecordMerge.attachConflicts(remaining, to: json, replacing: true)
+    let record = Record(json: json)
+    if deleteRecord {
+      try? FileManager.default.removeItem(atPath: path(entry.path))
+    } else {
+      var ids: [String: String] = [:]
+      let problems = validateRecord(
+        bytes: record.canonicalBytes, at: entry.path, schemas: schemas, lifecycles: lifecycles(),
+        marketplaces: [], ids: &ids
+      ).filter { $0.severity == .error && $0.code != "conflict.open" }
+      if !problems.isEmpty {
+        throw WorkspaceError(
+          "resolve.invalid",
+          "refusing: the result is invalid: "
+            + problems.map { "\($0.path ?? "$"): \($0.message)" }.joined(separator: "; "),
+          refusal: true)
+      }
+      try write(record)
+    }
+    var commit: ObjectID?
+    if mergeInProgress() == nil {
+      let how: String
+      switch resolution {
+      case .ours: how = "ours"
+      case .theirs: how = "theirs"
+      case .value(let v): how = "= \(v)"
+      }
+      commit = try self.commit(
+        paths: [entry.path], message: "Resolve \(entry.id) \(field ?? "all conflicts") (\(how))\n",
+        author: author)
+    } else {
+      let repo = try repository()
+      do { try repo.syncIndex(paths: [entry.path]) } catch {
+        throw WorkspaceError("git.index", "cannot update the git index", cause: error)
+      }
+    }
+    return (entry.id, chosen, commit)
+  }
+}
+
+extension RecordMerge {
+  /// Adds conflicts to a record's `conflicts` (replacing ones on the same field), or with
+  /// `replacing`, makes them the whole list.
+  public static func attachConflicts(
+    _ conflicts: [Conflict], to record: JSONValue, replacing: Bool = false
+  ) -> JSONValue {
+    let existing = replacing ? [] : (record["conflicts"]?.arrayValue ?? [])
+    guard case .object(var members) = record else { return record }
+    let fields = Set(conflicts.map(\.field))
+    let kept = existing.compactMap(Conflict.init(json:)).filter { !fields.contains($0.field) }
+    let all = (kept + conflicts).sorted()
+    if all.isEmpty {
+      members.removeValue(forKey: "conflicts")
+    } else {
+      members["conflicts"] = .array(all.map(\.json))
+    }
+    return .object(members)
+  }
+}
