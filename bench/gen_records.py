@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Writes N canonical invoice records into a workspace (bench data; not a sandbox vendor).
 
-usage: gen_records.py WORKSPACE N [--touch K]   (--touch: change the assignee of K records)
+usage: gen_records.py WORKSPACE N [--touch K [--field assignee|followUpDate]]
+  --touch K: rewrite the first K records with a changed workflow field (default assignee)
 """
 import json, os, sys
 
 ws, n = sys.argv[1], int(sys.argv[2])
 touch = int(sys.argv[sys.argv.index("--touch") + 1]) if "--touch" in sys.argv else 0
+field = sys.argv[sys.argv.index("--field") + 1] if "--field" in sys.argv else "assignee"
 
 
 def record(i, assignee):
@@ -31,7 +33,9 @@ def record(i, assignee):
 for i in range(n):
     if touch and i >= touch:
         break
-    month, r = record(i, "bench-%d@example.com" % (1 if touch else 0))
+    month, r = record(i, "bench-%d@example.com" % (1 if touch and field == "assignee" else 0))
+    if touch and field == "followUpDate":
+        r["workflow"]["followUpDate"] = "2026-12-%02d" % (1 + i % 28)
     d = os.path.join(ws, "records", "US", "invoice", month)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, r["id"] + ".json"), "w") as f:

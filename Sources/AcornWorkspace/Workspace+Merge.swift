@@ -87,6 +87,8 @@ extension Workspace {
       bytes: bytes, at: rel, schemas: context.schemas, lifecycles: context.lifecycles,
       marketplaces: [], ids: &ids
     ).filter { $0.severity == .error && $0.code != "conflict.open" && $0.code != "record.path" }
+      // A field already in conflict explains its own violation.
+      .filter { v in !result.conflicts.contains { c in (v.path ?? "$").hasPrefix(c.field) } }
     guard !violations.isEmpty else { return (bytes, result.conflicts) }
     let raised = violations.map { v in
       Conflict(
@@ -311,32 +313,47 @@ extension Workspace {
         deleteRecord = value == nil
         continue
       }
-      if conflict.rule == "validation" { continue }  // settled by fixing the fields it names
+      // A validation conflict is settled by a value, or by fixing the fields it names.
+      if conflict.rule == "validation", case .value = resolution {
+      } else if conflict.rule == "validation" {
+        continue
+      }
       guard let path = FieldPath(conflict.field), let updated = path.setting(value, in: json) else {
         throw WorkspaceError(
           "resolve.field", "cannot set \(conflict.field) on \(entry.id)", refusal: true)
       }
       json = updated
     }
-    let remaining = open.filter { !chosen.contains($0) }
+    let remaining = open.filter { !chosen.contains($0) && $0.rule != "validation" }
     json = RecordMerge.attachConflicts(remaining, to: json, replacing: true)
-    let record = Record(json: json)
     if deleteRecord {
       try? FileManager.default.removeItem(atPath: path(entry.path))
     } else {
+      // As after a merge: what is still invalid (and not explained by an open conflict) stays open.
       var ids: [String: String] = [:]
       let problems = validateRecord(
-        bytes: record.canonicalBytes, at: entry.path, schemas: schemas, lifecycles: lifecycles(),
+        bytes: Record(json: json).canonicalBytes, at: entry.path, schemas: schemas,
+        lifecycles: lifecycles(),
         marketplaces: [], ids: &ids
-      ).filter { $0.severity == .error && $0.code != "conflict.open" }
-      if !problems.isEmpty {
+      ).filter { $0.severity == .error && $0.code != "conflict.open" && $0.code != "record.path" }
+      if problems.contains(where: { $0.code.hasPrefix("schema.") }) {
         throw WorkspaceError(
           "resolve.invalid",
-          "refusing: the result is invalid: "
+          "refusing: the result does not match the schema: "
             + problems.map { "\($0.path ?? "$"): \($0.message)" }.joined(separator: "; "),
           refusal: true)
       }
-      try write(record)
+      let unexplained = problems.filter { p in
+        !remaining.contains { (p.path ?? "$").hasPrefix($0.field) }
+      }
+      json = RecordMerge.attachConflicts(
+        unexplained.map {
+          Conflict(
+            field: $0.path ?? "$", base: nil, ours: nil, theirs: nil,
+            reason: "the resolved record is invalid (\($0.code)): \($0.message)", rule: "validation"
+          )
+        }, to: json)
+      try write(Record(json: json))
     }
     var commit: ObjectID?
     if mergeInProgress() == nil {
