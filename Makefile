@@ -1,10 +1,11 @@
 # Acorn: two commands on a fresh machine.
-#   make demo   build, create a workspace in ./demo-workspace and validate it
+#   make demo   build, create ./demo-workspace, sync the built-in sandbox vendor, work on it
 #   make test   format lint, unit and end-to-end tests (Swift Testing), schema checks (Python jsonschema)
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libgit2-dev libsqlite3-dev pkg-config git python3-pip
 DEMO_DIR ?= demo-workspace
+ACORN = .build/debug/acorn
 
 .PHONY: demo test deps build template lint clean
 
@@ -34,12 +35,19 @@ template:
 
 demo: build
 	rm -rf $(DEMO_DIR)
-	$(SWIFT) run -q acorn init $(DEMO_DIR) --vendor-code DEMO1 --marketplace US --marketplace DE
-	@# Until the sandbox sync lands, the demo uses the example records of Tests/Fixtures.
-	cp -r Tests/Fixtures/records $(DEMO_DIR)/records
-	$(SWIFT) run -q acorn validate $(DEMO_DIR)
-	$(SWIFT) run -q acorn list -C $(DEMO_DIR)
-	$(SWIFT) run -q acorn show -C $(DEMO_DIR) INV-2019-0815
+	$(ACORN) init $(DEMO_DIR) --vendor-code DEMO1 --marketplace US --marketplace DE --marketplace JP
+	@echo "== sync the built-in sandbox vendor (no credentials) as of 2026-08-31"
+	$(ACORN) sync -C $(DEMO_DIR) --until 2026-08-31
+	$(ACORN) validate $(DEMO_DIR)
+	@echo "== open shortage claims, from the SQLite index"
+	$(ACORN) query -C $(DEMO_DIR) "SELECT deduction_number, amount, currency, state FROM deductions WHERE deduction_type = 'shortage-claim' AND state = 'detected' ORDER BY deduction_date LIMIT 5"
+	@echo "== finance takes one into review; the next sync keeps the team's workflow"
+	$(ACORN) set -C $(DEMO_DIR) $$($(ACORN) query -C $(DEMO_DIR) "SELECT id FROM deductions WHERE deduction_type = 'shortage-claim' AND state = 'detected' ORDER BY deduction_date LIMIT 1" --csv | tail -1 | tr -d '\r') workflow.state=in-review --note "POD requested from the carrier"
+	$(ACORN) sync -C $(DEMO_DIR) --until 2026-09-30
+	$(ACORN) status -C $(DEMO_DIR)
+	git -C $(DEMO_DIR) log --oneline --graph -6
+	$(ACORN) diff -C $(DEMO_DIR) HEAD~1 HEAD --stat | tail -1
+	$(ACORN) validate $(DEMO_DIR)
 
 lint:
 	python3 scripts/embed-template.py --check

@@ -36,10 +36,11 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]
     ),
+    .target(name: "AcornSync", dependencies: ["AcornModel", "AcornGit", "AcornWorkspace"]),
     .target(
       name: "AcornCLI",
       dependencies: [
-        "AcornModel", "AcornMerge", "AcornWorkspace",
+        "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -59,6 +60,9 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AcornIndexTests", dependencies: ["AcornIndex", "AcornModel"]),
+    .testTarget(
+      name: "AcornSyncTests",
+      dependencies: ["AcornSync", "AcornWorkspace", "AcornModel", "AcornGit"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),
   ]

@@ -18,7 +18,7 @@ public struct Acorn: ParsableCommand {
       DiffDriverCommand.self, CloneCommand.self, PullCommand.self, PushCommand.self,
       IndexCommand.self,
       QueryCommand.self, MergeCommand.self, ConflictsCommand.self, ResolveCommand.self,
-      MergeDriverCommand.self, DoctorCommand.self,
+      MergeDriverCommand.self, DoctorCommand.self, SyncCommand.self,
     ]
   )
 

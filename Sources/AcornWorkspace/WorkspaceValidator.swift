@@ -46,6 +46,14 @@ extension Workspace {
     return set
   }
 
+  /// `acorn.yaml` as JSON (an empty object when missing or malformed; validate reports those).
+  public func settings() throws(WorkspaceError) -> JSONValue {
+    guard let text = try? String(contentsOfFile: path(Self.settingsFile), encoding: .utf8),
+      let parsed = try? YAMLDocument.parse(text)
+    else { return .object([:]) }
+    return parsed.value
+  }
+
   /// The parsed lifecycles, or nil when the file is missing or malformed (reported by validate).
   public func lifecycles() -> LifecycleSet? {
     guard let text = try? String(contentsOfFile: path("rules/lifecycles.yaml"), encoding: .utf8),

@@ -18,6 +18,11 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
     self.init(normalizing: Int128(integer), scale: 0)
   }
 
+  /// `units × 10^-scale`, e.g. 12345 cents at scale 2 is 123.45.
+  public init(units: Int, scale: Int) {
+    self.init(normalizing: Int128(units), scale: max(0, scale))
+  }
+
   init(normalizing significand: Int128, scale: Int) {
     var s = significand
     var k = scale

@@ -24,6 +24,16 @@ public struct Money: Sendable, Hashable, CustomStringConvertible {
 
   public static func zero(_ currency: CurrencyCode) -> Money { Money(.zero, currency) }
 
+  /// An amount given in the currency's minor units (cents, or yen for JPY).
+  public init(minorUnits: Int, _ currency: CurrencyCode) {
+    self.init(DecimalNumber(units: minorUnits, scale: currency.minorUnits), currency)
+  }
+
+  /// The money object as stored in records.
+  public var json: JSONValue {
+    .object(["amount": .string(amountText), "currency": .string(currency.code)])
+  }
+
   /// The amount as written in files.
   public var amountText: String { amount.formatted(minimumScale: currency.minorUnits) }
 

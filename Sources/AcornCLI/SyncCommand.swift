@@ -1,0 +1,112 @@
+import AcornModel
+import AcornSync
+import AcornWorkspace
+import ArgumentParser
+import Foundation
+
+struct SyncCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sync",
+    abstract:
+      "Bring Vendor Central's documents into the workspace (the vendor-central branch, then a merge).",
+    discussion: """
+      Writes records only on the vendor-central branch — one commit per run, with the cursor of each \
+      source and marketplace in sync/<source>.json beside them, so any clone continues where the last \
+      sync stopped — then merges vendor-central into the current branch: Amazon wins source, the team \
+      keeps workflow. A run with nothing new makes no commit. --source sandbox (the default) is a \
+      built-in deterministic vendor: the same seed and dates give the same bytes.
+      """)
+
+  enum Source: String, ExpressibleByArgument, CaseIterable {
+    case sandbox
+    case spAPI = "sp-api"
+  }
+
+  @OptionGroup var workspaceOptions: WorkspaceOptions
+  @OptionGroup var output: OutputOptions
+
+  @Option(help: "sandbox (built-in, no credentials) or sp-api.")
+  var source: Source = .sandbox
+
+  @Option(help: "Sandbox seed (default: acorn.yaml sources.sandbox.seed, else 42).")
+  var seed: UInt64?
+
+  @Option(
+    name: .customLong("marketplace"),
+    help: "Marketplace to sync (repeatable; default: acorn.yaml marketplaces).")
+  var marketplaces: [Marketplace] = []
+
+  @Option(
+    help:
+      "First day (YYYY-MM-DD) for a marketplace with no cursor yet (default: 90 days before --until)."
+  )
+  var since: String?
+
+  @Option(help: "Sync data as of this day (YYYY-MM-DD; default: today, UTC).")
+  var until: String?
+
+  func validate() throws {
+    for (name, value) in [("--since", since), ("--until", until)] {
+      if let value, SandboxVendor.day(value) == nil {
+        throw ValidationError("\(name) takes a date YYYY-MM-DD, not \"\(value)\"")
+      }
+    }
+  }
+
+  static func json(_ m: SyncReport.Market) -> JSONValue {
+    .object([
+      "marketplace": .string(m.marketplace), "since": .string(m.since), "until": .string(m.until),
+      "new": .number(DecimalNumber(m.new)), "changed": .number(DecimalNumber(m.changed)),
+      "unchanged": .number(DecimalNumber(m.unchanged)),
+    ])
+  }
+
+  func run() throws {
+    let workspace = try Workspace(at: workspaceOptions.workspace)
+    guard source == .sandbox else {
+      throw WorkspaceError(
+        "sync.source",
+        "the SP-API source is not available in this version yet; use --source sandbox, or import Vendor Central exports when the importers land"
+      )
+    }
+    let settings = try workspace.settings()
+    let configured = (settings["marketplaces"]?.arrayValue ?? []).compactMap { v in
+      v.stringValue.flatMap { Marketplace($0) }
+    }
+    let markets = marketplaces.isEmpty ? configured : marketplaces
+    let configuredSeed = settings["sources"]?["sandbox"]?["seed"]?.intValue.map {
+      UInt64(max(0, $0))
+    }
+    let seedValue: UInt64 = seed ?? configuredSeed ?? 42
+    let today = Int(Date().timeIntervalSince1970 / 86_400)
+    let options = SyncEngine.Options(
+      source: .sandbox(seed: seedValue), marketplaces: markets,
+      since: since.flatMap(SandboxVendor.day),
+      until: until.flatMap(SandboxVendor.day) ?? today)
+    let tty = isatty(2) == 1
+    let report = try SyncEngine(workspace: workspace).run(
+      options, author: Author.signature(workspace)
+    ) { line in
+      if tty { Terminal.errorLine(Terminal.paint("sync: " + line, .dim)) }
+    }
+    if output.json {
+      var o: [String: JSONValue] = [
+        "source": .string(report.source),
+        "marketplaces": .array(report.markets.map(Self.json)),
+      ]
+      o["syncCommit"] = report.syncCommit.map { JSONValue.string($0.hex) } ?? .null
+      o["conflicts"] = .number(DecimalNumber(report.merge?.conflicts.count ?? 0))
+      Terminal.outBytes(CanonicalJSON.bytes(.object(o)))
+    } else {
+      for m in report.markets {
+        Terminal.out(
+          "\(report.source) \(m.marketplace) \(m.since)…\(m.until): \(m.new) new, \(m.changed) changed, \(m.unchanged) unchanged"
+        )
+      }
+      Terminal.out(
+        report.syncCommit.map { "vendor-central: commit \($0.short)" }
+          ?? "vendor-central: nothing new")
+      if let merge = report.merge { try MergeCommand.report(merge, allowConflicts: false) }
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import AcornGit
+import AcornModel
+import AcornWorkspace
+import Foundation
+
+/// Where records come from in one sync run.
+public enum SyncSource: Sendable {
+  /// The built-in deterministic vendor.
+  case sandbox(seed: UInt64)
+
+  public var name: String {
+    switch self {
+    case .sandbox: "sandbox"
+    }
+  }
+}
+
+/// What one sync run did.
+public struct SyncReport: Sendable {
+  public struct Market: Sendable {
+    public var marketplace: String
+    public var since: String
+    public var until: String
+    public var new: Int
+    public var changed: Int
+    public var unchanged: Int
+  }
+
+  public var source: String
+  public var markets: [Market]
+  /// The commit on `vendor-central`, or nil when nothing changed.
+  public var syncCommit: ObjectID?
+  public var merge: Workspace.MergeReport?
+}
+
+/// The sync engine: the one place sources, the workspace and git are wired together.
+///
+/// A run reads the cursor committed on `vendor-central` (`sync/<source>.json`), fetches or
+/// generates Amazon's documents up to `until`, writes the records that changed onto
+/// `vendor-central` as one commit — blobs and trees only, the working tree is not touched — with
+/// the new cursor beside them, then merges `vendor-central` into the current branch (Amazon wins
+/// `source`, the team keeps `workflow`). Nothing new: no commit. A run killed before the branch
+/// moves leaves everything as it was; the rerun converges to the same bytes.
+public struct SyncEngine {
+  public var workspace: Workspace
+
+  public init(workspace: Workspace) { self.workspace = workspace }
+
+  public struct Options: Sendable {
+    public var source: SyncSource
+    public var marketplaces: [Marketplace]
+    /// First day for a marketplace that has no cursor yet (default: 90 days before `until`).
+    public var since: Int?
+    /// Day the data is as of (days since 1970): usually today, from the clock the caller passes.
+    public var until: Int
+
+    public init(source: SyncSource, marketplaces: [Marketplace], since: Int?, until: Int) {
+      self.source = source
+      self.marketplaces = marketplaces
+      self.since = since
+      self.until = until
+    }
+  }
+
+  static let branch = Workspace.syncBranch
+
+  public func run(_ options: Options, author: Signature, progress: (String) -> Void = { _ in })
+    throws(WorkspaceError)
+    -> SyncReport
+  {
+    let lock = try WorkspaceLock.acquire(workspace)
+    defer { lock.release() }
+    let repo = try workspace.repository()
+    do {
+      let current = try repo.currentBranch()
+      guard current != Self.branch else {
+        throw WorkspaceError(
+          "sync.branch",
+          "you are on \(Self.branch), which only sync writes; switch to your work branch (git switch main)"
+        )
+      }
+      guard try repo.status().isEmpty else {
+        throw WorkspaceError(
+          "sync.dirty",
+          "the working tree has uncommitted changes; commit them first (acorn commit -m …), then sync"
+        )
+      }
+      guard let head = try repo.resolveCommit("HEAD") else {
+        throw WorkspaceError(
+          "sync.empty", "the workspace has no commit yet; create it with acorn init")
+      }
+      let ref = "refs/heads/\(Self.branch)"
+      let syncHead = try repo.referenceTarget(ref) ?? head
+      let syncTree = try repo.treeID(ofCommit: syncHead)
+      let cursorPath = "\(Workspace.syncFolder)/\(options.source.name).json"
+      let cursor = try cursorFile(repo, syncTree, cursorPath)
+      var cursorMarkets = cursor["marketplaces"]?.objectValue ?? [:]
+
+      var changes: [String: ObjectID?] = [:]
+      var markets: [SyncReport.Market] = []
+      for marketplace in options.marketplaces.sorted() {
+        let known = cursorMarkets[marketplace.code]
+        let since =
+          known?["since"]?.stringValue.flatMap(SandboxVendor.day) ?? options.since
+          ?? (options.until - 90)
+        progress(
+          "\(options.source.name) \(marketplace.code): \(SandboxVendor.date(since)) … \(SandboxVendor.date(options.until))"
+        )
+        let records: [Record]
+        switch options.source {
+        case .sandbox(let seed):
+          records = SandboxVendor(seed: seed).records(
+            marketplace: marketplace, start: since, asOf: options.until)
+        }
+        var market = SyncReport.Market(
+          marketplace: marketplace.code, since: SandboxVendor.date(since),
+          until: SandboxVendor.date(options.until), new: 0,
+          changed: 0, unchanged: 0)
+        for incoming in records {
+          let rel = try placed(incoming)
+          let existingBlob = try repo.blobID(atPath: rel, inTree: syncTree)
+          var record = incoming
+          if let existingBlob,
+            let existing = try? JSONParser.parse(try repo.blob(existingBlob)).value,
+            let workflow = existing["workflow"],
+            let kept = record.json.setting(workflow, at: JSONPath([.key("workflow")]))
+          {
+            // The sync branch never changes the team's side of a record it already has.
+            record = Record(json: kept)
+          }
+          let bytes = record.canonicalBytes
+          let blob = try repo.hashBlob(bytes)
+          if blob == existingBlob {
+            market.unchanged += 1
+            continue
+          }
+          changes[rel] = try repo.writeBlob(bytes)
+          if existingBlob == nil { market.new += 1 } else { market.changed += 1 }
+        }
+        markets.append(market)
+        cursorMarkets[marketplace.code] = .object([
+          "since": .string(SandboxVendor.date(since)),
+          "until": .string(SandboxVendor.date(options.until)),
+          "lastRun": .string(SandboxVendor.date(options.until)),
+        ])
+      }
+      var newCursor = cursor.objectValue ?? [:]
+      newCursor["marketplaces"] = .object(cursorMarkets)
+      newCursor["source"] = .string(options.source.name)
+      if case .sandbox(let seed) = options.source {
+        newCursor["seed"] = .number(DecimalNumber(Int(truncatingIfNeeded: seed)))
+      }
+      let cursorBytes = CanonicalJSON.bytes(.object(newCursor))
+      if try repo.blobID(atPath: cursorPath, inTree: syncTree) != (try repo.hashBlob(cursorBytes)) {
+        changes[cursorPath] = try repo.writeBlob(cursorBytes)
+      }
+      var syncCommit: ObjectID?
+      if !changes.isEmpty {
+        let tree = try repo.updateTree(base: syncTree, changes: changes)
+        if tree != syncTree {
+          let summary = markets.map { "\($0.marketplace): \($0.new) new, \($0.changed) changed" }
+            .joined(separator: "; ")
+          syncCommit = try repo.commit(
+            tree: tree, parents: [syncHead],
+            message:
+              "Sync \(options.source.name) as of \(SandboxVendor.date(options.until))\n\n\(summary)\n",
+            author: author,
+            updating: nil)
+          // Moving the branch is the one step that makes the run visible: all or nothing.
+          try repo.setReference(
+            ref, to: try produced(syncCommit), message: "acorn sync \(options.source.name)")
+        }
+      } else if try repo.referenceTarget(ref) == nil {
+        try repo.setReference(ref, to: syncHead, message: "acorn sync: create \(Self.branch)")
+      }
+      progress("merging \(Self.branch) into \(current ?? "HEAD")")
+      let merge = try workspace.merge(
+        Self.branch, allowConflicts: false, author: author, lock: false)
+      return SyncReport(
+        source: options.source.name, markets: markets, syncCommit: syncCommit, merge: merge)
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError("sync.failed", "sync failed", cause: error)
+    }
+  }
+
+  func produced(_ id: ObjectID?) throws(WorkspaceError) -> ObjectID {
+    guard let id else { throw WorkspaceError("sync.failed", "no commit was made") }
+    return id
+  }
+
+  func placed(_ record: Record) throws(WorkspaceError) -> String {
+    do { return try record.expectedPath().relativePath } catch {
+      throw WorkspaceError(
+        "sync.record", "cannot place a synced record (\(record.id ?? "?")): \(error)")
+    }
+  }
+
+  func cursorFile(_ repo: Repository, _ tree: ObjectID, _ rel: String) throws(GitError) -> JSONValue
+  {
+    guard let blob = try repo.blobID(atPath: rel, inTree: tree),
+      let value = try? JSONParser.parse(try repo.blob(blob)).value
+    else { return .object([:]) }
+    return value
+  }
+}
