@@ -36,7 +36,9 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]
     ),
-    .target(name: "AcornSync", dependencies: ["AcornModel", "AcornGit", "AcornWorkspace"]),
+    .target(name: "AcornSPAPI", dependencies: ["AcornModel"]),
+    .target(
+      name: "AcornSync", dependencies: ["AcornModel", "AcornGit", "AcornWorkspace", "AcornSPAPI"]),
     .target(
       name: "AcornCLI",
       dependencies: [
@@ -63,6 +65,7 @@ let package = Package(
     .testTarget(
       name: "AcornSyncTests",
       dependencies: ["AcornSync", "AcornWorkspace", "AcornModel", "AcornGit"]),
+    .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),
   ]
