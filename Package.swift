@@ -42,7 +42,7 @@ let package = Package(
     .target(
       name: "AcornCLI",
       dependencies: [
-        "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync",
+        "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

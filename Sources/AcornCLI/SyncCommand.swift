@@ -1,4 +1,5 @@
 import AcornModel
+import AcornSPAPI
 import AcornSync
 import AcornWorkspace
 import ArgumentParser
@@ -45,6 +46,15 @@ struct SyncCommand: ParsableCommand {
   @Option(help: "Sync data as of this day (YYYY-MM-DD; default: today, UTC).")
   var until: String?
 
+  @Option(help: "SP-API host (default: the region's, from the marketplaces).")
+  var endpoint: String?
+
+  @Option(help: "LWA token URL (default https://api.amazon.com/auth/o2/token).")
+  var tokenEndpoint: String?
+
+  @Option(help: "Per-user credentials file (default ~/.config/acorn/credentials.json, mode 0600).")
+  var credentials: String?
+
   func validate() throws {
     for (name, value) in [("--since", since), ("--until", until)] {
       if let value, SandboxVendor.day(value) == nil {
@@ -63,12 +73,6 @@ struct SyncCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
-    guard source == .sandbox else {
-      throw WorkspaceError(
-        "sync.source",
-        "the SP-API source is not available in this version yet; use --source sandbox, or import Vendor Central exports when the importers land"
-      )
-    }
     let settings = try workspace.settings()
     let configured = (settings["marketplaces"]?.arrayValue ?? []).compactMap { v in
       v.stringValue.flatMap { Marketplace($0) }
@@ -79,8 +83,27 @@ struct SyncCommand: ParsableCommand {
     }
     let seedValue: UInt64 = seed ?? configuredSeed ?? 42
     let today = Int(Date().timeIntervalSince1970 / 86_400)
+    let syncSource: SyncSource
+    switch source {
+    case .sandbox:
+      syncSource = .sandbox(seed: seedValue)
+    case .spAPI:
+      let regions = Set(markets.map(\.region))
+      guard endpoint != nil || regions.count == 1, let region = markets.first?.region else {
+        throw ValidationError(
+          "marketplaces of several regions need one sync per region (--marketplace) or --endpoint")
+      }
+      let config = SPAPIClient.Configuration(
+        endpoint: endpoint ?? SPAPIClient.Configuration.host(region),
+        tokenEndpoint: tokenEndpoint ?? "https://api.amazon.com/auth/o2/token")
+      syncSource = .spAPI(
+        SPAPIClient(
+          configuration: config,
+          credentials: try Credentials.load(file: credentials, workspace: workspace),
+          transport: URLSessionTransport()))
+    }
     let options = SyncEngine.Options(
-      source: .sandbox(seed: seedValue), marketplaces: markets,
+      source: syncSource, marketplaces: markets,
       since: since.flatMap(SandboxVendor.day),
       until: until.flatMap(SandboxVendor.day) ?? today)
     let tty = isatty(2) == 1

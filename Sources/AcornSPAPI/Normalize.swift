@@ -253,11 +253,33 @@ public enum SPAPINormalizer {
       source["purchaseOrderNumbers"] = .array(Array(Set(pos)).sorted().map(JSONValue.string))
     }
     if let terms = header["paymentTerms"]?.stringValue {
-      source["paymentTerms"] = .object(["text": .string(terms)])
+      source["paymentTerms"] = paymentTerms(terms)
     }
     return try? Record(
       kind: .invoice, marketplace: marketplace, source: source, provenance: provenance("getInvoice")
     )
+  }
+
+  /// Terms as printed (`2% 30, NET 60`, `Net 30`) read into the invoice model's fields.
+  public static func paymentTerms(_ text: String) -> JSONValue {
+    var o: [String: JSONValue] = ["text": .string(text)]
+    let upper = text.uppercased()
+    if let m = upper.range(of: #"([0-9]+(\.[0-9]+)?)% *([0-9]+)"#, options: .regularExpression) {
+      let parts = upper[m].split(whereSeparator: { $0 == "%" || $0 == " " })
+      if parts.count >= 2, let pct = try? DecimalNumber(parsing: String(parts[0])),
+        let days = Int(parts[1])
+      {
+        o["discountPercent"] = .string(pct.formatted())
+        o["discountDueDays"] = .number(DecimalNumber(days))
+      }
+    }
+    if let m = upper.range(of: #"NET *([0-9]+)"#, options: .regularExpression),
+      let days = Int(upper[m].filter(\.isNumber))
+    {
+      o["netDueDays"] = .number(DecimalNumber(days))
+      o["type"] = .string("Basic")
+    }
+    return .object(o)
   }
 
   /// A remittance line's invoice number classified by its suffix (DOMAIN.md §2).

@@ -208,7 +208,6 @@ public struct SandboxVendor: Sendable {
       var q: [String: JSONValue] = ["ordered": Self.n(l.ordered)]
       if acked {
         q["accepted"] = Self.n(l.accepted)
-        q["backordered"] = Self.n(l.backordered)
         q["rejected"] = Self.n(l.rejected)
       }
       if shipped { q["shipped"] = Self.n(l.accepted - l.shortShipped) }
@@ -487,9 +486,7 @@ public struct SandboxVendor: Sendable {
             "paymentNumber": .string(paymentNumber),
           ]
           if let base = d.base { source["baseInvoiceNumber"] = .string(base) }
-          if let q = d.quantity { source["quantity"] = Self.n(q) }
           if let a = d.agreement { source["agreementId"] = .string(a) }
-          if let c = d.chargebackType { source["chargebackType"] = .string(c) }
           let settled = d.amount > 0
           if let r = record(
             .deduction, m, source, ["state": .string(settled ? "recovered" : "detected")])

@@ -1,5 +1,6 @@
 import AcornGit
 import AcornModel
+import AcornSPAPI
 import AcornWorkspace
 import Foundation
 
@@ -7,10 +8,13 @@ import Foundation
 public enum SyncSource: Sendable {
   /// The built-in deterministic vendor.
   case sandbox(seed: UInt64)
+  /// The Selling Partner API (or `acorn sandbox serve` standing in for it).
+  case spAPI(SPAPIClient)
 
   public var name: String {
     switch self {
     case .sandbox: "sandbox"
+    case .spAPI: "sp-api"
     }
   }
 }
@@ -98,11 +102,19 @@ public struct SyncEngine {
 
       var changes: [String: ObjectID?] = [:]
       var markets: [SyncReport.Market] = []
-      for marketplace in options.marketplaces.sorted() {
-        let known = cursorMarkets[marketplace.code]
-        let since =
-          known?["since"]?.stringValue.flatMap(SandboxVendor.day) ?? options.since
+      func start(_ m: Marketplace) -> Int {
+        cursorMarkets[m.code]?["since"]?.stringValue.flatMap(SandboxVendor.day) ?? options.since
           ?? (options.until - 90)
+      }
+      var fetched: [String: [Record]] = [:]
+      if case .spAPI(let client) = options.source {
+        let earliest = options.marketplaces.map(start).min() ?? options.until
+        fetched = try SPAPIFetch.records(
+          client, marketplaces: options.marketplaces.sorted(), from: Double(earliest) * 86_400,
+          to: Double(options.until + 1) * 86_400, progress: progress)
+      }
+      for marketplace in options.marketplaces.sorted() {
+        let since = start(marketplace)
         progress(
           "\(options.source.name) \(marketplace.code): \(SandboxVendor.date(since)) … \(SandboxVendor.date(options.until))"
         )
@@ -111,6 +123,8 @@ public struct SyncEngine {
         case .sandbox(let seed):
           records = SandboxVendor(seed: seed).records(
             marketplace: marketplace, start: since, asOf: options.until)
+        case .spAPI:
+          records = fetched[marketplace.code] ?? []
         }
         var market = SyncReport.Market(
           marketplace: marketplace.code, since: SandboxVendor.date(since),
@@ -180,6 +194,9 @@ public struct SyncEngine {
         source: options.source.name, markets: markets, syncCommit: syncCommit, merge: merge)
     } catch let error as WorkspaceError {
       throw error
+    } catch let error as SPAPIError {
+      throw WorkspaceError(
+        "sync.sp-api", "the SP-API sync stopped, nothing was changed: \(error)", cause: error)
     } catch {
       throw WorkspaceError("sync.failed", "sync failed", cause: error)
     }
