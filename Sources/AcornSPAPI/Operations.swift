@@ -18,8 +18,8 @@ extension SPAPIClient {
   }
 
   /// Follows a token through pages; `items` picks the documents of a page, `next` its token.
-  /// A page seen before (same token or same documents) ends nothing early but adds nothing twice;
-  /// a token loop is cut after the first repeat.
+  /// Documents seen before (a repeated page) are not added twice; empty pages are followed; a
+  /// token that keeps coming back (a loop) is cut after three returns.
   func paged(
     _ operation: String, path: String, query: [(String, String)], tokenName: String = "nextToken",
     items: (JSONValue) -> [JSONValue], next: (JSONValue) -> String?, key: (JSONValue) -> String

@@ -46,6 +46,8 @@ public final class SandboxServer: @unchecked Sendable {
   var buckets: [String: (tokens: Double, updated: Double)] = [:]
   var tokens: [String: (expires: Double, expireOnce: Bool)] = [:]
   var counter: UInt64 = 0
+  /// A token refreshed after an expiry is good: the fault models early expiry, not a broken LWA.
+  var justExpired = false
   var seed: UInt64
   public private(set) var served = 0
   public private(set) var throttled = 0
@@ -103,6 +105,7 @@ public final class SandboxServer: @unchecked Sendable {
     if issued.expireOnce || issued.expires < Date().timeIntervalSince1970 {
       tokens[token]?.expireOnce = false
       if issued.expireOnce { tokens[token]?.expires = 0 }
+      justExpired = true
       return Self.error(403, "Unauthorized", "The access token you provided has expired.")
     }
     let operation = Self.operation(path)
@@ -150,7 +153,10 @@ public final class SandboxServer: @unchecked Sendable {
     }
     counter &+= 1
     let token = "Atza|sandbox-\(counter)"
-    tokens[token] = (Date().timeIntervalSince1970 + Double(tokenLifetime), chance("expire-token"))
+    tokens[token] = (
+      Date().timeIntervalSince1970 + Double(tokenLifetime), !justExpired && chance("expire-token")
+    )
+    justExpired = false
     return HTTPResponse(
       status: 200,
       body: CanonicalJSON.bytes(
@@ -301,17 +307,21 @@ public final class SandboxServer: @unchecked Sendable {
     }
   }
 
-  /// One page from an offset token (`p<offset>`), with the faults that vex real clients: an empty
-  /// page that still points on, or the previous page served again.
+  /// One page from an offset token (`p<offset>.<n>`: tokens never repeat), with the faults that vex
+  /// real clients: an empty page that still points on, or the previous page served again.
   func page(_ items: [JSONValue], token: String?, size: Int? = nil) -> ([JSONValue], String?) {
     let size = size ?? pageSize
-    let offset = token.flatMap { Int($0.dropFirst()) } ?? 0
-    if token != nil && chance("empty-page") { return ([], "p\(offset)") }
-    var start = offset
-    if offset >= size && chance("repeat-page") { start = offset - size }
-    let slice = Array(items.dropFirst(start).prefix(size))
-    let end = start + slice.count
-    return (slice, end < items.count ? "p\(end)" : nil)
+    let offset = token.flatMap { Int($0.dropFirst().split(separator: ".").first ?? "") } ?? 0
+    counter &+= 1
+    let nonce = counter
+    if token != nil && chance("empty-page") { return ([], "p\(offset).\(nonce)") }
+    if offset >= size && chance("repeat-page") {
+      // The previous page again; its token leads back to where the client was.
+      return (Array(items.dropFirst(offset - size).prefix(size)), "p\(offset).\(nonce)")
+    }
+    let slice = Array(items.dropFirst(offset).prefix(size))
+    let end = offset + slice.count
+    return (slice, end < items.count ? "p\(end).\(nonce)" : nil)
   }
 }
 

@@ -1,0 +1,124 @@
+import AcornGit
+import AcornModel
+import AcornSPAPI
+import AcornSync
+import AcornWorkspace
+import Foundation
+import Testing
+
+/// The real client over loopback against `sandbox serve`, with each kind of fault.
+@Suite("Sync from the SP-API, against the sandbox server", .serialized)
+struct SPAPISyncTests {
+  static let markets = ["US", "DE"].compactMap { Marketplace($0) }
+  static let since = "2026-05-01"
+  static let until = "2026-05-31"
+
+  static func serve(faults: String?, rate: Double = 50) throws -> (
+    HTTPServer, SandboxServer, UInt16
+  ) {
+    let server = SandboxServer(
+      vendor: SandboxVendor(seed: 9), marketplaces: markets, start: day(since), asOf: day(until),
+      faults: try faults.map { s throws(SPAPIError) in try SandboxServer.Faults(s) }
+        ?? SandboxServer.Faults(),
+      rate: rate, burst: rate, pageSize: 4)
+    let http = HTTPServer { server.handle($0) }
+    return (http, server, try http.start())
+  }
+
+  static func client(_ port: UInt16) -> SPAPIClient {
+    SPAPIClient(
+      configuration: .init(
+        endpoint: "http://127.0.0.1:\(port)",
+        tokenEndpoint: "http://127.0.0.1:\(port)/auth/o2/token", maxAttempts: 12,
+        backoffBase: 0.01, backoffCap: 0.2, timeout: 10),
+      credentials: LWACredentials(
+        clientId: "client", clientSecret: "secret", refreshToken: "Atzr|test"),
+      transport: URLSessionTransport())
+  }
+
+  static func sources(_ ws: Workspace, kinds: Set<RecordKind>) throws -> [String: JSONValue] {
+    var out: [String: JSONValue] = [:]
+    for e in ws.listRecords() where kinds.contains(RecordKind(rawValue: e.kind) ?? .return) {
+      out[e.id] = try ws.readRecord(e).json["source"]
+    }
+    return out
+  }
+
+  static let carried: Set<RecordKind> = [
+    .purchaseOrder, .shipment, .invoice, .remittance, .deduction,
+  ]
+
+  static let expected: [String: JSONValue] = {
+    let scratch = Scratch()
+    guard let ws = try? newWorkspace(scratch, "expected") else { return [:] }
+    let options = SyncEngine.Options(
+      source: .sandbox(seed: 9), marketplaces: markets, since: day(since), until: day(until))
+    _ = try? SyncEngine(workspace: ws).run(options, author: author())
+    return (try? sources(ws, kinds: carried)) ?? [:]
+  }()
+
+  @Test(
+    "every fault kind: 0 lost, 0 duplicated, the same records as --source sandbox, and a rerun changes nothing",
+    arguments: [
+      nil, "429=0.3", "500=0.2,503=0.1", "truncate=0.2", "empty-page=0.3", "repeat-page=0.3",
+      "expire-token=1",
+      "slow=0.05",
+    ] as [String?])
+  func faults(spec: String?) throws {
+    let (http, server, port) = try Self.serve(faults: spec)
+    defer { http.stop() }
+    let scratch = Scratch()
+    let ws = try newWorkspace(scratch)
+    let options = SyncEngine.Options(
+      source: .spAPI(Self.client(port)), marketplaces: Self.markets, since: day(Self.since),
+      until: day(Self.until))
+    let report = try SyncEngine(workspace: ws).run(options, author: author())
+    #expect(report.syncCommit != nil)
+    let got = try Self.sources(ws, kinds: Self.carried)
+    #expect(got.count == Self.expected.count, "faults \(spec ?? "none")")
+    let differing = Self.expected.filter { got[$0.key] != $0.value }.map(\.key).sorted()
+    #expect(differing.isEmpty, "faults \(spec ?? "none"): \(differing.prefix(5))")
+    #expect(
+      ws.validate().isEmpty, "faults \(spec ?? "none"): \(ws.validate().prefix(3).map(\.message))")
+    let again = try SyncEngine(workspace: ws).run(
+      SyncEngine.Options(
+        source: .spAPI(Self.client(port)), marketplaces: Self.markets, since: day(Self.since),
+        until: day(Self.until)),
+      author: author(2))
+    #expect(again.syncCommit == nil, "faults \(spec ?? "none")")
+    if spec?.hasPrefix("429") == true { #expect(server.throttled > 0) }
+  }
+
+  @Test("the server enforces Amazon's windows, marketplace ids and credentials")
+  func rules() throws {
+    let (http, _, port) = try Self.serve(faults: nil)
+    defer { http.stop() }
+    let c = Self.client(port)
+    do {
+      _ = try c.get(
+        "getPurchaseOrders", path: "/vendor/orders/v1/purchaseOrders",
+        query: [
+          ("createdAfter", "2026-05-01T00:00:00Z"), ("createdBefore", "2026-05-20T00:00:00Z"),
+        ])
+      Issue.record("an 19-day window was served")
+    } catch {
+      guard case .api(400, "InvalidInput", _, _, let requestId, _) = error else {
+        Issue.record("\(error)")
+        return
+      }
+      #expect(requestId != nil)
+    }
+    #expect(throws: SPAPIError.self) {
+      try c.get(
+        "getInvoiceHeaders", path: "/finances/invoices/2026-06-25/invoices",
+        query: [
+          ("marketplaceId", "NOPE"), ("fromIssueDate", "2026-05-01T00:00:00Z"),
+          ("toIssueDate", "2026-05-31T00:00:00Z"),
+        ])
+    }
+    let anonymous = try URLSessionTransport().send(
+      HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/vendor/orders/v1/purchaseOrders/X"),
+      timeout: 5)
+    #expect(anonymous.status == 403)
+  }
+}
