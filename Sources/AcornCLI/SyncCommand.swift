@@ -119,11 +119,25 @@ struct SyncCommand: ParsableCommand {
       ]
       o["syncCommit"] = report.syncCommit.map { JSONValue.string($0.hex) } ?? .null
       o["conflicts"] = .number(DecimalNumber(report.merge?.conflicts.count ?? 0))
+      if let r = report.requests {
+        o["requests"] = .object([
+          "requests": .number(DecimalNumber(r.requests)),
+          "throttled": .number(DecimalNumber(r.throttled)),
+          "retries": .number(DecimalNumber(r.retries)),
+          "tokenRefreshes": .number(DecimalNumber(r.tokenRefreshes)),
+          "waitedMilliseconds": .number(DecimalNumber(Int(r.waited * 1000))),
+        ])
+      }
       Terminal.outBytes(CanonicalJSON.bytes(.object(o)))
     } else {
       for m in report.markets {
         Terminal.out(
           "\(report.source) \(m.marketplace) \(m.since)…\(m.until): \(m.new) new, \(m.changed) changed, \(m.unchanged) unchanged"
+        )
+      }
+      if let r = report.requests {
+        Terminal.out(
+          "sp-api: \(r.requests) requests, \(r.throttled) throttled, \(r.retries) retried, \(Int(r.waited)) s spent pacing"
         )
       }
       Terminal.out(

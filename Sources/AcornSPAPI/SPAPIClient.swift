@@ -119,6 +119,9 @@ public final class SPAPIClient: @unchecked Sendable {
     public var waited = 0.0
   }
 
+  /// Requests are paced at this share of the limit Amazon states.
+  static let margin = 0.95
+
   public let configuration: Configuration
   let credentials: LWACredentials
   let transport: any HTTPTransport
@@ -235,7 +238,10 @@ public final class SPAPIClient: @unchecked Sendable {
     var last = ""
     for attempt in 0..<configuration.maxAttempts {
       let (rate, burst) = Self.limits[operation] ?? (1, 1)
-      var bucket = buckets[operation] ?? TokenBucket(rate: rate, burst: burst, now: clock.now())
+      // A little under the limit: the server's clock starts counting when the request arrives.
+      var bucket =
+        buckets[operation]
+        ?? TokenBucket(rate: rate * Self.margin, burst: max(1, burst - 1), now: clock.now())
       let wait = bucket.take(now: clock.now())
       buckets[operation] = bucket
       if wait > 0 {
@@ -263,7 +269,7 @@ public final class SPAPIClient: @unchecked Sendable {
       if let limit = response.headers["x-amzn-ratelimit-limit"], let newRate = Double(limit),
         newRate > 0
       {
-        buckets[operation]?.rate = newRate
+        buckets[operation]?.rate = newRate * Self.margin
       }
       let requestId = response.headers["x-amzn-requestid"]
       switch response.status {

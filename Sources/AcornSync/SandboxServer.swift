@@ -51,6 +51,9 @@ public final class SandboxServer: @unchecked Sendable {
   var seed: UInt64
   public private(set) var served = 0
   public private(set) var throttled = 0
+  /// Per operation: requests answered, 429s, first and last time (for the benchmark).
+  var opStats: [String: (count: Int, throttled: Int, first: Double, last: Double)] = [:]
+  var opTimes: [String: [Double]] = [:]
 
   public init(
     vendor: SandboxVendor, marketplaces: [Marketplace], start: Int, asOf: Int,
@@ -96,6 +99,7 @@ public final class SandboxServer: @unchecked Sendable {
     served += 1
     let (path, query) = Self.split(request.url)
     if request.method == "POST" && path == "/auth/o2/token" { return token(request) }
+    if path == "/sandbox/stats" { return Self.ok(statsJSON(), rate: rate) }
     guard request.method == "GET" else {
       return Self.error(400, "InvalidInput", "only GET is served")
     }
@@ -111,12 +115,18 @@ public final class SandboxServer: @unchecked Sendable {
     let operation = Self.operation(path)
     // Rate limit: a bucket per operation.
     let now = Date().timeIntervalSince1970
+    var st = opStats[operation] ?? (0, 0, now, now)
+    st.count += 1
+    st.last = now
+    opStats[operation] = st
+    opTimes[operation, default: []].append(now)
     var bucket = buckets[operation] ?? (burst, now)
     bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
     bucket.updated = now
     if bucket.tokens < 1 || chance("429") {
       buckets[operation] = bucket
       throttled += 1
+      opStats[operation]?.throttled += 1
       return Self.error(
         429, "QuotaExceeded", "You exceeded your quota for the requested resource.",
         headers: ["x-amzn-ratelimit-limit": String(rate)])
@@ -137,6 +147,30 @@ public final class SandboxServer: @unchecked Sendable {
       response.body = Array(response.body.prefix(response.body.count / 2))
     }
     return response
+  }
+
+  func statsJSON() -> JSONValue {
+    var ops: [String: JSONValue] = [:]
+    for (op, st) in opStats {
+      // The sustained rate: requests after the burst, over the time they took.
+      let times = opTimes[op] ?? []
+      let skip = min(times.count - 1, Int(burst))
+      var sustained: JSONValue = .null
+      if times.count > skip + 2, let first = times.dropFirst(skip).first, let last = times.last,
+        last > first
+      {
+        sustained = .string(String(format: "%.3f", Double(times.count - 1 - skip) / (last - first)))
+      }
+      ops[op] = .object([
+        "requests": .number(DecimalNumber(st.count)),
+        "throttled": .number(DecimalNumber(st.throttled)),
+        "milliseconds": .number(DecimalNumber(Int((st.last - st.first) * 1000))),
+        "sustainedPerSecond": sustained,
+      ])
+    }
+    return .object([
+      "operations": .object(ops), "rate": .string(String(rate)), "burst": .string(String(burst)),
+    ])
   }
 
   func token(_ request: HTTPRequest) -> HTTPResponse {

@@ -35,6 +35,8 @@ public struct SyncReport: Sendable {
   /// The commit on `vendor-central`, or nil when nothing changed.
   public var syncCommit: ObjectID?
   public var merge: Workspace.MergeReport?
+  /// Requests, throttling and retries of an SP-API run.
+  public var requests: SPAPIClient.Stats?
 }
 
 /// The sync engine: the one place sources, the workspace and git are wired together.
@@ -190,8 +192,11 @@ public struct SyncEngine {
       progress("merging \(Self.branch) into \(current ?? "HEAD")")
       let merge = try workspace.merge(
         Self.branch, allowConflicts: false, author: author, lock: false)
+      var stats: SPAPIClient.Stats?
+      if case .spAPI(let client) = options.source { stats = client.stats }
       return SyncReport(
-        source: options.source.name, markets: markets, syncCommit: syncCommit, merge: merge)
+        source: options.source.name, markets: markets, syncCommit: syncCommit, merge: merge,
+        requests: stats)
     } catch let error as WorkspaceError {
       throw error
     } catch let error as SPAPIError {

@@ -36,6 +36,9 @@ enum CLI {
     env["NO_COLOR"] = "1"
     env["ACORN_AUTHOR_NAME"] = "CLI Test"
     env["ACORN_AUTHOR_EMAIL"] = "cli@example.com"
+    for key in ["ACORN_LWA_CLIENT_ID", "ACORN_LWA_CLIENT_SECRET", "ACORN_LWA_REFRESH_TOKEN"] {
+      env.removeValue(forKey: key)
+    }
     for (k, v) in environment { env[k] = v }
     process.environment = env
     let out = Pipe()
