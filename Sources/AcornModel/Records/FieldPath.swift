@@ -107,27 +107,28 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     case (.key(let k), nil) where value != nil:
       guard let child = set(value, tail, in: tail.isEmpty ? nil : .object([:])) else { return nil }
       return .object([k: child])
-    case (.index(let i), .array(var a)?) where a.indices.contains(i):
-      if let updated = set(value, tail, in: a[i]) {
-        a[i] = updated
-      } else if tail.isEmpty {
-        a.remove(at: i)
-      } else {
-        return nil
-      }
-      return .array(a)
-    case (.keyed(let k), .array(var a)?):
+    case (.index(let i), .array(let a)?) where a.indices.contains(i):
+      return replaceElement(i, in: a, value, tail)
+    case (.keyed(let k), .array(let a)?):
       guard let i = position(of: k, in: a) else { return nil }
-      if let updated = set(value, tail, in: a[i]) {
-        a[i] = updated
-      } else if tail.isEmpty {
-        a.remove(at: i)
-      } else {
-        return nil
-      }
-      return .array(a)
+      return replaceElement(i, in: a, value, tail)
     default:
       return nil
     }
+  }
+
+  /// Element `i` set (or removed, when the path ends there and the value is nil).
+  static func replaceElement(
+    _ i: Int, in items: [JSONValue], _ value: JSONValue?, _ tail: ArraySlice<Component>
+  ) -> JSONValue? {
+    var a = items
+    if let updated = set(value, tail, in: a[i]) {
+      a[i] = updated
+    } else if tail.isEmpty {
+      a.remove(at: i)
+    } else {
+      return nil
+    }
+    return .array(a)
   }
 }
