@@ -37,12 +37,14 @@ let package = Package(
       ]
     ),
     .target(name: "AcornSPAPI", dependencies: ["AcornModel"]),
+    .target(name: "AcornImport", dependencies: ["AcornModel"]),
     .target(
-      name: "AcornSync", dependencies: ["AcornModel", "AcornGit", "AcornWorkspace", "AcornSPAPI"]),
+      name: "AcornSync",
+      dependencies: ["AcornModel", "AcornGit", "AcornWorkspace", "AcornSPAPI", "AcornImport"]),
     .target(
       name: "AcornCLI",
       dependencies: [
-        "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI",
+        "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -66,6 +68,7 @@ let package = Package(
       name: "AcornSyncTests",
       dependencies: ["AcornSync", "AcornWorkspace", "AcornModel", "AcornGit"]),
     .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
+    .testTarget(name: "AcornImportTests", dependencies: ["AcornImport", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),
   ]

@@ -284,32 +284,10 @@ public enum SPAPINormalizer {
 
   /// A remittance line's invoice number classified by its suffix (DOMAIN.md §2).
   public static func classify(_ invoiceNumber: String) -> (classification: String, base: String?) {
-    let n = invoiceNumber.trimmingCharacters(in: .whitespaces)
-    let upper = n.uppercased()
-    if upper.hasSuffix("PROVISION FOR RECEIVABLESR")
-      || upper.hasSuffix("PROVISION_FOR_RECEIVABLESR")
-    {
-      return ("provision-reversal", nil)
-    }
-    if upper.contains("PROVISION FOR RECEIVABLES") || upper.contains("PROVISION_FOR_RECEIVABLES") {
-      return ("provision", nil)
-    }
-    if upper.hasSuffix("VCBSINV") { return ("chargeback", nil) }
-    if upper.hasPrefix("IPAPUS") { return ("price-protection", nil) }
-    if upper.hasSuffix("SCRSC") { return ("shortage-claim-revised", String(n.dropLast(5))) }
-    if upper.hasSuffix("SCR") { return ("shortage-claim-reversal", String(n.dropLast(3))) }
-    if upper.hasSuffix("SC") { return ("shortage-claim", String(n.dropLast(2))) }
-    if upper.hasSuffix("PC") { return ("price-claim", String(n.dropLast(2))) }
-    let agreement = n.range(of: "^[0-9]{4}-[0-9]{8}$", options: .regularExpression) != nil
-    if agreement { return ("coop", nil) }
-    return ("invoice", nil)
+    DeductionClassifier.classify(invoiceNumber)
   }
 
-  static let deductionTypes: Set<String> = [
-    "shortage-claim", "shortage-claim-reversal", "shortage-claim-revised", "price-claim",
-    "chargeback", "coop", "provision",
-    "provision-reversal", "price-protection",
-  ]
+  static var deductionTypes: Set<String> { DeductionClassifier.deductionTypes }
 
   /// A remittance from the Remittance API and the deduction records its lines imply.
   public static func remittance(header: JSONValue, items: [JSONValue], marketplace: Marketplace)

@@ -10,11 +10,14 @@ public enum SyncSource: Sendable {
   case sandbox(seed: UInt64)
   /// The Selling Partner API (or `acorn sandbox serve` standing in for it).
   case spAPI(SPAPIClient)
+  /// Records read from files (EDI, Vendor Central exports): written like a sync, without a cursor.
+  case imported(description: String, records: [Record])
 
   public var name: String {
     switch self {
     case .sandbox: "sandbox"
     case .spAPI: "sp-api"
+    case .imported: "import"
     }
   }
 }
@@ -127,6 +130,8 @@ public struct SyncEngine {
             marketplace: marketplace, start: since, asOf: options.until)
         case .spAPI:
           records = fetched[marketplace.code] ?? []
+        case .imported(_, let all):
+          records = all.filter { $0.marketplace == marketplace }
         }
         var market = SyncReport.Market(
           marketplace: marketplace.code, since: SandboxVendor.date(since),
@@ -160,6 +165,8 @@ public struct SyncEngine {
           "lastRun": .string(SandboxVendor.date(options.until)),
         ])
       }
+      var isImport = false
+      if case .imported = options.source { isImport = true }
       var newCursor = cursor.objectValue ?? [:]
       newCursor["marketplaces"] = .object(cursorMarkets)
       newCursor["source"] = .string(options.source.name)
@@ -167,7 +174,9 @@ public struct SyncEngine {
         newCursor["seed"] = .number(DecimalNumber(Int(truncatingIfNeeded: seed)))
       }
       let cursorBytes = CanonicalJSON.bytes(.object(newCursor))
-      if try repo.blobID(atPath: cursorPath, inTree: syncTree) != (try repo.hashBlob(cursorBytes)) {
+      if try !isImport
+        && repo.blobID(atPath: cursorPath, inTree: syncTree) != (try repo.hashBlob(cursorBytes))
+      {
         changes[cursorPath] = try repo.writeBlob(cursorBytes)
       }
       var syncCommit: ObjectID?
@@ -178,9 +187,7 @@ public struct SyncEngine {
             .joined(separator: "; ")
           syncCommit = try repo.commit(
             tree: tree, parents: [syncHead],
-            message:
-              "Sync \(options.source.name) as of \(SandboxVendor.date(options.until))\n\n\(summary)\n",
-            author: author,
+            message: Self.message(options, summary), author: author,
             updating: nil)
           // Moving the branch is the one step that makes the run visible: all or nothing.
           try repo.setReference(
@@ -205,6 +212,13 @@ public struct SyncEngine {
     } catch {
       throw WorkspaceError("sync.failed", "sync failed", cause: error)
     }
+  }
+
+  static func message(_ options: Options, _ summary: String) -> String {
+    if case .imported(let description, _) = options.source {
+      return "Import \(description)\n\n\(summary)\n"
+    }
+    return "Sync \(options.source.name) as of \(SandboxVendor.date(options.until))\n\n\(summary)\n"
   }
 
   func produced(_ id: ObjectID?) throws(WorkspaceError) -> ObjectID {

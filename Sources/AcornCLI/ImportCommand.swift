@@ -1,0 +1,116 @@
+import AcornImport
+import AcornModel
+import AcornSync
+import AcornWorkspace
+import ArgumentParser
+import Foundation
+
+extension Importer.Format: ExpressibleByArgument {}
+
+struct ImportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "import",
+    abstract: "Import EDI X12 files (850, 810, 820) and Vendor Central remittance exports (CSV).",
+    discussion: """
+      Written like a sync: records on the vendor-central branch, one commit, then merged into the \
+      current branch. Importing the same file again changes nothing. By default a file with errors \
+      imports nothing (the workspace stays as it was); --keep-going skips the bad transaction sets \
+      or rows and imports the rest. Every diagnostic names the file, the line or segment, the field \
+      and what was expected. Docs: docs/importers.md.
+      """)
+
+  @OptionGroup var workspaceOptions: WorkspaceOptions
+  @OptionGroup var output: OutputOptions
+
+  @Argument(help: "Files to import.") var files: [String]
+
+  @Option(help: "x12 or vc-remittance-csv (default: detected from the content).")
+  var format: Importer.Format?
+
+  @Option(help: "Marketplace of the documents (default: the first in acorn.yaml).")
+  var marketplace: Marketplace?
+
+  @Flag(help: "Read and check the files; write nothing.") var dryRun = false
+  @Flag(help: "Skip bad transaction sets or rows instead of importing nothing.") var keepGoing =
+    false
+
+  func run() throws {
+    let workspace = try Workspace(at: workspaceOptions.workspace)
+    let configured = (try workspace.settings()["marketplaces"]?.arrayValue ?? []).compactMap { v in
+      v.stringValue.flatMap { Marketplace($0) }
+    }
+    guard let market = marketplace ?? configured.first ?? Marketplace("US") else {
+      throw ValidationError("no marketplace")
+    }
+    var all: [Record] = []
+    var diagnostics: [String] = []
+    var failed = false
+    var firstSeen: [String: (file: String, bytes: [UInt8], reference: String)] = [:]
+    for file in files {
+      let result = Importer.read(
+        path: file, format: format, marketplace: market, keepGoing: keepGoing)
+      var errors = result.diagnostics.filter { $0.severity == .error }
+      diagnostics += result.diagnostics.map(\.description)
+      // Documents are keyed by Amazon's numbers: two different documents with one number cannot both be kept.
+      for r in result.records {
+        guard let id = r.id else { continue }
+        let reference = r.json["provenance"]?["reference"]?.stringValue ?? ""
+        if let seen = firstSeen[id] {
+          if seen.bytes != r.canonicalBytes {
+            let d =
+              "\(file): error: \(id) appears twice with different content (\(seen.reference) in \(seen.file), \(reference)); document numbers must be unique\(keepGoing ? "; keeping the first" : "")"
+            diagnostics.append(d)
+            errors.append(ImportDiagnostic(file: file, position: nil, d))
+          }
+          continue
+        }
+        firstSeen[id] = (file, r.canonicalBytes, reference)
+        all.append(r)
+      }
+      if !errors.isEmpty && !keepGoing { failed = true }
+      if !output.json {
+        Terminal.errorLine(
+          "\(file): \(result.format?.rawValue ?? "unknown format"), \(result.records.count) records, \(errors.count) error\(errors.count == 1 ? "" : "s")"
+        )
+      }
+    }
+    for d in diagnostics { Terminal.errorLine(d) }
+    if failed {
+      Terminal.error(
+        "nothing imported: fix the errors above, or use --keep-going to import the rest",
+        code: "import.invalid")
+      throw ExitCode(1)
+    }
+    if dryRun {
+      Terminal.out("dry run: \(all.count) records read, nothing written")
+      return
+    }
+    let records = all
+    let markets = Array(Set(records.compactMap(\.marketplace))).sorted()
+    let description = files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+    let options = SyncEngine.Options(
+      source: .imported(description: description, records: records), marketplaces: markets,
+      since: nil,
+      until: Int(Date().timeIntervalSince1970 / 86_400))
+    let report = try SyncEngine(workspace: workspace).run(
+      options, author: Author.signature(workspace))
+    let new = report.markets.reduce(0) { $0 + $1.new }
+    let changed = report.markets.reduce(0) { $0 + $1.changed }
+    let unchanged = report.markets.reduce(0) { $0 + $1.unchanged }
+    if output.json {
+      Terminal.outBytes(
+        CanonicalJSON.bytes(
+          .object([
+            "new": .number(DecimalNumber(new)), "changed": .number(DecimalNumber(changed)),
+            "unchanged": .number(DecimalNumber(unchanged)),
+            "commit": report.syncCommit.map { .string($0.hex) } ?? .null,
+            "diagnostics": .array(diagnostics.map(JSONValue.string)),
+          ])))
+      return
+    }
+    Terminal.out(
+      "imported: \(new) new, \(changed) changed, \(unchanged) unchanged"
+        + (report.syncCommit.map { " (vendor-central \($0.short))" } ?? ""))
+    if let merge = report.merge { try MergeCommand.report(merge, allowConflicts: false) }
+  }
+}

@@ -1,0 +1,310 @@
+import AcornModel
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// RFC 4180 CSV: quoted fields with doubled quotes and line breaks inside, CRLF or LF, comma,
+/// semicolon or tab (detected from the header line); UTF-8 with or without BOM, or GBK/GB18030.
+public enum CSVReader {
+  /// Text of the file: UTF-8 (BOM removed) when valid, else GB18030 (which covers GBK).
+  public static func decode(_ bytes: [UInt8]) -> String? {
+    var b = bytes
+    if b.starts(with: [0xEF, 0xBB, 0xBF]) { b.removeFirst(3) }
+    if let s = String(validating: b, as: UTF8.self) { return s }
+    return convert(b, from: "GB18030")
+  }
+
+  /// Bytes in `encoding` as text, through iconv; nil when they are not valid in it.
+  static func convert(_ bytes: [UInt8], from encoding: String) -> String? {
+    let cd = iconv_open("UTF-8", encoding)
+    guard cd != iconv_t(bitPattern: -1) else { return nil }
+    defer { iconv_close(cd) }
+    var input = bytes
+    var output = [UInt8](repeating: 0, count: bytes.count * 4 + 16)
+    var inLeft = input.count
+    var outLeft = output.count
+    let failed = input.withUnsafeMutableBytes { inRaw -> Bool in
+      output.withUnsafeMutableBytes { outRaw -> Bool in
+        guard let inBase = inRaw.baseAddress, let outBase = outRaw.baseAddress else { return true }
+        var inPtr: UnsafeMutablePointer<CChar>? = inBase.assumingMemoryBound(to: CChar.self)
+        var outPtr: UnsafeMutablePointer<CChar>? = outBase.assumingMemoryBound(to: CChar.self)
+        _ = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
+        return inLeft != 0
+      }
+    }
+    if failed { return nil }
+    return String(validating: output.prefix(output.count - outLeft), as: UTF8.self)
+  }
+
+  /// Rows with the line each starts on.
+  public static func rows(_ text: String) -> [(line: Int, fields: [String])] {
+    let firstLine = text.prefix { $0 != "\n" && $0 != "\r" }
+    let counts: [(Character, Int)] = [",", ";", "\t"].map { c in
+      (c, firstLine.filter { $0 == c }.count)
+    }
+    let separator = counts.max { $0.1 < $1.1 }?.0 ?? ","
+    var out: [(Int, [String])] = []
+    var field = ""
+    var fields: [String] = []
+    var quoted = false
+    var line = 1
+    var rowLine = 1
+    var chars = Array(text)
+    if chars.last != "\n" { chars.append("\n") }
+    var i = 0
+    while i < chars.count {
+      let c = chars[i]
+      if quoted {
+        if c == "\"" {
+          if i + 1 < chars.count && chars[i + 1] == "\"" {
+            field.append("\"")
+            i += 1
+          } else {
+            quoted = false
+          }
+        } else {
+          if c == "\n" { line += 1 }
+          field.append(c)
+        }
+      } else if c == "\"" && field.isEmpty {
+        quoted = true
+      } else if c == separator {
+        fields.append(field)
+        field = ""
+      } else if c == "\n" || c == "\r\n" || c == "\r" {
+        fields.append(field)
+        field = ""
+        if !(fields.count == 1 && fields[0].isEmpty) { out.append((rowLine, fields)) }
+        fields = []
+        line += 1
+        rowLine = line
+      } else {
+        field.append(c)
+      }
+      i += 1
+    }
+    return out
+  }
+
+  /// `1.234,56`, `1,234.56`, `(12.30)`, `-12,30 €`, `¥1200` → exact decimal.
+  public static func number(_ raw: String) -> DecimalNumber? {
+    var s = raw.trimmingCharacters(in: .whitespaces)
+    var negative = false
+    if s.hasPrefix("(") && s.hasSuffix(")") {
+      negative = true
+      s = String(s.dropFirst().dropLast())
+    }
+    s = s.filter { $0.isNumber || $0 == "." || $0 == "," || $0 == "-" || $0 == "+" }
+    if s.hasPrefix("-") {
+      negative.toggle()
+      s.removeFirst()
+    }
+    guard !s.isEmpty else { return nil }
+    let lastDot = s.lastIndex(of: ".")
+    let lastComma = s.lastIndex(of: ",")
+    var decimalSep: Character?
+    switch (lastDot, lastComma) {
+    case (let d?, let c?): decimalSep = d > c ? "." : ","
+    case (_?, nil):
+      decimalSep = s.filter { $0 == "." }.count == 1 ? "." : nil
+    case (nil, let c?):
+      let after = s.distance(from: c, to: s.endIndex) - 1
+      decimalSep = s.filter { $0 == "," }.count == 1 && after != 3 ? "," : nil
+    default: break
+    }
+    var normalized = ""
+    for ch in s {
+      if ch == decimalSep {
+        normalized.append(".")
+      } else if ch.isNumber || ch == "+" {
+        normalized.append(ch)
+      }
+    }
+    guard let n = try? DecimalNumber(parsing: normalized, lenient: true) else { return nil }
+    return negative ? -n : n
+  }
+
+  /// `2026-03-17`, `2026/03/17`, `17.03.2026`, `03/17/2026` (US) or `17/03/2026` (elsewhere), with an optional time.
+  public static func date(_ raw: String, monthFirst: Bool) -> String? {
+    let s =
+      raw.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+    let parts = s.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }).compactMap {
+      Int($0)
+    }
+    guard parts.count == 3 else { return nil }
+    var (y, m, d): (Int, Int, Int)
+    if parts[0] > 31 {
+      (y, m, d) = (parts[0], parts[1], parts[2])
+    } else if s.contains(".") || !monthFirst {
+      (d, m, y) = (parts[0], parts[1], parts[2])
+    } else {
+      (m, d, y) = (parts[0], parts[1], parts[2])
+    }
+    if y < 100 { y += 2000 }
+    guard (1...12).contains(m), (1...31).contains(d) else { return nil }
+    func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    return "\(y)-\(pad(m))-\(pad(d))"
+  }
+}
+
+/// Vendor Central's Payments › Remittance export → remittance and deduction records, columns found
+/// by header name (English, Chinese and German variants), not by position.
+public enum RemittanceCSV {
+  /// Field → accepted header names (compared case-insensitively, spaces and `#` ignored).
+  public static let headers: [String: [String]] = [
+    "paymentNumber": [
+      "Payment Number", "Payment #", "Payment No", "Remittance Number", "付款编号", "付款号", "付款单号",
+      "Zahlungsnummer",
+    ],
+    "paymentDate": ["Payment Date", "付款日期", "Zahlungsdatum"],
+    "invoiceNumber": [
+      "Invoice Number", "Invoice #", "Invoice No", "发票编号", "发票号", "发票号码", "Rechnungsnummer",
+    ],
+    "invoiceDate": ["Invoice Date", "发票日期", "Rechnungsdatum"],
+    "invoiceAmount": ["Invoice Amount", "发票金额", "Rechnungsbetrag"],
+    "amountPaid": [
+      "Amount Paid", "Paid Amount", "已付金额", "付款金额", "Gezahlter Betrag", "Bezahlter Betrag",
+    ],
+    "discount": ["Discount", "Discount Taken", "Terms Discount Taken", "折扣", "折扣金额", "Skonto"],
+    "currency": ["Currency", "Invoice Currency", "货币", "币种", "Währung"],
+    "description": ["Description", "Invoice Description", "描述", "说明", "Beschreibung"],
+  ]
+  public static let required = ["paymentNumber", "paymentDate", "invoiceNumber", "amountPaid"]
+
+  static func key(_ s: String) -> String {
+    s.lowercased().filter { !$0.isWhitespace && $0 != "#" && $0 != "_" && $0 != "." }
+  }
+
+  public static func records(
+    _ bytes: [UInt8], file: String, marketplace: Marketplace, keepGoing: Bool
+  )
+    -> ([Record], [ImportDiagnostic])
+  {
+    guard let text = CSVReader.decode(bytes) else {
+      return (
+        [], [ImportDiagnostic(file: file, position: 1, kind: "line", "not UTF-8 or GB18030 text")]
+      )
+    }
+    let rows = CSVReader.rows(text)
+    guard let header = rows.first else {
+      return ([], [ImportDiagnostic(file: file, position: 1, kind: "line", "empty file")])
+    }
+    var column: [String: Int] = [:]
+    for (field, names) in headers {
+      let wanted = Set(names.map(key))
+      if let i = header.fields.firstIndex(where: { wanted.contains(key($0)) }) { column[field] = i }
+    }
+    let missing = required.filter { column[$0] == nil }
+    if !missing.isEmpty {
+      let expected = missing.map {
+        "\($0) (\(headers[$0]?.prefix(3).joined(separator: " / ") ?? ""))"
+      }.joined(separator: ", ")
+      return (
+        [],
+        [
+          ImportDiagnostic(
+            file: file, position: header.line, kind: "line",
+            "missing columns: \(expected); found: \(header.fields.joined(separator: ", "))")
+        ]
+      )
+    }
+    var diags: [ImportDiagnostic] = []
+    var payments: [String: (date: String, lines: [JSONValue], currency: CurrencyCode)] = [:]
+    var order: [String] = []
+    var deductions: [Record] = []
+    let monthFirst = marketplace.code == "US"
+    for row in rows.dropFirst() {
+      func value(_ f: String) -> String {
+        guard let i = column[f], i < row.fields.count else { return "" }
+        return row.fields[i].trimmingCharacters(in: .whitespaces)
+      }
+      func bad(_ f: String, _ message: String) {
+        diags.append(
+          ImportDiagnostic(file: file, position: row.line, kind: "line", field: f, message))
+      }
+      let payment = value("paymentNumber")
+      let invoice = value("invoiceNumber")
+      guard !payment.isEmpty, !invoice.isEmpty else {
+        bad(payment.isEmpty ? "paymentNumber" : "invoiceNumber", "empty")
+        continue
+      }
+      guard let date = CSVReader.date(value("paymentDate"), monthFirst: monthFirst) else {
+        bad(
+          "paymentDate",
+          "expected a date (YYYY-MM-DD, DD.MM.YYYY, \(monthFirst ? "MM/DD/YYYY" : "DD/MM/YYYY")), found \"\(value("paymentDate"))\""
+        )
+        continue
+      }
+      guard let paid = CSVReader.number(value("amountPaid")) else {
+        bad("amountPaid", "expected an amount, found \"\(value("amountPaid"))\"")
+        continue
+      }
+      let currencyText = value("currency").uppercased()
+      guard let currency = currencyText.isEmpty ? marketplace.currency : CurrencyCode(currencyText)
+      else {
+        bad("currency", "expected an ISO 4217 code, found \"\(currencyText)\"")
+        continue
+      }
+      let (classification, base) = DeductionClassifier.classify(invoice)
+      if payments[payment] == nil {
+        payments[payment] = (date, [], currency)
+        order.append(payment)
+      }
+      var line: [String: JSONValue] = [
+        "lineNumber": .number(DecimalNumber((payments[payment]?.lines.count ?? 0) + 1)),
+        "invoiceNumber": .string(invoice),
+        "classification": .string(classification), "amountPaid": Money(paid, currency).json,
+      ]
+      if let b = base { line["baseInvoiceNumber"] = .string(b) }
+      if let d = CSVReader.date(value("invoiceDate"), monthFirst: monthFirst) {
+        line["invoiceDate"] = .string(d)
+      }
+      if let a = CSVReader.number(value("invoiceAmount")) {
+        line["invoiceAmount"] = Money(a, currency).json
+      }
+      if let d = CSVReader.number(value("discount")), !d.isZero {
+        line["discountTaken"] = Money(d, currency).json
+      }
+      if !value("description").isEmpty { line["description"] = .string(value("description")) }
+      payments[payment]?.lines.append(.object(line))
+      if DeductionClassifier.deductionTypes.contains(classification) {
+        var source: [String: JSONValue] = [
+          "deductionNumber": .string(invoice), "deductionType": .string(classification),
+          "deductionDate": .string(date),
+          "amount": Money(paid, currency).json, "uniquePaymentId": .string(payment),
+          "paymentNumber": .string(payment),
+        ]
+        if let b = base { source["baseInvoiceNumber"] = .string(b) }
+        if let r = try? Record(
+          kind: .deduction, marketplace: marketplace, source: source,
+          workflow: ["state": .string(paid.isNegative ? "detected" : "recovered")],
+          provenance: ["origin": .string("vc-csv"), "reference": .string("remittance export")])
+        {
+          deductions.append(r)
+        }
+      }
+    }
+    if !diags.isEmpty && !keepGoing { return ([], diags) }
+    var out: [Record] = []
+    for p in order {
+      guard let entry = payments[p] else { continue }
+      let total = entry.lines.compactMap {
+        $0["amountPaid"]?["amount"]?.stringValue.flatMap { try? DecimalNumber(parsing: $0) }
+      }
+      .reduce(DecimalNumber.zero) { (try? $0 + $1) ?? $0 }
+      if let r = try? Record(
+        kind: .remittance, marketplace: marketplace,
+        source: [
+          "uniquePaymentId": .string(p), "paymentNumber": .string(p),
+          "paymentDate": .string(entry.date),
+          "paymentAmount": Money(total, entry.currency).json, "lines": .array(entry.lines),
+        ], provenance: ["origin": .string("vc-csv"), "reference": .string("remittance export")])
+      {
+        out.append(r)
+      }
+    }
+    return (out + deductions, diags)
+  }
+}

@@ -1,0 +1,93 @@
+import AcornImport
+import AcornModel
+import Foundation
+
+/// Reads import files into records: format detected from content unless given; every diagnostic
+/// names the file, the line or segment, and the field.
+public enum Importer {
+  public enum Format: String, Sendable, CaseIterable {
+    case x12
+    case vcRemittanceCSV = "vc-remittance-csv"
+  }
+
+  public struct FileResult: Sendable {
+    public var file: String
+    public var format: Format?
+    public var records: [Record]
+    public var diagnostics: [ImportDiagnostic]
+  }
+
+  public static func detect(_ bytes: [UInt8]) -> Format? {
+    var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    while start < bytes.count && (bytes[start] == 10 || bytes[start] == 13 || bytes[start] == 32) {
+      start += 1
+    }
+    if bytes.count >= start + 3 && bytes[start..<(start + 3)].elementsEqual(Array("ISA".utf8)) {
+      return .x12
+    }
+    if bytes.count >= start + 4 && bytes[start..<(start + 2)].elementsEqual(Array("ST".utf8))
+      && !(bytes[start + 2] >= 48 && bytes[start + 2] <= 122)
+    {
+      return .x12
+    }
+    if let text = CSVReader.decode(Array(bytes.prefix(4096))) ?? CSVReader.decode(bytes),
+      let header = CSVReader.rows(String(text.prefix { $0 != "\n" })).first
+    {
+      let keys = Set(header.fields.map { $0.lowercased().filter { !$0.isWhitespace && $0 != "#" } })
+      let wanted = Set(
+        (RemittanceCSV.headers["amountPaid"] ?? []).map {
+          $0.lowercased().filter { !$0.isWhitespace && $0 != "#" }
+        })
+      if !keys.isDisjoint(with: wanted) { return .vcRemittanceCSV }
+    }
+    return nil
+  }
+
+  public static func read(path: String, format: Format?, marketplace: Marketplace, keepGoing: Bool)
+    -> FileResult
+  {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      return FileResult(
+        file: path, format: format, records: [],
+        diagnostics: [ImportDiagnostic(file: path, position: nil, "cannot read the file")])
+    }
+    let bytes = [UInt8](data)
+    guard let format = format ?? detect(bytes) else {
+      return FileResult(
+        file: path, format: nil, records: [],
+        diagnostics: [
+          ImportDiagnostic(
+            file: path, position: 1, kind: "line",
+            "unrecognised format: neither X12 (ISA…) nor a Vendor Central remittance export; give --format"
+          )
+        ])
+    }
+    switch format {
+    case .x12:
+      var reader = X12Reader(file: path)
+      var offset = 0
+      var records: [Record] = []
+      var diagnostics: [ImportDiagnostic] = []
+      let envelope = reader.read({
+        guard offset < bytes.count else { return nil }
+        let end = min(bytes.count, offset + 65_536)
+        defer { offset = end }
+        return Array(bytes[offset..<end])
+      }) { set in
+        let (r, d) = X12Mappings.map(set, marketplace: marketplace, file: path)
+        if d.contains(where: { $0.severity == .error }) && keepGoing {
+          diagnostics += d
+        } else {
+          records += r
+          diagnostics += d
+        }
+      }
+      return FileResult(
+        file: path, format: format, records: records, diagnostics: envelope + diagnostics)
+    case .vcRemittanceCSV:
+      let (records, diagnostics) = RemittanceCSV.records(
+        bytes, file: path, marketplace: marketplace, keepGoing: keepGoing)
+      return FileResult(file: path, format: format, records: records, diagnostics: diagnostics)
+    }
+  }
+}

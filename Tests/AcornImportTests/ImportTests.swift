@@ -1,0 +1,266 @@
+import AcornModel
+import Foundation
+import Testing
+
+@testable import AcornImport
+
+enum Files {
+  static let root: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+  }()
+  static func fixture(_ name: String) throws -> [UInt8] {
+    [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/Fixtures/imports/" + name)))
+  }
+  static var edi: String? {
+    let p = root + "/../shared/reference/edi"
+    return FileManager.default.fileExists(atPath: p) ? p : nil
+  }
+}
+
+let us = Marketplace.all[0]
+
+func isa(
+  element: String = "*", component: String = ":", repetition: String = "^", terminator: String = "~"
+) -> String {
+  let fields = [
+    "ISA", "00", "          ", "00", "          ", "ZZ", "SENDER         ", "ZZ", "RECEIVER       ",
+    "260114", "1200", repetition, "00501", "000000001", "0", "P", component,
+  ]
+  return fields.joined(separator: element) + terminator
+}
+
+@Suite("X12 reader")
+struct X12ReaderTests {
+  static func interchange(_ body: [String], e: String = "*", t: String = "~", rep: String = "^")
+    -> String
+  {
+    let st = ["ST\(e)820\(e)0001"] + body
+    let se = "SE\(e)\(st.count + 1)\(e)0001"
+    let lines =
+      [
+        isa(element: e, repetition: rep, terminator: t),
+        "GS\(e)RA\(e)S\(e)R\(e)20260114\(e)1200\(e)7\(e)X\(e)005010",
+      ] + st + [se, "GE\(e)1\(e)7", "IEA\(e)1\(e)000000001"]
+    return lines.dropFirst().map { $0 + t }.reduce(lines[0]) { $0 + $1 }
+  }
+
+  static let payment = [
+    "BPR*I*1157.50*C*ACH*CCP*01*111*DA*222*1234**01*333*DA*444*20260114", "TRN*1*PAY-0001*1234",
+    "RMR*IV*INV-100**1225.00*1250.00*25.00", "RMR*IV*INV-100SC**-42.50*-42.50",
+    "ADX*-42.50*SHORTAGE",
+    "RMR*IV*7654321VCBSINV**-25.00",
+  ]
+
+  @Test(
+    "delimiters come from the ISA; counts and control numbers are checked; negative RMR amounts read exactly"
+  )
+  func remittance() throws {
+    let (sets, diags) = X12Reader.read(
+      Array(Self.interchange(Self.payment).utf8), file: "p.edi", chunkSize: 7)
+    #expect(diags.isEmpty, "\(diags)")
+    let set = try #require(sets.first)
+    let (records, mapDiags) = X12Mappings.map(set, marketplace: us, file: "p.edi")
+    #expect(mapDiags.isEmpty)
+    let pay = try #require(records.first { $0.kind == .remittance })
+    #expect(pay.id == "PAY-US-PAY-0001")
+    #expect(pay.json["source"]?["paymentAmount"]?["amount"] == .string("1157.50"))
+    let lines = pay.json["source"]?["lines"]?.arrayValue ?? []
+    #expect(
+      lines.map { $0["classification"]?.stringValue } == [
+        "invoice", "shortage-claim", "chargeback",
+      ])
+    #expect(lines[1]["amountPaid"]?["amount"] == .string("-42.50"))
+    #expect(lines[1]["baseInvoiceNumber"] == .string("INV-100"))
+    #expect(lines[0]["discountTaken"]?["amount"] == .string("25.00"))
+    #expect(records.filter { $0.kind == .deduction }.count == 2)
+    #expect(Invariants.check(pay.json, kind: .remittance).isEmpty)
+  }
+
+  @Test("other delimiters and a newline segment terminator")
+  func newlineTerminator() throws {
+    let body = Self.payment.map { $0.replacingOccurrences(of: "*", with: "|") }
+    let text = Self.interchange(body, e: "|", t: "\n", rep: "{")
+    let (sets, diags) = X12Reader.read(Array(text.utf8), file: "n.edi")
+    #expect(diags.isEmpty, "\(diags)")
+    #expect(sets.first?.segments.first { $0.id == "TRN" }?[2] == "PAY-0001")
+  }
+
+  @Test("a repetition separator splits an element's repeats; the first is kept")
+  func repetition() {
+    let body = [
+      "BPR*I*1.00*C*ACH*CCP*01*1*DA*2*3*01*4*DA*5*20260114", "TRN*1*T1^T2*1", "RMR*IV*X**1.00",
+    ]
+    let (sets, _) = X12Reader.read(Array(Self.interchange(body).utf8), file: "r.edi")
+    #expect(sets.first?.segments.first { $0.id == "TRN" }?[2] == "T1")
+  }
+
+  @Test("wrong counts and control numbers are reported with their segment and element")
+  func envelopeChecks() {
+    var text = Self.interchange(Self.payment)
+    text = text.replacingOccurrences(of: "SE*8*0001", with: "SE*9*0002").replacingOccurrences(
+      of: "GE*1*7", with: "GE*2*8")
+    let (sets, diags) = X12Reader.read(Array(text.utf8), file: "e.edi")
+    #expect(sets.isEmpty)
+    #expect(diags.contains { $0.field == "SE02" && $0.severity == .error && $0.position == 10 })
+    #expect(diags.contains { $0.field == "SE01" && $0.severity == .warning })
+    #expect(diags.contains { $0.field == "GE01" })
+    #expect(diags.contains { $0.field == "GE02" })
+  }
+
+  @Test(
+    "truncated, binary and garbage input is reported, never a crash",
+    arguments: [
+      Array("ISA*00*".utf8), Array(repeating: 0xFF, count: 300),
+      Array("hello world, not edi at all".utf8), [],
+      Array(String(interchangeText().prefix(200)).utf8),
+    ])
+  func garbage(bytes: [UInt8]) {
+    let (sets, diags) = X12Reader.read(bytes, file: "g.edi")
+    #expect(sets.isEmpty)
+    if !bytes.isEmpty { #expect(!diags.isEmpty) }
+  }
+
+  static func interchangeText() -> String { interchange(payment) }
+
+  @Test("implied decimals: TDS*255438 is 2554.38")
+  func implied() {
+    #expect(X12Reader.impliedDecimal("255438")?.formatted() == "2554.38")
+    #expect(X12Reader.impliedDecimal("19934")?.formatted() == "199.34")
+    #expect(X12Reader.impliedDecimal("12.5")?.formatted() == "12.5")
+  }
+
+  @Test("every shared sample reads; the 850 and its 810 reconcile to the cent")
+  func samples() throws {
+    guard let dir = Files.edi else {
+      print("skipped: ../shared/reference/edi is absent")
+      return
+    }
+    var records: [Record] = []
+    for name in try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+    where name.hasSuffix(".edi") {
+      let (sets, diags) = X12Reader.read(
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))), file: name)
+      #expect(!diags.contains { $0.severity == .error }, "\(name): \(diags)")
+      #expect(!sets.isEmpty, "\(name)")
+      for set in sets { records += X12Mappings.map(set, marketplace: us, file: name).0 }
+    }
+    let po = try #require(records.first { $0.id == "PO-US-A99999-01" })
+    let invoice = try #require(
+      records.first {
+        $0.kind == .invoice
+          && $0.json["source"]?["purchaseOrderNumbers"] == .array([.string("A99999-01")])
+      })
+    var poTotal = DecimalNumber.zero
+    for line in po.json["source"]?["lines"]?.arrayValue ?? [] {
+      let qty = line["quantities"]?["ordered"]?.intValue ?? 0
+      let cost =
+        (try? DecimalNumber(parsing: line["netCost"]?["amount"]?.stringValue ?? "")) ?? .zero
+      poTotal = try poTotal + cost * DecimalNumber(qty)
+    }
+    #expect(poTotal.formatted(minimumScale: 2) == "2554.38")
+    #expect(invoice.json["source"]?["totalAmount"]?["amount"] == .string("2554.38"))
+    for r in records {
+      #expect(
+        Invariants.check(r.json, kind: try #require(r.kind)).isEmpty || r.id == "INV-US-00001",
+        "\(r.id ?? "")")
+    }
+  }
+}
+
+@Suite("Vendor Central remittance exports")
+struct RemittanceCSVTests {
+  @Test("English export: quoted thousands, parentheses for negatives, suffixes classified")
+  func english() throws {
+    let (records, diags) = RemittanceCSV.records(
+      try Files.fixture("remittance-us.csv"), file: "us.csv", marketplace: us, keepGoing: false)
+    #expect(diags.isEmpty)
+    let pay = try #require(records.first { $0.id == "PAY-US-355522363" })
+    #expect(pay.json["source"]?["paymentAmount"]?["amount"] == .string("1032.50"))
+    #expect(pay.json["source"]?["paymentDate"] == .string("2026-01-14"))
+    let lines = pay.json["source"]?["lines"]?.arrayValue ?? []
+    #expect(
+      lines.map { $0["classification"]?.stringValue } == [
+        "invoice", "shortage-claim", "chargeback",
+      ])
+    #expect(lines[1]["description"] == .string("Shortage claim, 2 units"))
+    #expect(
+      records.filter { $0.kind == .deduction }.map(\.id) == [
+        "DED-US-US26010100SC", "DED-US-1234567VCBSINV", "DED-US-US26010100SCR",
+      ])
+    for r in records { #expect(Invariants.check(r.json, kind: try #require(r.kind)).isEmpty) }
+  }
+
+  @Test("German export: semicolons, a BOM, 1.234,56 and DD.MM.YYYY; co-op agreement numbers")
+  func german() throws {
+    let de = try #require(Marketplace("DE"))
+    let (records, diags) = RemittanceCSV.records(
+      try Files.fixture("remittance-de.csv"), file: "de.csv", marketplace: de, keepGoing: false)
+    #expect(diags.isEmpty)
+    let pay = try #require(records.first { $0.kind == .remittance })
+    let lines = pay.json["source"]?["lines"]?.arrayValue ?? []
+    #expect(lines[0]["invoiceAmount"]?["amount"] == .string("1234.56"))
+    #expect(lines[0]["discountTaken"]?["amount"] == .string("24.69"))
+    #expect(lines[1]["classification"] == .string("coop"))
+    #expect(pay.json["source"]?["paymentAmount"]?["amount"] == .string("1109.87"))
+  }
+
+  @Test("Chinese headers in GBK; JPY without minor units")
+  func chinese() throws {
+    let jp = try #require(Marketplace("JP"))
+    let (records, diags) = RemittanceCSV.records(
+      try Files.fixture("remittance-zh-gbk.csv"), file: "zh.csv", marketplace: jp, keepGoing: false)
+    #expect(diags.isEmpty, "\(diags)")
+    let pay = try #require(records.first { $0.kind == .remittance })
+    #expect(pay.json["source"]?["paymentAmount"]?["amount"] == .string("114600"))
+    #expect(
+      pay.json["source"]?["lines"]?[JSONPath([.index(1), .key("classification")])]
+        == .string("price-claim"))
+  }
+
+  @Test("unknown required headers: an error listing what was found and what was expected")
+  func headers() throws {
+    let (records, diags) = RemittanceCSV.records(
+      try Files.fixture("remittance-bad-headers.csv"), file: "bad.csv", marketplace: us,
+      keepGoing: false)
+    #expect(records.isEmpty)
+    let d = try #require(diags.first)
+    #expect(d.message.contains("missing columns: paymentDate"))
+    #expect(d.message.contains("amountPaid"))
+    #expect(d.message.contains("found: Payment Number, Invoice Number, Paid"))
+  }
+
+  @Test("a bad row names its line and field; nothing is imported unless keepGoing")
+  func badRow() throws {
+    let text =
+      "Payment Number,Payment Date,Invoice Number,Amount Paid\n1,2026-01-14,A,10.00\n1,yesterday,B,5.00\n"
+    let (none, diags) = RemittanceCSV.records(
+      Array(text.utf8), file: "x.csv", marketplace: us, keepGoing: false)
+    #expect(none.isEmpty)
+    #expect(diags.first?.position == 3 && diags.first?.field == "paymentDate")
+    let (some, _) = RemittanceCSV.records(
+      Array(text.utf8), file: "x.csv", marketplace: us, keepGoing: true)
+    #expect(some.count == 1)
+  }
+
+  @Test(
+    "number and date formats",
+    arguments: [
+      ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("(12.30)", "-12.3"), ("-12,30 €", "-12.3"),
+      ("¥1200", "1200"), ("1,234", "1234"),
+      ("0,5", "0.5"),
+    ])
+  func numbers(text: String, expected: String) {
+    #expect(CSVReader.number(text)?.formatted() == expected)
+  }
+
+  @Test("RFC 4180: quotes, doubled quotes, line breaks inside fields")
+  func rfc4180() {
+    let rows = CSVReader.rows("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\"two\nlines\",z\n")
+    #expect(rows.count == 3)
+    #expect(rows[1].fields == ["x, y", "say \"hi\""])
+    #expect(rows[2].fields == ["two\nlines", "z"])
+    #expect(rows[2].line == 3)
+  }
+}
