@@ -10,7 +10,8 @@ extension Importer.Format: ExpressibleByArgument {}
 struct ImportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "import",
-    abstract: "Import EDI X12 files (850, 810, 820) and Vendor Central remittance exports (CSV).",
+    abstract:
+      "Import EDI X12 files (850, 855, 856, 810, 812, 820, 180) and Vendor Central remittance exports (CSV).",
     discussion: """
       Written like a sync: records on the vendor-central branch, one commit, then merged into the \
       current branch. Importing the same file again changes nothing. By default a file with errors \
@@ -66,6 +67,29 @@ struct ImportCommand: ParsableCommand {
         }
         firstSeen[id] = (file, r.canonicalBytes, reference)
         all.append(r)
+      }
+      // 855s: acknowledged quantities onto the PO, from this import or already in the workspace.
+      for ack in result.acknowledgements {
+        let id = Record.makeID(
+          kind: .purchaseOrder, marketplace: market, key: ack.purchaseOrderNumber)
+        let base =
+          all.last { $0.id == id }
+          ?? (try? workspace.findRecord(id)).flatMap { try? workspace.readRecord($0) }
+        guard let po = base else {
+          diagnostics.append(
+            "\(file) segment \(ack.segment) BAK03: warning: no purchase order \(ack.purchaseOrderNumber) in this import or the workspace; import its 850 (or sync) first; skipped"
+          )
+          continue
+        }
+        let (updated, unmatched) = ack.apply(to: po)
+        if !unmatched.isEmpty {
+          diagnostics.append(
+            "\(file) segment \(ack.segment) PO101: warning: PO \(ack.purchaseOrderNumber) has no lines \(unmatched.joined(separator: ", "))"
+          )
+        }
+        all.removeAll { $0.id == id }
+        all.append(updated)
+        firstSeen[id] = (file, updated.canonicalBytes, "855")
       }
       if !errors.isEmpty && !keepGoing { failed = true }
       if !output.json {

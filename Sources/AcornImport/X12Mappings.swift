@@ -4,7 +4,7 @@ import AcornModel
 /// deductions its lines imply). Pure. Each mapping returns records and diagnostics naming the
 /// segment and element.
 public enum X12Mappings {
-  public static let supported: Set<String> = ["850", "810", "820"]
+  public static let supported: Set<String> = ["850", "810", "820", "856", "812", "180"]
 
   static func date(_ yyyymmdd: String) -> String? {
     let d = yyyymmdd.filter(\.isNumber)
@@ -60,13 +60,19 @@ public enum X12Mappings {
     case "850": return purchaseOrder(set, marketplace, file)
     case "810": return invoice(set, marketplace, file)
     case "820": return remittance(set, marketplace, file)
+    case "856": return shipment(set, marketplace, file)
+    case "812": return adjustment(set, marketplace, file)
+    case "180": return returnAuthorization(set, marketplace, file)
+    // Applied onto its purchase order by the importer (POAcknowledgement).
+    case "855": return ([], [])
     default:
       return (
         [],
         [
           ImportDiagnostic(
             .warning, file: file, position: set.segments.first?.number, field: "ST01",
-            "transaction set \(set.type) is not imported yet (supported: 850, 810, 820); skipped")
+            "transaction set \(set.type) is not imported yet (supported: \(supported.sorted().joined(separator: ", "))); skipped"
+          )
         ]
       )
     }
@@ -335,4 +341,279 @@ public enum X12Mappings {
       return ([], [ImportDiagnostic(file: file, position: trn.number, field: "TRN02", "\(error)")])
     }
   }
+
+  /// 856 ship notice: BSN, the HL shipment/order/pack/item levels, PRF, LIN, SN1, MAN (SSCC).
+  static func shipment(_ set: X12TransactionSet, _ m: Marketplace, _ file: String) -> (
+    [Record], [ImportDiagnostic]
+  ) {
+    guard let bsn = set.segments.first(where: { $0.id == "BSN" }), !bsn[2].isEmpty,
+      let day = date(bsn[3])
+    else {
+      return (
+        [],
+        [
+          ImportDiagnostic(
+            file: file, position: set.segments.first?.number, field: "BSN02",
+            "an 856 needs BSN02 (shipment id) and BSN03 (CCYYMMDD)")
+        ]
+      )
+    }
+    var shipped = day
+    var po = ""
+    var pos: Set<String> = []
+    var cartons: [JSONValue] = []
+    var lines: [JSONValue] = []
+    var pendingIDs: [String: String] = [:]
+    var source: [String: JSONValue] = [:]
+    for s in set.segments {
+      switch s.id {
+      case "DTM" where s[1] == "011": shipped = date(s[2]) ?? shipped
+      case "REF" where s[1] == "BM":
+        source["transportation"] = .object(["billOfLadingNumber": .string(s[2])])
+      case "PRF":
+        po = s[1]
+        if !po.isEmpty { pos.insert(po) }
+      case "MAN" where s[1] == "GM" && !s[2].isEmpty:
+        cartons.append(.object(["cartonIdentifier": .string(s[2])]))
+      case "LIN": pendingIDs = identifiers(s, from: 2)
+      case "SN1":
+        guard let qty = Int(s[2]), !po.isEmpty else { continue }
+        let (q, eaches) = quantity(qty, s[3])
+        var line: [String: JSONValue] = [
+          "itemSequenceNumber": .string(String(lines.count + 1)),
+          "purchaseOrderNumber": .string(po), "shippedQuantity": q,
+          "shippedEaches": .number(DecimalNumber(eaches)),
+        ]
+        if let v = pendingIDs["VP"] ?? pendingIDs["VN"] ?? pendingIDs["SK"] ?? pendingIDs["UP"]
+          ?? pendingIDs["EN"]
+        {
+          line["vendorProductIdentifier"] = .string(v)
+        }
+        if let asin = pendingIDs["BP"], asin.count == 10,
+          asin.allSatisfy({ $0.isUppercase || $0.isNumber })
+        {
+          line["amazonProductIdentifier"] = .string(asin)
+        }
+        lines.append(.object(line))
+      default: break
+      }
+    }
+    guard !lines.isEmpty else {
+      return (
+        [],
+        [
+          ImportDiagnostic(
+            file: file, position: bsn.number, field: "SN1",
+            "an 856 needs item levels with PRF (PO number) and SN1 (shipped quantity)")
+        ]
+      )
+    }
+    source["shipmentIdentifier"] = .string(bsn[2])
+    source["shipmentDate"] = .string(shipped + "T00:00:00Z")
+    source["shipmentConfirmationType"] = .string(bsn[1] == "05" ? "Replace" : "Original")
+    source["purchaseOrderNumbers"] = .array(pos.sorted().map(JSONValue.string))
+    source["lines"] = .array(lines)
+    if !cartons.isEmpty { source["cartons"] = .array(cartons) }
+    do {
+      return (
+        [
+          try Record(
+            kind: .shipment, marketplace: m, source: source, provenance: provenance(set, file))
+        ], []
+      )
+    } catch {
+      return ([], [ImportDiagnostic(file: file, position: bsn.number, field: "BSN02", "\(error)")])
+    }
+  }
+
+  /// 812 credit/debit adjustment: BCD (01 date, 02 number, 03 C credit / D debit), N9*IV, AMT*TT.
+  static func adjustment(_ set: X12TransactionSet, _ m: Marketplace, _ file: String) -> (
+    [Record], [ImportDiagnostic]
+  ) {
+    guard let bcd = set.segments.first(where: { $0.id == "BCD" }), !bcd[2].isEmpty,
+      let day = date(bcd[1])
+    else {
+      return (
+        [],
+        [
+          ImportDiagnostic(
+            file: file, position: set.segments.first?.number, field: "BCD02",
+            "an 812 needs BCD01 (CCYYMMDD) and BCD02 (the adjustment number)")
+        ]
+      )
+    }
+    let cur = currency(set, m)
+    let totalText = set.segments.first(where: { $0.id == "AMT" && $0[1] == "TT" })?[2] ?? bcd[4]
+    guard let total = money(totalText, cur) else {
+      return (
+        [],
+        [
+          ImportDiagnostic(
+            file: file, position: bcd.number, field: "AMT02",
+            "an 812 needs its total (AMT*TT or BCD04)")
+        ]
+      )
+    }
+    var source: [String: JSONValue] = [
+      "creditNoteNumber": .string(bcd[2]), "issueDate": .string(day),
+      "noteType": .string(bcd[3] == "D" ? "amazon-debit-note" : "vendor-credit-note"),
+      "reason": .string("other"),
+      "totalAmount": Money(total.amount.magnitudeValue, cur).json,
+    ]
+    if let iv = set.segments.first(where: { $0.id == "N9" && $0[1] == "IV" }), !iv[2].isEmpty {
+      source["referenceInvoiceNumber"] = .string(iv[2])
+    }
+    if bcd[3] == "D" { source["debitNoteNumber"] = .string(bcd[2]) }
+    do {
+      return (
+        [
+          try Record(
+            kind: .creditNote, marketplace: m, source: source,
+            workflow: ["state": .string("expected")], provenance: provenance(set, file))
+        ], []
+      )
+    } catch {
+      return ([], [ImportDiagnostic(file: file, position: bcd.number, field: "BCD02", "\(error)")])
+    }
+  }
+
+  /// 180 return authorization: BGN (02 RMA, 03 date), N9*RA, BLI items with QTY and AMT.
+  static func returnAuthorization(_ set: X12TransactionSet, _ m: Marketplace, _ file: String) -> (
+    [Record], [ImportDiagnostic]
+  ) {
+    guard let bgn = set.segments.first(where: { $0.id == "BGN" }), !bgn[2].isEmpty,
+      let day = date(bgn[3])
+    else {
+      return (
+        [],
+        [
+          ImportDiagnostic(
+            file: file, position: set.segments.first?.number, field: "BGN02",
+            "a 180 needs BGN02 (the return id) and BGN03 (CCYYMMDD)")
+        ]
+      )
+    }
+    let cur = currency(set, m)
+    var lines: [[String: JSONValue]] = []
+    var authorization: String?
+    for s in set.segments {
+      switch s.id {
+      case "N9" where s[1] == "RA" && lines.isEmpty: authorization = s[2]
+      case "BLI":
+        guard let qty = Int(s[3]) else { continue }
+        lines.append([
+          "lineNumber": .number(DecimalNumber(lines.count + 1)),
+          "vendorProductIdentifier": .string(s[2]),
+          "requestedQuantity": .number(DecimalNumber(qty)), "requestedRefund": Money.zero(cur).json,
+        ])
+      case "N9" where s[1] == "PO" && !lines.isEmpty:
+        lines[lines.count - 1]["purchaseOrderNumber"] = .string(s[2])
+      case "AMT" where !lines.isEmpty:
+        if let a = money(s[2], cur) { lines[lines.count - 1]["requestedRefund"] = a.json }
+      default: break
+      }
+    }
+    guard !lines.isEmpty else {
+      return (
+        [],
+        [
+          ImportDiagnostic(
+            file: file, position: bgn.number, field: "BLI", "a 180 needs at least one BLI item")
+        ]
+      )
+    }
+    let total = lines.compactMap {
+      $0["requestedRefund"]?["amount"]?.stringValue.flatMap { try? DecimalNumber(parsing: $0) }
+    }
+    .reduce(DecimalNumber.zero) { (try? $0 + $1) ?? $0 }
+    var source: [String: JSONValue] = [
+      "returnId": .string(bgn[2]), "noticeDate": .string(day + "T00:00:00Z"),
+      "status": .string("New"),
+      "totalRequestedRefund": Money(total, cur).json, "lines": .array(lines.map(JSONValue.object)),
+    ]
+    if let a = authorization, !a.isEmpty { source["authorizationId"] = .string(a) }
+    do {
+      return (
+        [
+          try Record(
+            kind: .return, marketplace: m, source: source, workflow: ["state": .string("notified")],
+            provenance: provenance(set, file))
+        ], []
+      )
+    } catch {
+      return ([], [ImportDiagnostic(file: file, position: bgn.number, field: "BGN02", "\(error)")])
+    }
+  }
+}
+
+/// An 855 acknowledgement: per PO line (by PO1 line number), the quantities accepted, backordered
+/// and rejected, applied onto the purchase order it acknowledges.
+public struct POAcknowledgement: Sendable {
+  public var purchaseOrderNumber: String
+  public var segment: Int
+  /// Line → (accepted, backordered, rejected, acknowledgement code).
+  public var lines: [String: (accepted: Int, backordered: Int, rejected: Int, code: String)]
+
+  /// ACK01 codes (X12 587): accepted, backordered, rejected.
+  static let accepted: Set<String> = ["IA", "AC", "IC", "IP", "IQ", "IS", "IW", "BP", "DR", "SP"]
+  static let backordered: Set<String> = ["IB", "BA"]
+  static let rejected: Set<String> = ["IR", "R1", "R2", "R3", "R4", "ID", "IE", "IF"]
+
+  public static func read(_ set: X12TransactionSet) -> POAcknowledgement? {
+    guard set.type == "855", let bak = set.segments.first(where: { $0.id == "BAK" }),
+      !bak[3].isEmpty
+    else { return nil }
+    var out = POAcknowledgement(purchaseOrderNumber: bak[3], segment: bak.number, lines: [:])
+    var line: String?
+    for s in set.segments {
+      if s.id == "PO1" { line = s[1].isEmpty ? String(out.lines.count + 1) : s[1] }
+      guard s.id == "ACK", let l = line, let qty = Int(s[2]) else { continue }
+      var entry = out.lines[l] ?? (0, 0, 0, "")
+      if accepted.contains(s[1]) {
+        entry.accepted += qty
+      } else if backordered.contains(s[1]) {
+        entry.backordered += qty
+      } else if rejected.contains(s[1]) {
+        entry.rejected += qty
+      }
+      entry.code =
+        entry.rejected > 0 || entry.backordered > 0
+        ? (entry.accepted > 0
+          ? "PartiallyAccepted" : (entry.rejected > 0 ? "Rejected" : "Backordered")) : "Accepted"
+      out.lines[l] = entry
+    }
+    return out
+  }
+
+  /// The purchase order with the acknowledged quantities on its lines; unmatched lines are named.
+  public func apply(to po: Record) -> (Record, [String]) {
+    guard var lines = po.json["source"]?["lines"]?.arrayValue else {
+      return (po, Array(self.lines.keys))
+    }
+    var unmatched = Set(self.lines.keys)
+    for (k, line) in lines.enumerated() {
+      guard let seq = line["itemSequenceNumber"]?.stringValue, let ack = self.lines[seq],
+        var q = line["quantities"]?.objectValue
+      else { continue }
+      unmatched.remove(seq)
+      q["accepted"] = .number(DecimalNumber(ack.accepted))
+      q["backordered"] = .number(DecimalNumber(ack.backordered))
+      q["rejected"] = .number(DecimalNumber(ack.rejected))
+      var updated = line.setting(.object(q), at: JSONPath([.key("quantities")])) ?? line
+      updated =
+        updated.setting(.string(ack.code), at: JSONPath([.key("acknowledgementCode")])) ?? updated
+      lines[k] = updated
+    }
+    var json =
+      po.json.setting(.array(lines), at: JSONPath([.key("source"), .key("lines")])) ?? po.json
+    json =
+      json.setting(
+        .string("Acknowledged"), at: JSONPath([.key("source"), .key("purchaseOrderState")])) ?? json
+    return (Record(json: json), unmatched.sorted())
+  }
+}
+
+extension DecimalNumber {
+  /// The absolute value.
+  var magnitudeValue: DecimalNumber { isNegative ? -self : self }
 }

@@ -15,6 +15,7 @@ public enum Importer {
     public var format: Format?
     public var records: [Record]
     public var diagnostics: [ImportDiagnostic]
+    public var acknowledgements: [POAcknowledgement] = []
   }
 
   public static func detect(_ bytes: [UInt8]) -> Format? {
@@ -68,12 +69,14 @@ public enum Importer {
       var offset = 0
       var records: [Record] = []
       var diagnostics: [ImportDiagnostic] = []
+      var acks: [POAcknowledgement] = []
       let envelope = reader.read({
         guard offset < bytes.count else { return nil }
         let end = min(bytes.count, offset + 65_536)
         defer { offset = end }
         return Array(bytes[offset..<end])
       }) { set in
+        if let ack = POAcknowledgement.read(set) { acks.append(ack) }
         let (r, d) = X12Mappings.map(set, marketplace: marketplace, file: path)
         if d.contains(where: { $0.severity == .error }) && keepGoing {
           diagnostics += d
@@ -83,7 +86,8 @@ public enum Importer {
         }
       }
       return FileResult(
-        file: path, format: format, records: records, diagnostics: envelope + diagnostics)
+        file: path, format: format, records: records, diagnostics: envelope + diagnostics,
+        acknowledgements: acks)
     case .vcRemittanceCSV:
       let (records, diagnostics) = RemittanceCSV.records(
         bytes, file: path, marketplace: marketplace, keepGoing: keepGoing)

@@ -146,6 +146,19 @@ struct X12ReaderTests {
       #expect(!sets.isEmpty, "\(name)")
       for set in sets { records += X12Mappings.map(set, marketplace: us, file: name).0 }
     }
+    #expect(
+      Set(records.compactMap(\.kind)) == [
+        .purchaseOrder, .invoice, .remittance, .shipment, .creditNote, .return,
+      ])
+    let asn = try #require(records.first { $0.kind == .shipment })
+    #expect(
+      asn.json["source"]?["lines"]?.arrayValue?.map { $0["shippedEaches"]?.intValue } == [24, 6])
+    #expect(
+      records.first { $0.kind == .return }?.json["source"]?["authorizationId"] == .string("AUTH123")
+    )
+    #expect(
+      records.first { $0.kind == .creditNote }?.json["source"]?["referenceInvoiceNumber"]
+        == .string("INV999"))
     let po = try #require(records.first { $0.id == "PO-US-A99999-01" })
     let invoice = try #require(
       records.first {
@@ -166,6 +179,43 @@ struct X12ReaderTests {
         Invariants.check(r.json, kind: try #require(r.kind)).isEmpty || r.id == "INV-US-00001",
         "\(r.id ?? "")")
     }
+  }
+}
+
+@Suite("855 acknowledgements")
+struct AcknowledgementTests {
+  @Test("ACK codes become accepted, backordered and rejected quantities on the PO lines")
+  func apply() throws {
+    let po = try #require(
+      try? Record(
+        kind: .purchaseOrder, marketplace: us,
+        source: [
+          "purchaseOrderNumber": .string("A1"),
+          "purchaseOrderDate": .string("2026-01-14T00:00:00Z"),
+          "purchaseOrderState": .string("New"),
+          "lines": .array(
+            ["1", "2"].map {
+              .object([
+                "itemSequenceNumber": .string($0),
+                "quantities": .object(["ordered": .number(DecimalNumber(16))]),
+              ])
+            }),
+        ], provenance: ["origin": .string("x12")]))
+    let text =
+      isa()
+      + "GS*PR*V*A*20260114*1200*1*X*004010~ST*855*0001~BAK*00*AC*A1*20260114~PO1*1*16*EA*1~ACK*IA*14*EA~ACK*IB*2*EA~PO1*2*16*EA*1~ACK*IR*16*EA~PO1*3*1*EA*1~ACK*IA*1*EA~SE*10*0001~GE*1*1~IEA*1*000000001~"
+    let (sets, diags) = X12Reader.read(Array(text.utf8), file: "a.edi")
+    #expect(diags.isEmpty, "\(diags)")
+    let ack = try #require(sets.first.flatMap(POAcknowledgement.read))
+    let (updated, unmatched) = ack.apply(to: po)
+    #expect(unmatched == ["3"])
+    let lines = updated.json["source"]?["lines"]?.arrayValue ?? []
+    #expect(
+      lines[0]["quantities"]?["accepted"]?.intValue == 14
+        && lines[0]["quantities"]?["backordered"]?.intValue == 2)
+    #expect(lines[0]["acknowledgementCode"] == .string("PartiallyAccepted"))
+    #expect(lines[1]["acknowledgementCode"] == .string("Rejected"))
+    #expect(updated.json["source"]?["purchaseOrderState"] == .string("Acknowledged"))
   }
 }
 
