@@ -56,6 +56,14 @@ struct ImportCommand: ParsableCommand {
       for r in result.records {
         guard let id = r.id else { continue }
         let reference = r.json["provenance"]?["reference"]?.stringValue ?? ""
+        if let seen = firstSeen[id], seen.file != file,
+          let index = all.lastIndex(where: { $0.id == id })
+        {
+          // The same document seen by two exports (a chargeback in the chargebacks export and on a
+          // remittance): one record, the first file's values, the other's extra fields added.
+          all[index] = Self.combine(all[index], r)
+          continue
+        }
         if let seen = firstSeen[id] {
           if seen.bytes != r.canonicalBytes {
             let d =
@@ -136,5 +144,13 @@ struct ImportCommand: ParsableCommand {
       "imported: \(new) new, \(changed) changed, \(unchanged) unchanged"
         + (report.syncCommit.map { " (vendor-central \($0.short))" } ?? ""))
     if let merge = report.merge { try MergeCommand.report(merge, allowConflicts: false) }
+  }
+
+  static func combine(_ first: Record, _ second: Record) -> Record {
+    guard case .object(var a)? = first.json["source"], case .object(let b)? = second.json["source"]
+    else { return first }
+    for (k, v) in b where a[k] == nil { a[k] = v }
+    return Record(
+      json: first.json.setting(.object(a), at: JSONPath([.key("source")])) ?? first.json)
   }
 }

@@ -173,53 +173,23 @@ public enum RemittanceCSV {
   ]
   public static let required = ["paymentNumber", "paymentDate", "invoiceNumber", "amountPaid"]
 
-  static func key(_ s: String) -> String {
-    s.lowercased().filter { !$0.isWhitespace && $0 != "#" && $0 != "_" && $0 != "." }
-  }
-
   public static func records(
     _ bytes: [UInt8], file: String, marketplace: Marketplace, keepGoing: Bool
   )
     -> ([Record], [ImportDiagnostic])
   {
-    guard let text = CSVReader.decode(bytes) else {
-      return (
-        [], [ImportDiagnostic(file: file, position: 1, kind: "line", "not UTF-8 or GB18030 text")]
-      )
-    }
-    let rows = CSVReader.rows(text)
-    guard let header = rows.first else {
-      return ([], [ImportDiagnostic(file: file, position: 1, kind: "line", "empty file")])
-    }
-    var column: [String: Int] = [:]
-    for (field, names) in headers {
-      let wanted = Set(names.map(key))
-      if let i = header.fields.firstIndex(where: { wanted.contains(key($0)) }) { column[field] = i }
-    }
-    let missing = required.filter { column[$0] == nil }
-    if !missing.isEmpty {
-      let expected = missing.map {
-        "\($0) (\(headers[$0]?.prefix(3).joined(separator: " / ") ?? ""))"
-      }.joined(separator: ", ")
-      return (
-        [],
-        [
-          ImportDiagnostic(
-            file: file, position: header.line, kind: "line",
-            "missing columns: \(expected); found: \(header.fields.joined(separator: ", "))")
-        ]
-      )
+    let table: HeaderMappedCSV
+    switch HeaderMappedCSV.open(bytes, file: file, headers: headers, required: required) {
+    case .failure(let d): return ([], [d])
+    case .success(let t): table = t
     }
     var diags: [ImportDiagnostic] = []
     var payments: [String: (date: String, lines: [JSONValue], currency: CurrencyCode)] = [:]
     var order: [String] = []
     var deductions: [Record] = []
     let monthFirst = marketplace.code == "US"
-    for row in rows.dropFirst() {
-      func value(_ f: String) -> String {
-        guard let i = column[f], i < row.fields.count else { return "" }
-        return row.fields[i].trimmingCharacters(in: .whitespaces)
-      }
+    for row in table.rows {
+      func value(_ f: String) -> String { table.value(row, f) }
       func bad(_ f: String, _ message: String) {
         diags.append(
           ImportDiagnostic(file: file, position: row.line, kind: "line", field: f, message))

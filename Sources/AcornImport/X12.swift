@@ -2,7 +2,7 @@ import AcornModel
 
 /// A problem in an imported file, naming where: file, line (CSV) or segment number (X12), field,
 /// and what was expected.
-public struct ImportDiagnostic: Sendable, Hashable, CustomStringConvertible {
+public struct ImportDiagnostic: Error, Sendable, Hashable, CustomStringConvertible {
   public enum Severity: String, Sendable { case error, warning }
   public var severity: Severity
   public var file: String

@@ -8,6 +8,9 @@ public enum Importer {
   public enum Format: String, Sendable, CaseIterable {
     case x12
     case vcRemittanceCSV = "vc-remittance-csv"
+    case vcReturnsCSV = "vc-returns-csv"
+    case vcChargebacksCSV = "vc-chargebacks-csv"
+    case vcCoopCSV = "vc-coop-csv"
   }
 
   public struct FileResult: Sendable {
@@ -34,12 +37,22 @@ public enum Importer {
     if let text = CSVReader.decode(Array(bytes.prefix(4096))) ?? CSVReader.decode(bytes),
       let header = CSVReader.rows(String(text.prefix { $0 != "\n" })).first
     {
-      let keys = Set(header.fields.map { $0.lowercased().filter { !$0.isWhitespace && $0 != "#" } })
-      let wanted = Set(
-        (RemittanceCSV.headers["amountPaid"] ?? []).map {
-          $0.lowercased().filter { !$0.isWhitespace && $0 != "#" }
-        })
-      if !keys.isDisjoint(with: wanted) { return .vcRemittanceCSV }
+      func norm(_ s: String) -> String {
+        s.lowercased().filter {
+          !$0.isWhitespace && $0 != "#" && $0 != "_" && $0 != "." && $0 != "-"
+        }
+      }
+      let keys = Set(header.fields.map(norm))
+      func has(_ names: [String]?) -> Bool { !keys.isDisjoint(with: Set((names ?? []).map(norm))) }
+      if has(RemittanceCSV.headers["amountPaid"]) && has(RemittanceCSV.headers["paymentNumber"]) {
+        return .vcRemittanceCSV
+      }
+      if has(ReturnsCSV.headers["requested"]) { return .vcReturnsCSV }
+      if has(DeductionCSV.coopHeaders["agreement"]) { return .vcCoopCSV }
+      if has(DeductionCSV.chargebackHeaders["type"]) || has(["Chargeback Amount", "Chargeback ID"])
+      {
+        return .vcChargebacksCSV
+      }
     }
     return nil
   }
@@ -59,7 +72,7 @@ public enum Importer {
         diagnostics: [
           ImportDiagnostic(
             file: path, position: 1, kind: "line",
-            "unrecognised format: neither X12 (ISA…) nor a Vendor Central remittance export; give --format"
+            "unrecognised format: neither X12 (ISA…) nor a Vendor Central remittance, returns, chargebacks or co-op export; give --format"
           )
         ])
     }
@@ -88,6 +101,15 @@ public enum Importer {
       return FileResult(
         file: path, format: format, records: records, diagnostics: envelope + diagnostics,
         acknowledgements: acks)
+    case .vcReturnsCSV:
+      let (records, diagnostics) = ReturnsCSV.records(
+        bytes, file: path, marketplace: marketplace, keepGoing: keepGoing)
+      return FileResult(file: path, format: format, records: records, diagnostics: diagnostics)
+    case .vcChargebacksCSV, .vcCoopCSV:
+      let (records, diagnostics) = DeductionCSV.records(
+        bytes, kind: format == .vcCoopCSV ? .coop : .chargebacks, file: path,
+        marketplace: marketplace, keepGoing: keepGoing)
+      return FileResult(file: path, format: format, records: records, diagnostics: diagnostics)
     case .vcRemittanceCSV:
       let (records, diagnostics) = RemittanceCSV.records(
         bytes, file: path, marketplace: marketplace, keepGoing: keepGoing)

@@ -57,4 +57,24 @@ struct ImportCLITests {
     let kept = try CLI.run(["import", "--keep-going", bad], in: ws)
     #expect(kept.status == 0)
   }
+
+  @Test("formats detected from headers; one deduction seen by two exports is one record")
+  func combined() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    let files = ["returns-us.csv", "chargebacks-us.csv", "coop-us.csv", "remittance-us.csv"].map {
+      Self.fixtures + "/" + $0
+    }
+    let result = try CLI.run(["import"] + files, in: ws)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stderr.contains("vc-returns-csv") && result.stderr.contains("vc-chargebacks-csv")
+        && result.stderr.contains("vc-coop-csv"))
+    let record = try JSONParser.parse(
+      try CLI.run(["show", "DED-US-1234567VCBSINV", "--json"], in: ws).stdout)
+    #expect(record["source"]?["chargebackType"] == .string("ASN Accuracy"))
+    #expect(record["source"]?["uniquePaymentId"] == .string("355522363"))
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+  }
 }

@@ -314,3 +314,39 @@ struct RemittanceCSVTests {
     #expect(rows[2].line == 3)
   }
 }
+
+@Suite("Returns, chargebacks and co-op exports")
+struct OtherExportTests {
+  @Test("returns: rows grouped by request id, totals summed, approved refunds kept")
+  func returns() throws {
+    let (records, diags) = ReturnsCSV.records(
+      try Files.fixture("returns-us.csv"), file: "r.csv", marketplace: us, keepGoing: false)
+    #expect(diags.isEmpty)
+    #expect(records.map(\.id) == ["RET-US-R-US-1001", "RET-US-R-US-1002"])
+    let first = records[0].json["source"]
+    #expect(first?["totalRequestedRefund"]?["amount"] == .string("72.47"))
+    #expect(first?["totalApprovedRefund"]?["amount"] == .string("59.97"))
+    #expect(first?["authorizationId"] == .string("AUTH-1"))
+    #expect(records[1].json["source"]?["condition"] == .string("unsellable"))
+    for r in records { #expect(Invariants.check(r.json, kind: .return).isEmpty) }
+  }
+
+  @Test("chargebacks and co-op: deductions, negative on the payment, with type and agreement")
+  func deductions() throws {
+    let (cb, d1) = DeductionCSV.records(
+      try Files.fixture("chargebacks-us.csv"), kind: .chargebacks, file: "c.csv", marketplace: us,
+      keepGoing: false)
+    #expect(d1.isEmpty)
+    #expect(
+      cb.map { $0.json["source"]?["amount"]?["amount"] } == [
+        .string("-150.00"), .string("-1020.50"),
+      ])
+    #expect(cb.first?.json["source"]?["chargebackType"] == .string("ASN Accuracy"))
+    let (coop, d2) = DeductionCSV.records(
+      try Files.fixture("coop-us.csv"), kind: .coop, file: "o.csv", marketplace: us,
+      keepGoing: false)
+    #expect(d2.isEmpty)
+    #expect(coop.first?.json["source"]?["agreementId"] == .string("AGR-77"))
+    #expect(coop.first?.json["source"]?["deductionType"] == .string("coop"))
+  }
+}
