@@ -40,42 +40,44 @@ public enum CSVReader {
 
   /// Rows with the line each starts on.
   public static func rows(_ text: String) -> [(line: Int, fields: [String])] {
-    let firstLine = text.prefix { $0 != "\n" && $0 != "\r" }
-    let counts: [(Character, Int)] = [",", ";", "\t"].map { c in
-      (c, firstLine.filter { $0 == c }.count)
-    }
-    let separator = counts.max { $0.1 < $1.1 }?.0 ?? ","
+    var bytes = Array(text.utf8)
+    let firstLine = bytes.prefix { $0 != 10 && $0 != 13 }
+    let separator =
+      [UInt8(ascii: ","), UInt8(ascii: ";"), 9].max { a, b in
+        firstLine.filter { $0 == a }.count < firstLine.filter { $0 == b }.count
+      } ?? UInt8(ascii: ",")
+    if bytes.last != 10 { bytes.append(10) }
+    let quote = UInt8(ascii: "\"")
     var out: [(Int, [String])] = []
-    var field = ""
+    var field: [UInt8] = []
     var fields: [String] = []
     var quoted = false
     var line = 1
     var rowLine = 1
-    var chars = Array(text)
-    if chars.last != "\n" { chars.append("\n") }
     var i = 0
-    while i < chars.count {
-      let c = chars[i]
+    while i < bytes.count {
+      let c = bytes[i]
       if quoted {
-        if c == "\"" {
-          if i + 1 < chars.count && chars[i + 1] == "\"" {
-            field.append("\"")
+        if c == quote {
+          if i + 1 < bytes.count && bytes[i + 1] == quote {
+            field.append(quote)
             i += 1
           } else {
             quoted = false
           }
         } else {
-          if c == "\n" { line += 1 }
+          if c == 10 { line += 1 }
           field.append(c)
         }
-      } else if c == "\"" && field.isEmpty {
+      } else if c == quote && field.isEmpty {
         quoted = true
       } else if c == separator {
-        fields.append(field)
-        field = ""
-      } else if c == "\n" || c == "\r\n" || c == "\r" {
-        fields.append(field)
-        field = ""
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+      } else if c == 10 || c == 13 {
+        if c == 13 && i + 1 < bytes.count && bytes[i + 1] == 10 { i += 1 }
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
         if !(fields.count == 1 && fields[0].isEmpty) { out.append((rowLine, fields)) }
         fields = []
         line += 1
