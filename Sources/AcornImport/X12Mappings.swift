@@ -300,7 +300,14 @@ public enum X12Mappings {
     var lines: [JSONValue] = []
     var deductions: [Record] = []
     for s in set.segments {
-      // ADX adjustments explain an RMR's difference (reason in ADX02); the RMR amounts already net them.
+      // ADX adjustments explain the RMR before them (amount, reason code); the RMR amount already nets them.
+      if s.id == "ADX", let last = lines.indices.last, case .object(var line) = lines[last] {
+        let note = "adjustment \(s[1]) (reason \(s[2]))"
+        line["description"] = .string(
+          [line["description"]?.stringValue, note].compactMap { $0 }.joined(separator: "; "))
+        lines[last] = .object(line)
+        continue
+      }
       guard s.id == "RMR" else { continue }
       guard let paid = money(s[4], cur) else { continue }
       let number = s[2].isEmpty ? "LINE-\(lines.count + 1)" : s[2]

@@ -60,13 +60,15 @@ public enum Importer {
   public static func read(path: String, format: Format?, marketplace: Marketplace, keepGoing: Bool)
     -> FileResult
   {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
       return FileResult(
         file: path, format: format, records: [],
         diagnostics: [ImportDiagnostic(file: path, position: nil, "cannot read the file")])
     }
-    let bytes = [UInt8](data)
-    guard let format = format ?? detect(bytes) else {
+    defer { try? handle.close() }
+    // The first 64 KiB decide the format; X12 is then read in chunks, never whole.
+    let head = [UInt8](handle.readData(ofLength: 65_536))
+    guard let format = format ?? detect(head) else {
       return FileResult(
         file: path, format: nil, records: [],
         diagnostics: [
@@ -79,15 +81,17 @@ public enum Importer {
     switch format {
     case .x12:
       var reader = X12Reader(file: path)
-      var offset = 0
       var records: [Record] = []
       var diagnostics: [ImportDiagnostic] = []
       var acks: [POAcknowledgement] = []
+      var first: [UInt8]? = head
       let envelope = reader.read({
-        guard offset < bytes.count else { return nil }
-        let end = min(bytes.count, offset + 65_536)
-        defer { offset = end }
-        return Array(bytes[offset..<end])
+        if let chunk = first {
+          first = nil
+          return chunk.isEmpty ? nil : chunk
+        }
+        let next = handle.readData(ofLength: 65_536)
+        return next.isEmpty ? nil : [UInt8](next)
       }) { set in
         if let ack = POAcknowledgement.read(set) { acks.append(ack) }
         let (r, d) = X12Mappings.map(set, marketplace: marketplace, file: path)
@@ -101,6 +105,19 @@ public enum Importer {
       return FileResult(
         file: path, format: format, records: records, diagnostics: envelope + diagnostics,
         acknowledgements: acks)
+    case .vcReturnsCSV, .vcChargebacksCSV, .vcCoopCSV, .vcRemittanceCSV:
+      return readCSV(
+        format, head + [UInt8](handle.readDataToEndOfFile()), path: path, marketplace: marketplace,
+        keepGoing: keepGoing)
+    }
+  }
+
+  static func readCSV(
+    _ format: Format, _ bytes: [UInt8], path: String, marketplace: Marketplace, keepGoing: Bool
+  ) -> FileResult {
+    switch format {
+    case .x12:  // read above, in chunks
+      return FileResult(file: path, format: format, records: [], diagnostics: [])
     case .vcReturnsCSV:
       let (records, diagnostics) = ReturnsCSV.records(
         bytes, file: path, marketplace: marketplace, keepGoing: keepGoing)

@@ -74,6 +74,7 @@ struct X12ReaderTests {
     #expect(lines[1]["amountPaid"]?["amount"] == .string("-42.50"))
     #expect(lines[1]["baseInvoiceNumber"] == .string("INV-100"))
     #expect(lines[0]["discountTaken"]?["amount"] == .string("25.00"))
+    #expect(lines[1]["description"] == .string("adjustment -42.50 (reason SHORTAGE)"))
     #expect(records.filter { $0.kind == .deduction }.count == 2)
     #expect(Invariants.check(pay.json, kind: .remittance).isEmpty)
   }
