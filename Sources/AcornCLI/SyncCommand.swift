@@ -96,11 +96,18 @@ struct SyncCommand: ParsableCommand {
       let config = SPAPIClient.Configuration(
         endpoint: endpoint ?? SPAPIClient.Configuration.host(region),
         tokenEndpoint: tokenEndpoint ?? "https://api.amazon.com/auth/o2/token")
-      syncSource = .spAPI(
-        SPAPIClient(
-          configuration: config,
-          credentials: try Credentials.load(file: credentials, workspace: workspace),
-          transport: URLSessionTransport()))
+      let client = SPAPIClient(
+        configuration: config,
+        credentials: try Credentials.load(file: credentials, workspace: workspace),
+        transport: URLSessionTransport())
+      if isatty(2) == 1 {
+        client.onProgress = { st in
+          Terminal.progress(
+            "sp-api: \(st.requests) requests, \(st.throttled) throttled, \(st.retries) retried, \(Int(st.waited)) s pacing"
+          )
+        }
+      }
+      syncSource = .spAPI(client)
     }
     let options = SyncEngine.Options(
       source: syncSource, marketplaces: markets,
@@ -110,8 +117,9 @@ struct SyncCommand: ParsableCommand {
     let report = try SyncEngine(workspace: workspace).run(
       options, author: Author.signature(workspace)
     ) { line in
-      if tty { Terminal.errorLine(Terminal.paint("sync: " + line, .dim)) }
+      if tty { Terminal.progress("sync: " + line) }
     }
+    if tty { Terminal.errorLine("") }
     if output.json {
       var o: [String: JSONValue] = [
         "source": .string(report.source),

@@ -20,6 +20,11 @@ enum Terminal {
     FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
   }
 
+  /// A status line rewritten in place on a terminal (stderr).
+  static func progress(_ text: String) {
+    FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+  }
+
   static func error(_ message: String, code: String? = nil) {
     let label = paint("error", .red, fd: 2)
     errorLine("\(label): \(message)" + (code.map { " [\($0)]" } ?? ""))

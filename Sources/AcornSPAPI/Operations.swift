@@ -38,18 +38,19 @@ extension SPAPIClient {
     return out
   }
 
-  /// getPurchaseOrders: POs created in `[from, to)`, in 7-day windows, with details.
-  public func purchaseOrders(createdFrom from: Double, to: Double) throws(SPAPIError) -> [JSONValue]
+  /// getPurchaseOrders: POs created in `[from, to)` — or, with `changed`, changed in it
+  /// (`changedAfter`/`changedBefore`) — in 7-day windows, with details.
+  public func purchaseOrders(createdFrom from: Double, to: Double, changed: Bool = false)
+    throws(SPAPIError)
+    -> [JSONValue]
   {
     var out: [JSONValue] = []
     var seen: Set<String> = []
+    let (a, b) = changed ? ("changedAfter", "changedBefore") : ("createdAfter", "createdBefore")
     for (after, before) in Self.windows(from: from, to: to, days: 7) {
       let orders = try paged(
         "getPurchaseOrders", path: "/vendor/orders/v1/purchaseOrders",
-        query: [
-          ("createdAfter", after), ("createdBefore", before), ("includeDetails", "true"),
-          ("limit", "100"),
-        ],
+        query: [(a, after), (b, before), ("includeDetails", "true"), ("limit", "100")],
         items: { $0["payload"]?["orders"]?.arrayValue ?? [] },
         next: { $0["payload"]?["pagination"]?["nextToken"]?.stringValue },
         key: { $0["purchaseOrderNumber"]?.stringValue ?? CanonicalJSON.compact($0) })
@@ -67,13 +68,17 @@ extension SPAPIClient {
       query: [])["payload"]
   }
 
-  /// getPurchaseOrdersStatus: acknowledged and received quantities, in 7-day windows.
-  public func purchaseOrderStatuses(from: Double, to: Double) throws(SPAPIError) -> [JSONValue] {
+  /// getPurchaseOrdersStatus: acknowledged and received quantities of POs created in `[from, to)` —
+  /// or, with `updated`, updated in it — in 7-day windows.
+  public func purchaseOrderStatuses(from: Double, to: Double, updated: Bool = false)
+    throws(SPAPIError) -> [JSONValue]
+  {
     var out: [JSONValue] = []
+    let (a, b) = updated ? ("updatedAfter", "updatedBefore") : ("createdAfter", "createdBefore")
     for (after, before) in Self.windows(from: from, to: to, days: 7) {
       out += try paged(
         "getPurchaseOrdersStatus", path: "/vendor/orders/v1/purchaseOrdersStatus",
-        query: [("createdAfter", after), ("createdBefore", before), ("limit", "100")],
+        query: [(a, after), (b, before), ("limit", "100")],
         items: { $0["payload"]?["ordersStatus"]?.arrayValue ?? [] },
         next: { $0["payload"]?["pagination"]?["nextToken"]?.stringValue },
         key: { $0["purchaseOrderNumber"]?.stringValue ?? CanonicalJSON.compact($0) })

@@ -130,7 +130,11 @@ public final class SPAPIClient: @unchecked Sendable {
   let jitter: @Sendable (Double) -> Double
   var accessToken: (token: String, expires: Double)?
   var buckets: [String: TokenBucket] = [:]
-  public private(set) var stats = Stats()
+  public private(set) var stats = Stats() {
+    didSet { onProgress?(stats) }
+  }
+  /// Called after every request (counts so far): the CLI shows it on a terminal.
+  public var onProgress: (@Sendable (Stats) -> Void)?
   let lock = NSLock()
 
   /// Documented rate (requests/second) and burst per operation (SUMMARY.md, FINANCE-APIS.md).

@@ -10,15 +10,32 @@ enum SPAPIFetch {
   {
     marketplaces.first { $0.currency.code == code } ?? marketplaces.first
   }
+  /// Days back that invoices are re-read on an incremental run: their status changes until paid.
+  static let invoiceLookback = 60.0
 
+  /// Everything from `from`; or, with `changedSince` (an incremental run), what was created since
+  /// then plus the orders and statuses changed since then and the invoices of the lookback period.
+  /// `existing` (the sync branch's orders, shipments and invoices) completes PO quantities.
   static func records(
     _ client: SPAPIClient, marketplaces: [Marketplace], from: Double, to: Double,
-    progress: (String) -> Void
+    changedSince: Double? = nil,
+    existing: [Record] = [], progress: (String) -> Void
   ) throws(SPAPIError) -> [String: [Record]] {
     var out: [String: [Record]] = [:]
+    let from = max(from, changedSince ?? from)
     progress("sp-api: purchase orders")
-    let orders = try client.purchaseOrders(createdFrom: from, to: to)
-    let statuses = try client.purchaseOrderStatuses(from: from, to: to)
+    var orders = try client.purchaseOrders(createdFrom: from, to: to)
+    var statuses = try client.purchaseOrderStatuses(from: from, to: to)
+    if let since = changedSince {
+      let known = Set(orders.compactMap { $0["purchaseOrderNumber"]?.stringValue })
+      orders += try client.purchaseOrders(createdFrom: since, to: to, changed: true).filter {
+        !known.contains($0["purchaseOrderNumber"]?.stringValue ?? "")
+      }
+      let knownStatus = Set(statuses.compactMap { $0["purchaseOrderNumber"]?.stringValue })
+      statuses += try client.purchaseOrderStatuses(from: since, to: to, updated: true).filter {
+        !knownStatus.contains($0["purchaseOrderNumber"]?.stringValue ?? "")
+      }
+    }
     let statusByPO = Dictionary(
       statuses.map { ($0["purchaseOrderNumber"]?.stringValue ?? "", $0) },
       uniquingKeysWith: { a, _ in a })
@@ -44,7 +61,9 @@ enum SPAPIFetch {
     }
     for m in marketplaces {
       progress("sp-api \(m.code): invoices")
-      for (header, items) in try client.invoices(marketplaceId: m.marketplaceId, from: from, to: to)
+      let invoicesFrom = changedSince.map { $0 - invoiceLookback * 86_400 } ?? from
+      for (header, items) in try client.invoices(
+        marketplaceId: m.marketplaceId, from: invoicesFrom, to: to)
       {
         if let r = SPAPINormalizer.invoice(header: header, items: items, marketplace: m) {
           regional.append(r)
@@ -57,7 +76,12 @@ enum SPAPIFetch {
         regional += SPAPINormalizer.remittance(header: header, items: items, marketplace: m)
       }
     }
-    for r in SPAPINormalizer.enrich(regional) {
+    // PO quantities from every shipment and invoice, fetched now or already on the sync branch;
+    // a PO not fetched again is rewritten only when those quantities moved.
+    let fetchedIDs = Set(regional.compactMap(\.id))
+    let carried = existing.filter { !fetchedIDs.contains($0.id ?? "") }
+    let enriched = SPAPINormalizer.enrich(regional + carried)
+    for r in enriched where fetchedIDs.contains(r.id ?? "") || r.kind == .purchaseOrder {
       out[r.marketplace?.code ?? "", default: []].append(r)
     }
     return out

@@ -250,20 +250,25 @@ public final class SandboxServer: @unchecked Sendable {
   func route(_ path: String, _ query: [String: String], _ operation: String) -> HTTPResponse {
     switch operation {
     case "getPurchaseOrders", "getPurchaseOrdersStatus", "GetShipmentDetails":
-      guard let after = Self.seconds(query["createdAfter"]),
-        let before = Self.seconds(query["createdBefore"])
+      // Created in a window, or (orders and their status) changed in one: changedAfter / updatedAfter.
+      let changedKey = operation == "getPurchaseOrdersStatus" ? "updated" : "changed"
+      let byChange = query["\(changedKey)After"] != nil && operation != "GetShipmentDetails"
+      let afterKey = byChange ? "\(changedKey)After" : "createdAfter"
+      let beforeKey = byChange ? "\(changedKey)Before" : "createdBefore"
+      guard let after = Self.seconds(query[afterKey]), let before = Self.seconds(query[beforeKey])
       else {
         return Self.error(
-          400, "InvalidInput", "createdAfter and createdBefore are required ISO 8601 date-times")
+          400, "InvalidInput", "\(afterKey) and \(beforeKey) are required ISO 8601 date-times")
       }
       guard before > after, before - after <= 7 * 86_400 else {
         return Self.error(
           400, "InvalidInput",
-          "The date range between createdAfter and createdBefore must not exceed 7 days.")
+          "The date range between \(afterKey) and \(beforeKey) must not exceed 7 days.")
       }
       let kind: RecordKind = operation == "GetShipmentDetails" ? .shipment : .purchaseOrder
       let docs = records.filter { $0.kind == kind }.filter { r in
-        let date = Self.seconds(r.json["source"]?[kind.dateField]?.stringValue) ?? 0
+        let field = byChange ? "purchaseOrderStateChangedDate" : kind.dateField
+        let date = Self.seconds(r.json["source"]?[field]?.stringValue) ?? -1
         return date >= after && date < before
       }.sorted { ($0.key ?? "") < ($1.key ?? "") }
       let rendered: [JSONValue]

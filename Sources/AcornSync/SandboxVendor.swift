@@ -232,9 +232,14 @@ public struct SandboxVendor: Sendable {
       poLines.append(.object(line))
     }
     let state = received ? "Closed" : acked ? "Acknowledged" : "New"
+    var changed: [String: JSONValue] = [:]
+    if acked {
+      changed["purchaseOrderStateChangedDate"] = .string(
+        Self.time(received ? o.receiveDay : o.ackDay, 600))
+    }
     if let po = record(
       .purchaseOrder, m,
-      [
+      changed.merging([
         "purchaseOrderNumber": .string(o.number), "purchaseOrderState": .string(state),
         "purchaseOrderStatus": .string(received ? "CLOSED" : "OPEN"),
         "purchaseOrderType": .string("RegularOrder"),
@@ -245,7 +250,7 @@ public struct SandboxVendor: Sendable {
           "start": .string(Self.time(o.day + 2, 0)), "end": .string(Self.time(o.day + 9, 0)),
         ]),
         "lines": .array(poLines),
-      ])
+      ]) { a, _ in a })
     {
       out.append(po)
     }

@@ -114,9 +114,18 @@ public struct SyncEngine {
       var fetched: [String: [Record]] = [:]
       if case .spAPI(let client) = options.source {
         let earliest = options.marketplaces.map(start).min() ?? options.until
+        // With a cursor for every marketplace, only what is new or changed since the last run
+        // (a week of overlap) is read; the sync branch supplies the rest.
+        let untils = options.marketplaces.compactMap {
+          cursorMarkets[$0.code]?["until"]?.stringValue.flatMap(SandboxVendor.day)
+        }
+        let incremental = untils.count == options.marketplaces.count
+        let changedSince = incremental ? untils.min().map { Double($0 - 7) * 86_400 } : nil
+        let existing = incremental ? try carriedRecords(repo, syncTree) : []
         fetched = try SPAPIFetch.records(
           client, marketplaces: options.marketplaces.sorted(), from: Double(earliest) * 86_400,
-          to: Double(options.until + 1) * 86_400, progress: progress)
+          to: Double(options.until + 1) * 86_400, changedSince: changedSince, existing: existing,
+          progress: progress)
       }
       for marketplace in options.marketplaces.sorted() {
         let since = start(marketplace)
@@ -219,6 +228,19 @@ public struct SyncEngine {
       return "Import \(description)\n\n\(summary)\n"
     }
     return "Sync \(options.source.name) as of \(SandboxVendor.date(options.until))\n\n\(summary)\n"
+  }
+
+  /// The orders, shipments and invoices on the sync branch (they complete PO quantities).
+  func carriedRecords(_ repo: Repository, _ tree: ObjectID) throws(GitError) -> [Record] {
+    var out: [Record] = []
+    let kinds = [RecordKind.purchaseOrder, .shipment, .invoice].map { "/\($0.rawValue)/" }
+    for (path, blob) in try repo.files(inTree: tree)
+    where path.hasPrefix("records/") && kinds.contains(where: { path.contains($0) }) {
+      if let value = try? JSONParser.parse(try repo.blob(blob)).value {
+        out.append(Record(json: value))
+      }
+    }
+    return out
   }
 
   func produced(_ id: ObjectID?) throws(WorkspaceError) -> ObjectID {

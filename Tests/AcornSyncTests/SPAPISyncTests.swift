@@ -13,11 +13,12 @@ struct SPAPISyncTests {
   static let since = "2026-05-01"
   static let until = "2026-05-31"
 
-  static func serve(faults: String?, rate: Double = 50) throws -> (
-    HTTPServer, SandboxServer, UInt16
-  ) {
+  static func serve(faults: String?, rate: Double = 50, from: String = since, to: String = until)
+    throws
+    -> (HTTPServer, SandboxServer, UInt16)
+  {
     let server = SandboxServer(
-      vendor: SandboxVendor(seed: 9), marketplaces: markets, start: day(since), asOf: day(until),
+      vendor: SandboxVendor(seed: 9), marketplaces: markets, start: day(from), asOf: day(to),
       faults: try faults.map { s throws(SPAPIError) in try SandboxServer.Faults(s) }
         ?? SandboxServer.Faults(),
       rate: rate, burst: rate, pageSize: 4)
@@ -87,6 +88,39 @@ struct SPAPISyncTests {
       author: author(2))
     #expect(again.syncCommit == nil, "faults \(spec ?? "none")")
     if spec?.hasPrefix("429") == true { #expect(server.throttled > 0) }
+  }
+
+  @Test(
+    "a later run reads only what is new or changed since the cursor, and converges to the same records"
+  )
+  func incremental() throws {
+    let (from, to) = ("2026-03-01", "2026-06-30")
+    let (http, _, port) = try Self.serve(faults: nil, rate: 200, from: from, to: to)
+    defer { http.stop() }
+    func run(_ ws: Workspace, _ until: String, _ source: SyncSource? = nil) throws -> SyncReport {
+      try SyncEngine(workspace: ws).run(
+        SyncEngine.Options(
+          source: source ?? .spAPI(Self.client(port)), marketplaces: Self.markets, since: day(from),
+          until: day(until)),
+        author: author())
+    }
+    let scratch = Scratch()
+    let ws = try newWorkspace(scratch)
+    _ = try run(ws, "2026-06-23")
+    let second = try run(ws, to)
+    let expectedScratch = Scratch()
+    let expectedWS = try newWorkspace(expectedScratch)
+    _ = try run(expectedWS, to, .sandbox(seed: 9))
+    let expected = try Self.sources(expectedWS, kinds: Self.carried)
+    let got = try Self.sources(ws, kinds: Self.carried)
+    let differing = expected.filter { got[$0.key] != $0.value }.map(\.key).sorted()
+    #expect(got.count == expected.count)
+    #expect(differing.isEmpty, "\(differing.prefix(5))")
+    // Reading the last week incrementally takes far fewer requests than reading four months.
+    let fullScratch = Scratch()
+    let full = try run(try newWorkspace(fullScratch), to)
+    #expect((second.requests?.requests ?? .max) * 2 < (full.requests?.requests ?? 0))
+    #expect(ws.validate().isEmpty)
   }
 
   @Test("the server enforces Amazon's windows, marketplace ids and credentials")
