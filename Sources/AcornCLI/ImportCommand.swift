@@ -140,6 +140,18 @@ struct ImportCommand: ParsableCommand {
           ])))
       return
     }
+    // Per file: how its documents fared (a document two files carry counts for both).
+    var idsByFile: [String: Set<String>] = [:]
+    for r in records {
+      if let id = r.id, let file = firstSeen[id]?.file { idsByFile[file, default: []].insert(id) }
+    }
+    for file in files {
+      let outcomes = (idsByFile[file] ?? []).compactMap { report.outcomes[$0] }
+      let count = { (o: String) in outcomes.filter { $0 == o }.count }
+      Terminal.out(
+        "\(file): \(count("new")) new, \(count("changed")) changed, \(count("unchanged")) unchanged"
+      )
+    }
     Terminal.out(
       "imported: \(new) new, \(changed) changed, \(unchanged) unchanged"
         + (report.syncCommit.map { " (vendor-central \($0.short))" } ?? ""))

@@ -40,6 +40,8 @@ public struct SyncReport: Sendable {
   public var merge: Workspace.MergeReport?
   /// Requests, throttling and retries of an SP-API run.
   public var requests: SPAPIClient.Stats?
+  /// Per record id: "new", "changed" or "unchanged" (imports summarise them per file).
+  public var outcomes: [String: String] = [:]
 }
 
 /// The sync engine: the one place sources, the workspace and git are wired together.
@@ -107,6 +109,7 @@ public struct SyncEngine {
 
       var changes: [String: ObjectID?] = [:]
       var markets: [SyncReport.Market] = []
+      var outcomes: [String: String] = [:]
       func start(_ m: Marketplace) -> Int {
         cursorMarkets[m.code]?["since"]?.stringValue.flatMap(SandboxVendor.day) ?? options.since
           ?? (options.until - 90)
@@ -157,15 +160,27 @@ public struct SyncEngine {
           {
             // The sync branch never changes the team's side of a record it already has.
             record = Record(json: kept)
+            // An export tells part of a document (a chargeback export has no payment, a remittance
+            // no chargeback type): an import adds to what the branch knows, a sync replaces it.
+            if case .imported = options.source, case .object(var merged)? = existing["source"],
+              case .object(let incomingSource)? = record.json["source"]
+            {
+              for (k, v) in incomingSource { merged[k] = v }
+              record = Record(
+                json: record.json.setting(.object(merged), at: JSONPath([.key("source")]))
+                  ?? record.json)
+            }
           }
           let bytes = record.canonicalBytes
           let blob = try repo.hashBlob(bytes)
           if blob == existingBlob {
             market.unchanged += 1
+            outcomes[record.id ?? rel] = "unchanged"
             continue
           }
           changes[rel] = try repo.writeBlob(bytes)
           if existingBlob == nil { market.new += 1 } else { market.changed += 1 }
+          outcomes[record.id ?? rel] = existingBlob == nil ? "new" : "changed"
         }
         markets.append(market)
         cursorMarkets[marketplace.code] = .object([
@@ -210,9 +225,11 @@ public struct SyncEngine {
         Self.branch, allowConflicts: false, author: author, lock: false)
       var stats: SPAPIClient.Stats?
       if case .spAPI(let client) = options.source { stats = client.stats }
-      return SyncReport(
+      var report = SyncReport(
         source: options.source.name, markets: markets, syncCommit: syncCommit, merge: merge,
         requests: stats)
+      report.outcomes = outcomes
+      return report
     } catch let error as WorkspaceError {
       throw error
     } catch let error as SPAPIError {

@@ -77,4 +77,21 @@ struct ImportCLITests {
     #expect(record["source"]?["uniquePaymentId"] == .string("355522363"))
     #expect(try CLI.run(["validate"], in: ws).status == 0)
   }
+
+  @Test(
+    "a later import adds to what an earlier one said about a document; each file gets its summary")
+  func acrossImports() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    #expect(try CLI.run(["import", Self.fixtures + "/remittance-us.csv"], in: ws).status == 0)
+    let second = try CLI.run(
+      ["import", Self.fixtures + "/chargebacks-us.csv", Self.fixtures + "/remittance-us.csv"],
+      in: ws)
+    #expect(second.stdout.contains("chargebacks-us.csv: 1 new, 1 changed, 0 unchanged"))
+    let record = try JSONParser.parse(
+      try CLI.run(["show", "DED-US-1234567VCBSINV", "--json"], in: ws).stdout)
+    #expect(record["source"]?["chargebackType"] == .string("ASN Accuracy"))
+    #expect(record["source"]?["uniquePaymentId"] == .string("355522363"))
+  }
 }
