@@ -157,7 +157,7 @@ public struct SandboxVendor: Sendable {
             invoiceDay: ship + 1,
             invoiceNumber:
               "\(marketplace.code)\(Self.date(day).replacingOccurrences(of: "-", with: "").dropFirst(2))\(orders.count % 100 < 10 ? "0" : "")\(orders.count % 100)",
-            priceBump: rng.chance(0.07) ? 50 * (currency.minorUnits == 0 ? 1 : 1) : 0,
+            priceBump: rng.chance(0.07) ? 50 : 0,
             shipmentID: "\(number)-1"))
       }
       if rng.chance(0.12) {
@@ -338,9 +338,7 @@ public struct SandboxVendor: Sendable {
     var classification: String
     var base: String?
     var amount: Int
-    var quantity: Int?
     var agreement: String?
-    var chargebackType: String?
     var description: String
   }
 
@@ -362,7 +360,7 @@ public struct SandboxVendor: Sendable {
             Deduction(
               number: o.invoiceNumber + "SC", type: "shortage-claim",
               classification: "shortage-claim", base: o.invoiceNumber, amount: -cost,
-              quantity: shortUnits, agreement: nil, chargebackType: nil,
+              agreement: nil,
               description: "Shortage claim")
           ))
         if cost > 0 && o.number.hasSuffix("A") == false && o.number.first.map({ $0 < "H" }) == true
@@ -374,7 +372,7 @@ public struct SandboxVendor: Sendable {
               Deduction(
                 number: o.invoiceNumber + "SCR", type: "shortage-claim-reversal",
                 classification: "shortage-claim-reversal", base: o.invoiceNumber, amount: cost,
-                quantity: shortUnits, agreement: nil, chargebackType: nil,
+                agreement: nil,
                 description: "Shortage claim reversal")
             ))
         }
@@ -386,8 +384,8 @@ public struct SandboxVendor: Sendable {
             payDay + 7,
             Deduction(
               number: o.invoiceNumber + "PC", type: "price-claim", classification: "price-claim",
-              base: o.invoiceNumber, amount: -(units * o.priceBump), quantity: nil, agreement: nil,
-              chargebackType: nil, description: "Price claim")
+              base: o.invoiceNumber, amount: -(units * o.priceBump), agreement: nil,
+              description: "Price claim")
           ))
       }
     }
@@ -438,18 +436,17 @@ public struct SandboxVendor: Sendable {
           Deduction(
             number: "\(rng.int(1_000_000...9_999_999))VCBSINV", type: "chargeback",
             classification: "chargeback", base: nil,
-            amount: -rng.int(20...300) * (m.currency.minorUnits == 0 ? 100 : 100), quantity: nil,
-            agreement: nil,
-            chargebackType: ["ASN Accuracy", "PO On-Time Accuracy", "Non-Compliant Barcode"][
-              rng.int(0...2)], description: "Chargeback debit note"))
+            amount: -rng.int(20...300) * 100, agreement: nil,
+            description: "Chargeback debit note: "
+              + ["ASN Accuracy", "PO On-Time Accuracy", "Non-Compliant Barcode"][rng.int(0...2)]))
       }
       if Self.date(runDay).hasSuffix("-01") || (runDay - firstRun) % 28 == 0 {
         let agreement = "\(rng.int(1000...9999))-\(rng.int(10_000_000...99_999_999))"
         deductions.append(
           Deduction(
             number: agreement, type: "coop", classification: "coop", base: nil,
-            amount: -rng.int(50...400) * 100, quantity: nil, agreement: agreement,
-            chargebackType: nil, description: "Co-op: marketing and promotion"))
+            amount: -rng.int(50...400) * 100, agreement: agreement,
+            description: "Co-op: marketing and promotion"))
       }
       if rng.chance(0.1) {
         let stamp = Self.date(runDay).replacingOccurrences(of: "-", with: "").dropFirst(2)
@@ -457,12 +454,12 @@ public struct SandboxVendor: Sendable {
         deductions.append(
           Deduction(
             number: "\(stamp)-PROVISION FOR RECEIVABLES", type: "provision",
-            classification: "provision", base: nil, amount: -amount, quantity: nil, agreement: nil,
-            chargebackType: nil, description: "Provision for receivables"))
+            classification: "provision", base: nil, amount: -amount, agreement: nil,
+            description: "Provision for receivables"))
         pendingReversal = Deduction(
           number: "\(stamp)-PROVISION FOR RECEIVABLESR", type: "provision-reversal",
-          classification: "provision-reversal", base: nil, amount: amount, quantity: nil,
-          agreement: nil, chargebackType: nil, description: "Provision for receivables reversal")
+          classification: "provision-reversal", base: nil, amount: amount,
+          agreement: nil, description: "Provision for receivables reversal")
       }
       for d in deductions {
         add(
