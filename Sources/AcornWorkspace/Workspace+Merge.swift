@@ -197,7 +197,22 @@ extension Workspace {
           "both sides changed \(unmergeable.joined(separator: ", ")) differently; settings and rules are not merged automatically: make them equal on one side and merge again",
           refusal: true)
       }
-      // Write the merged files, then commit (or leave the merge in progress).
+      let subject = message ?? "Merge \(revision) into \(current)"
+      let summary =
+        conflicts.isEmpty
+        ? ""
+        : "\n\nOpen conflicts:\n"
+          + conflicts.map { "  \($0.id) \($0.conflict.field): \($0.conflict.reason)" }.joined(
+            separator: "\n")
+      // Record the merge in progress before touching a file: killed anywhere from here on, the
+      // workspace holds valid records and `acorn commit` concludes the merge with both parents.
+      do {
+        try (theirs.hex + "\n").write(toFile: mergeHeadPath, atomically: true, encoding: .utf8)
+        try (subject + summary + "\n").write(
+          toFile: path(".git/MERGE_MSG"), atomically: true, encoding: .utf8)
+      } catch {
+        throw WorkspaceError("merge.write", "cannot record the merge in progress", cause: error)
+      }
       for (rel, bytes) in writes {
         do {
           if let bytes {
@@ -209,28 +224,15 @@ extension Workspace {
           throw WorkspaceError("merge.write", "cannot write \(rel)", cause: error)
         }
       }
-      let subject = message ?? "Merge \(revision) into \(current)"
-      let summary =
-        conflicts.isEmpty
-        ? ""
-        : "\n\nOpen conflicts:\n"
-          + conflicts.map { "  \($0.id) \($0.conflict.field): \($0.conflict.reason)" }.joined(
-            separator: "\n")
       if conflicts.isEmpty || allowConflicts {
         let commit = try self.commit(
           paths: Array(writes.keys), message: subject + summary + "\n", author: author,
           extraParents: [theirs])
+        endMerge()
         return MergeReport(
           outcome: .merged(commit), diff: try diff(from: ours, to: commit), conflicts: conflicts)
       }
       try repo.syncIndex(paths: Array(writes.keys).sorted())
-      do {
-        try (theirs.hex + "\n").write(toFile: mergeHeadPath, atomically: true, encoding: .utf8)
-        try (subject + summary + "\n").write(
-          toFile: path(".git/MERGE_MSG"), atomically: true, encoding: .utf8)
-      } catch {
-        throw WorkspaceError("merge.write", "cannot record the merge in progress", cause: error)
-      }
       return MergeReport(
         outcome: .merged(nil), diff: try diff(from: ours, to: nil), conflicts: conflicts)
     } catch let error as WorkspaceError {
