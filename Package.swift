@@ -73,3 +73,8 @@ let package = Package(
     .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),
   ]
 )
+
+// Every module keeps a README (its contract and what it must not import); it is not a resource.
+for target in package.targets where target.type == .regular || target.type == .executable {
+  target.exclude.append("README.md")
+}

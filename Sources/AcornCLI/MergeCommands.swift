@@ -180,7 +180,7 @@ struct MergeDriverCommand: ParsableCommand {
     let result = workspace.mergeRecord(
       path: path, base: read(base), ours: read(ours), theirs: read(theirs), context: &context)
     guard let bytes = result.bytes else {
-      FileManager.default.createFile(atPath: ours, contents: Data())
+      _ = FileManager.default.createFile(atPath: ours, contents: Data())
       throw ExitCode(result.conflicts.isEmpty ? 0 : 1)
     }
     guard FileManager.default.createFile(atPath: ours, contents: Data(bytes)) else {

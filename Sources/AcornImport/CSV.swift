@@ -92,7 +92,7 @@ public enum CSVReader {
 
   /// `1.234,56`, `1,234.56`, `(12.30)`, `-12,30 €`, `¥1200` → exact decimal.
   public static func number(_ raw: String) -> DecimalNumber? {
-    var s = raw.trimmingCharacters(in: .whitespaces)
+    var s = raw.trimmingSpaces()
     var negative = false
     if s.hasPrefix("(") && s.hasSuffix(")") {
       negative = true
@@ -131,7 +131,7 @@ public enum CSVReader {
   /// `2026-03-17`, `2026/03/17`, `17.03.2026`, `03/17/2026` (US) or `17/03/2026` (elsewhere), with an optional time.
   public static func date(_ raw: String, monthFirst: Bool) -> String? {
     let s =
-      raw.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+      raw.trimmingSpaces().split(separator: " ").first.map(String.init) ?? ""
     let parts = s.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." }).compactMap {
       Int($0)
     }
@@ -139,7 +139,7 @@ public enum CSVReader {
     var (y, m, d): (Int, Int, Int)
     if parts[0] > 31 {
       (y, m, d) = (parts[0], parts[1], parts[2])
-    } else if s.contains(".") || !monthFirst {
+    } else if s.utf8.contains(UInt8(ascii: ".")) || !monthFirst {
       (d, m, y) = (parts[0], parts[1], parts[2])
     } else {
       (m, d, y) = (parts[0], parts[1], parts[2])

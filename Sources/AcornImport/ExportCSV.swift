@@ -43,7 +43,7 @@ struct HeaderMappedCSV {
 
   func value(_ row: (line: Int, fields: [String]), _ field: String) -> String {
     guard let i = column[field], i < row.fields.count else { return "" }
-    return row.fields[i].trimmingCharacters(in: .whitespaces)
+    return row.fields[i].trimmingSpaces()
   }
 }
 

@@ -195,7 +195,7 @@ public struct X12Reader {
         ).map(String.init)
       }
       let segment = X12Segment(
-        id: parts[0].trimmingCharacters(in: .whitespaces), elements: elements, number: segmentNumber
+        id: parts[0].trimmingSpaces(), elements: elements, number: segmentNumber
       )
       switch segment.id {
       case "ISA":
@@ -270,7 +270,7 @@ public struct X12Reader {
           handle(
             X12TransactionSet(
               type: open[1], control: open[2], segments: current, version: gs?[8] ?? isa?[12] ?? "",
-              senderID: isa?[6].trimmingCharacters(in: .whitespaces) ?? ""))
+              senderID: isa?[6].trimmingSpaces() ?? ""))
         }
         st = nil
         current = []
@@ -310,7 +310,7 @@ public struct X12Reader {
   /// `TDS*255438` style amounts with two implied decimals.
   public static func impliedDecimal(_ text: String, places: Int = 2) -> DecimalNumber? {
     guard let n = try? DecimalNumber(parsing: text, lenient: true) else { return nil }
-    if text.contains(".") { return n }
+    if text.utf8.contains(UInt8(ascii: ".")) { return n }
     return try? n * DecimalNumber(units: 1, scale: places)
   }
 }

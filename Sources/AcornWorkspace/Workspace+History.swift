@@ -118,8 +118,6 @@ extension Workspace {
       }
       return WorkspaceDiff(
         records: records.sorted { ($0.id, $0.path) < ($1.id, $1.path) }, files: files)
-    } catch let error as WorkspaceError {
-      throw error
     } catch {
       throw WorkspaceError("git.diff", "cannot compare the revisions", cause: error)
     }
@@ -214,8 +212,6 @@ extension Workspace {
         }
         return BlameLine(field: field, value: value, commit: nil)
       }
-    } catch let error as WorkspaceError {
-      throw error
     } catch {
       throw WorkspaceError("git.blame", "cannot read the history of \(rel)", cause: error)
     }

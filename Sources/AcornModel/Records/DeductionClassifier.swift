@@ -5,14 +5,16 @@
 /// (`XXXX-XXXXXXXX`). Shared by every source of remittances (SP-API, EDI 820, CSV exports).
 public enum DeductionClassifier {
   public static func classify(_ invoiceNumber: String) -> (classification: String, base: String?) {
-    let n = invoiceNumber.trimmingCharacters(in: .whitespaces)
+    let n = invoiceNumber.trimmingSpaces()
     let upper = n.uppercased()
     if upper.hasSuffix("PROVISION FOR RECEIVABLESR")
       || upper.hasSuffix("PROVISION_FOR_RECEIVABLESR")
     {
       return ("provision-reversal", nil)
     }
-    if upper.contains("PROVISION FOR RECEIVABLES") || upper.contains("PROVISION_FOR_RECEIVABLES") {
+    if upper.containsBytes("PROVISION FOR RECEIVABLES")
+      || upper.containsBytes("PROVISION_FOR_RECEIVABLES")
+    {
       return ("provision", nil)
     }
     if upper.hasSuffix("VCBSINV") { return ("chargeback", nil) }
@@ -38,17 +40,4 @@ public enum DeductionClassifier {
     "chargeback", "coop", "provision",
     "provision-reversal", "price-protection",
   ]
-}
-
-extension String {
-  func trimmingCharacters(in set: Set<Character>) -> String {
-    var s = Substring(self)
-    while let f = s.first, set.contains(f) { s = s.dropFirst() }
-    while let l = s.last, set.contains(l) { s = s.dropLast() }
-    return String(s)
-  }
-}
-
-extension Set where Element == Character {
-  static var whitespaces: Set<Character> { [" ", "\t"] }
 }
