@@ -100,18 +100,23 @@ extension SPAPIClient {
     return out
   }
 
-  /// Invoices API: headers issued in `[from, to)` (90-day windows), then each invoice with all
-  /// its line pages. Returns (header, items) pairs.
-  public func invoices(marketplaceId: String, from: Double, to: Double) throws(SPAPIError) -> [(
-    JSONValue, [JSONValue]
-  )] {
+  /// Invoices API: headers issued in `[from, to)` (90-day windows) — only those modified after
+  /// `modifiedAfter` when given (`invoicesModifiedAfter`) — then each invoice with all its line
+  /// pages. Returns (header, items) pairs.
+  public func invoices(
+    marketplaceId: String, from: Double, to: Double, modifiedAfter: Double? = nil
+  ) throws(SPAPIError) -> [(JSONValue, [JSONValue])] {
     var out: [(JSONValue, [JSONValue])] = []
     for (after, before) in Self.windows(from: from, to: to, days: 90) {
+      var query = [
+        ("marketplaceId", marketplaceId), ("fromIssueDate", after), ("toIssueDate", before),
+      ]
+      if let modifiedAfter {
+        query.append(("invoicesModifiedAfter", Self.timestamp(modifiedAfter)))
+      }
       let headers = try paged(
         "getInvoiceHeaders", path: "/finances/invoices/2026-06-25/invoices",
-        query: [
-          ("marketplaceId", marketplaceId), ("fromIssueDate", after), ("toIssueDate", before),
-        ],
+        query: query,
         items: { $0["invoices"]?.arrayValue ?? [] }, next: { $0["nextToken"]?.stringValue },
         key: {
           $0["invoiceIdentifier"]?.stringValue ?? $0["invoiceNumber"]?.stringValue

@@ -10,11 +10,12 @@ enum SPAPIFetch {
   {
     marketplaces.first { $0.currency.code == code } ?? marketplaces.first
   }
-  /// Days back that invoices are re-read on an incremental run: their status changes until paid.
-  static let invoiceLookback = 60.0
+  /// Days of issue dates searched, on an incremental run, for older invoices modified since the
+  /// last one (`invoicesModifiedAfter`): an invoice's status moves until it is paid, ~30–60 days.
+  static let invoiceLookback = 180.0
 
   /// Everything from `from`; or, with `changedSince` (an incremental run), what was created since
-  /// then plus the orders and statuses changed since then and the invoices of the lookback period.
+  /// then plus the orders, statuses and older invoices changed since then.
   /// `existing` (the sync branch's orders, shipments and invoices) completes PO quantities.
   static func records(
     _ client: SPAPIClient, marketplaces: [Marketplace], from: Double, to: Double,
@@ -61,10 +62,13 @@ enum SPAPIFetch {
     }
     for m in marketplaces {
       progress("sp-api \(m.code): invoices")
-      let invoicesFrom = changedSince.map { $0 - invoiceLookback * 86_400 } ?? from
-      for (header, items) in try client.invoices(
-        marketplaceId: m.marketplaceId, from: invoicesFrom, to: to)
-      {
+      var invoices = try client.invoices(marketplaceId: m.marketplaceId, from: from, to: to)
+      if let since = changedSince {
+        invoices += try client.invoices(
+          marketplaceId: m.marketplaceId, from: since - invoiceLookback * 86_400, to: from,
+          modifiedAfter: since)
+      }
+      for (header, items) in invoices {
         if let r = SPAPINormalizer.invoice(header: header, items: items, marketplace: m) {
           regional.append(r)
         }

@@ -303,9 +303,18 @@ public final class SandboxServer: @unchecked Sendable {
       guard to > from, to - from <= 90 * 86_400 else {
         return Self.error(400, "InvalidInput", "The date range must be at most 90 days.")
       }
+      var modifiedAfter: Double?
+      if isInvoice, let text = query["invoicesModifiedAfter"] {
+        guard let seconds = Self.seconds(text) else {
+          return Self.error(
+            400, "InvalidInput", "invoicesModifiedAfter must be an ISO 8601 date-time")
+        }
+        modifiedAfter = seconds
+      }
       let kind: RecordKind = isInvoice ? .invoice : .remittance
       let docs = records.filter { $0.kind == kind && $0.marketplace == marketplace }.filter { r in
         let date = Self.secondsOfDate(r.json["source"]?[kind.dateField]?.stringValue) ?? 0
+        if let modifiedAfter, SandboxRendering.invoiceModified(r) < modifiedAfter { return false }
         return date >= from && date < to
       }.sorted { ($0.key ?? "") < ($1.key ?? "") }
       let rendered = docs.map {
@@ -486,6 +495,15 @@ enum SandboxRendering {
     put(&out, "buyerReferenceNumber", s["amazonReferenceNumber"])
     for k in ["sellingParty", "shipFromParty", "shipToParty"] { put(&out, k, s[k]) }
     return .object(out)
+  }
+
+  /// When the sandbox vendor last changed an invoice: the day it was paid, else the day it was
+  /// issued (seconds since 1970).
+  static func invoiceModified(_ r: Record) -> Double {
+    let s = r.json["source"]
+    guard let issued = s?["invoiceDate"]?.stringValue.flatMap(SandboxVendor.day) else { return 0 }
+    let paid = s?["invoiceStatus"]?.stringValue == "PAID"
+    return Double(paid ? SandboxVendor.paymentDay(forInvoiceDay: issued) : issued) * 86_400
   }
 
   static func invoiceHeader(_ r: Record) -> JSONValue {

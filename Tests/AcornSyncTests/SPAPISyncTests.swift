@@ -123,6 +123,43 @@ struct SPAPISyncTests {
     #expect(ws.validate().isEmpty)
   }
 
+  @Test("invoicesModifiedAfter returns exactly the older invoices that changed since")
+  func invoicesModifiedAfter() throws {
+    let (from, to, since) = ("2026-02-01", "2026-06-30", "2026-06-10")
+    let (http, _, port) = try Self.serve(faults: nil, rate: 200, from: from, to: to)
+    defer { http.stop() }
+    let us = try #require(Marketplace("US"))
+    let vendor = SandboxVendor(seed: 9)
+    func status(asOf: String) -> [String: String] {
+      Dictionary(
+        uniqueKeysWithValues: vendor.records(marketplace: us, start: day(from), asOf: day(asOf))
+          .filter { $0.kind == .invoice }.map {
+            (
+              $0.json["source"]?["invoiceNumber"]?.stringValue ?? "",
+              $0.json["source"]?["invoiceStatus"]?.stringValue ?? ""
+            )
+          })
+    }
+    let before = status(asOf: "2026-06-09")
+    let after = status(asOf: to)
+    // Issued before `since` and changed (paid) on or after it.
+    let expected = Set(before.filter { after[$0.key] != $0.value }.keys)
+    #expect(!expected.isEmpty)
+    let got = try Self.client(port).invoices(
+      marketplaceId: us.marketplaceId, from: Double(day(from)) * 86_400,
+      to: Double(day(since)) * 86_400, modifiedAfter: Double(day(since)) * 86_400)
+    #expect(Set(got.compactMap { $0.0["invoiceNumber"]?.stringValue }) == expected)
+    #expect(got.count == expected.count)
+    #expect(throws: SPAPIError.self) {
+      try Self.client(port).get(
+        "getInvoiceHeaders", path: "/finances/invoices/2026-06-25/invoices",
+        query: [
+          ("marketplaceId", us.marketplaceId), ("fromIssueDate", "2026-05-01T00:00:00Z"),
+          ("toIssueDate", "2026-05-31T00:00:00Z"), ("invoicesModifiedAfter", "yesterday"),
+        ])
+    }
+  }
+
   @Test("the server enforces Amazon's windows, marketplace ids and credentials")
   func rules() throws {
     let (http, _, port) = try Self.serve(faults: nil)
