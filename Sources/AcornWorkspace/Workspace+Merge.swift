@@ -108,6 +108,57 @@ extension Workspace {
     return ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
+  /// Present while a merge writes its files: the merged tree, so an interrupted write is finished.
+  var mergeWritingPath: String { path(".git/ACORN_MERGE_TREE") }
+
+  /// Finishes the file writes of a merge killed while writing them (`.git/ACORN_MERGE_TREE`): the
+  /// paths where the merged tree differs from HEAD get the merged content. Idempotent; called with
+  /// the workspace lock held, before any command changes the workspace.
+  func completeInterruptedMerge() throws(WorkspaceError) {
+    guard let text = try? String(contentsOfFile: mergeWritingPath, encoding: .utf8) else { return }
+    guard let merged = ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+      throw WorkspaceError(
+        "merge.interrupted", "\(mergeWritingPath) does not name a tree; remove it and merge again")
+    }
+    do {
+      let repo = try repository()
+      let head = try repo.resolveCommit("HEAD").map { c throws(GitError) in
+        try repo.treeID(ofCommit: c)
+      }
+      var writes: [String: [UInt8]?] = [:]
+      for change in try repo.diffTrees(head, merged) {
+        writes[change.path] = try change.newBlob.map { b throws(GitError) in try repo.blob(b) }
+      }
+      try writeMergedFiles(writes)
+      try repo.syncIndex(paths: Array(writes.keys).sorted())
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError(
+        "merge.interrupted", "cannot finish the interrupted merge's writes", cause: error)
+    }
+    try? FileManager.default.removeItem(atPath: mergeWritingPath)
+  }
+
+  /// Writes (or, for nil, deletes) each file, stopping after `limit` files when given (a test's
+  /// stand-in for a kill).
+  func writeMergedFiles(_ writes: [String: [UInt8]?], limit: Int? = nil) throws(WorkspaceError) {
+    for (n, (rel, bytes)) in writes.sorted(by: { $0.key < $1.key }).enumerated() {
+      if let limit, n >= limit {
+        throw WorkspaceError("merge.killed", "stopped after \(limit) files (test)")
+      }
+      do {
+        if let bytes {
+          try FileSystem.writeAtomically(bytes, to: path(rel))
+        } else if FileSystem.exists(path(rel)) {
+          try FileManager.default.removeItem(atPath: path(rel))
+        }
+      } catch {
+        throw WorkspaceError("merge.write", "cannot write \(rel)", cause: error)
+      }
+    }
+  }
+
   func endMerge() {
     try? FileManager.default.removeItem(atPath: mergeHeadPath)
     try? FileManager.default.removeItem(atPath: path(".git/MERGE_MSG"))
@@ -121,6 +172,16 @@ extension Workspace {
   public func merge(
     _ revision: String, allowConflicts: Bool, author: Signature, message: String? = nil,
     lock: Bool = true
+  ) throws(WorkspaceError) -> MergeReport {
+    try merge(
+      revision, allowConflicts: allowConflicts, author: author, message: message, lock: lock,
+      killAfterWrites: nil)
+  }
+
+  /// `killAfterWrites`: stop after that many files, leaving what a kill would leave (tests).
+  func merge(
+    _ revision: String, allowConflicts: Bool, author: Signature, message: String?, lock: Bool,
+    killAfterWrites: Int?
   ) throws(WorkspaceError) -> MergeReport {
     let held = lock ? try WorkspaceLock.acquire(self) : nil
     defer { held?.release() }
@@ -204,26 +265,23 @@ extension Workspace {
         : "\n\nOpen conflicts:\n"
           + conflicts.map { "  \($0.id) \($0.conflict.field): \($0.conflict.reason)" }.joined(
             separator: "\n")
-      // Record the merge in progress before touching a file: killed anywhere from here on, the
-      // workspace holds valid records and `acorn commit` concludes the merge with both parents.
+      // The merged tree goes into the object store and is named in `.git/ACORN_MERGE_TREE`, with
+      // the merge in progress, before a file is touched: killed while writing, the next command
+      // finishes the writes (completeInterruptedMerge), so no half-merged working tree remains.
+      let mergedTree = try repo.updateTree(
+        base: oursTree,
+        changes: writes.mapValues { b throws(GitError) in try b.map(repo.writeBlob) })
       do {
         try (theirs.hex + "\n").write(toFile: mergeHeadPath, atomically: true, encoding: .utf8)
         try (subject + summary + "\n").write(
           toFile: path(".git/MERGE_MSG"), atomically: true, encoding: .utf8)
+        try (mergedTree.hex + "\n").write(
+          toFile: mergeWritingPath, atomically: true, encoding: .utf8)
       } catch {
         throw WorkspaceError("merge.write", "cannot record the merge in progress", cause: error)
       }
-      for (rel, bytes) in writes {
-        do {
-          if let bytes {
-            try FileSystem.writeAtomically(bytes, to: path(rel))
-          } else if FileSystem.exists(path(rel)) {
-            try FileManager.default.removeItem(atPath: path(rel))
-          }
-        } catch {
-          throw WorkspaceError("merge.write", "cannot write \(rel)", cause: error)
-        }
-      }
+      try writeMergedFiles(writes, limit: killAfterWrites)
+      try? FileManager.default.removeItem(atPath: mergeWritingPath)
       if conflicts.isEmpty || allowConflicts {
         let commit = try self.commit(
           paths: Array(writes.keys), message: subject + summary + "\n", author: author,

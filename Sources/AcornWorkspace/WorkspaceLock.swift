@@ -24,6 +24,8 @@ public final class WorkspaceLock {
         _ = text.withCString { write(fd, $0, strlen($0)) }
         close(fd)
         lock.held = true
+        // A merge killed while writing its files is finished before anything else changes.
+        try workspace.completeInterruptedMerge()
         return lock
       }
       let holder = (try? String(contentsOfFile: lock.path, encoding: .utf8))?.trimmingCharacters(

@@ -52,6 +52,64 @@ struct WorkspaceMergeTests {
         == .upToDate)
   }
 
+  /// Branch `a` changes the invoice and the return's source; `main` moves the return's workflow.
+  static func divergedWorkspace(_ scratch: Scratch) throws -> Workspace {
+    let ws = try committedWorkspace(scratch)
+    try onBranch(ws, "a") {
+      try ValidateTests.edit(ws, ValidateTests.invoice) {
+        $0.replacingOccurrences(of: "\"140.00\"", with: "\"141.00\"").replacingOccurrences(
+          of: "\"5579.88\"", with: "\"5616.88\"")
+      }
+      try ValidateTests.edit(ws, ValidateTests.returnFile) {
+        $0.replacingOccurrences(of: "\"status\": \"Approved\"", with: "\"status\": \"Closed\"")
+      }
+      _ = try ws.commitAll(message: "a", author: signature("A", 60))
+    }
+    _ = try ws.set(
+      returnID, assignments: [("workflow.state", "received")], note: nil, message: nil,
+      commit: true, author: signature("B", 61), now: now)
+    return ws
+  }
+
+  @Test("a merge killed while writing its files is finished by the next command")
+  func killedWhileWriting() throws {
+    let scratch = Scratch()
+    let ws = try Self.divergedWorkspace(scratch)
+    #expect(throws: WorkspaceError.self) {
+      try ws.merge(
+        "a", allowConflicts: false, author: signature("B", 62), message: nil, lock: true,
+        killAfterWrites: 1)
+    }
+    // What a kill leaves: the merge in progress, the return written, the invoice not yet.
+    #expect(ws.mergeInProgress() != nil)
+    let invoiceOnDisk = try String(contentsOfFile: ws.path(ValidateTests.invoice), encoding: .utf8)
+    #expect(!invoiceOnDisk.contains("\"141.00\""))
+    // The next command finishes the writes first; committing concludes the merge in full.
+    let (commit, _) = try ws.commitAll(message: "merge a", author: signature("B", 63))
+    let repo = try ws.repository()
+    let merged = try #require(commit)
+    #expect(try repo.commitInfo(merged).parents.count == 2)
+    #expect(ws.mergeInProgress() == nil)
+    let invoice = try ws.readRecord(try ws.findRecord("INV-US-INV-2019-0815")).json
+    #expect(FieldPath("source.lines[#1].netCost.amount")?.value(in: invoice) == .string("141.00"))
+    let ret = try ws.readRecord(try ws.findRecord(returnID)).json
+    #expect(ret["source"]?["status"] == .string("Closed"))
+    #expect(ret["workflow"]?["state"] == .string("received"))
+    // The same tree as a merge that was never interrupted.
+    let cleanScratch = Scratch()
+    let clean = try Self.divergedWorkspace(cleanScratch)
+    let report = try clean.merge("a", allowConflicts: false, author: signature("B", 62))
+    guard case .merged(let cleanCommit?) = report.outcome else {
+      Issue.record("the uninterrupted merge did not commit: \(report.outcome)")
+      return
+    }
+    #expect(
+      try repo.treeID(ofCommit: merged)
+        == (try clean.repository().treeID(ofCommit: cleanCommit)))
+    #expect(ws.validate() == [])
+    try expectGitClean(ws)
+  }
+
   @Test(
     "a merged record that breaks an invariant becomes a conflict; the merge is left in progress")
   func validationAfterMerge() throws {
