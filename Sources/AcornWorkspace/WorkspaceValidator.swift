@@ -65,6 +65,14 @@ extension Workspace {
   public func validate() -> [Finding] {
     var findings: [Finding] = []
     let schemas = loadSchemas(into: &findings)
+    if FileSystem.exists(mergeWritingPath) {
+      findings.append(
+        Finding(
+          code: "merge.interrupted", file: ".git/ACORN_MERGE_TREE",
+          message:
+            "a merge was interrupted while writing its files; the next acorn command that changes the workspace (e.g. acorn commit) finishes them"
+        ))
+    }
 
     // Settings and rules.
     var settings: [String: JSONValue] = [:]

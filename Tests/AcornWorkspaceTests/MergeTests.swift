@@ -84,6 +84,7 @@ struct WorkspaceMergeTests {
     #expect(ws.mergeInProgress() != nil)
     let invoiceOnDisk = try String(contentsOfFile: ws.path(ValidateTests.invoice), encoding: .utf8)
     #expect(!invoiceOnDisk.contains("\"141.00\""))
+    #expect(ws.validate().map(\.code).contains("merge.interrupted"))
     // The next command finishes the writes first; committing concludes the merge in full.
     let (commit, _) = try ws.commitAll(message: "merge a", author: signature("B", 63))
     let repo = try ws.repository()
