@@ -178,6 +178,7 @@ public struct SyncEngine {
             outcomes[record.id ?? rel] = "unchanged"
             continue
           }
+          try Workspace.refuseCredentials([(rel, bytes)])
           changes[rel] = try repo.writeBlob(bytes)
           if existingBlob == nil { market.new += 1 } else { market.changed += 1 }
           outcomes[record.id ?? rel] = existingBlob == nil ? "new" : "changed"

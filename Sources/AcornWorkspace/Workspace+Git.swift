@@ -35,13 +35,16 @@ extension Workspace {
       let head = try repo.resolveCommit("HEAD")
       let baseTree = try head.map { id throws(GitError) in try repo.treeID(ofCommit: id) }
       var changes: [String: ObjectID?] = [:]
-      for rel in Set(paths) {
+      var contents: [(path: String, bytes: [UInt8])] = []
+      for rel in Set(paths).sorted() {
         if FileSystem.exists(path(rel)) {
-          changes[rel] = try repo.writeBlob(try FileSystem.read(path(rel)))
+          contents.append((rel, try FileSystem.read(path(rel))))
         } else {
           changes[rel] = .some(nil)
         }
       }
+      try Self.refuseCredentials(contents)
+      for (rel, bytes) in contents { changes[rel] = try repo.writeBlob(bytes) }
       let tree = try repo.updateTree(base: baseTree, changes: changes)
       var commit: ObjectID?
       // A merge commit records the merged branch even when the tree did not change.
@@ -57,5 +60,24 @@ extension Workspace {
     } catch {
       throw WorkspaceError("git.commit", "cannot commit", cause: error)
     }
+  }
+
+  /// No commit may carry a credential: refuses (exit 1) naming each file and line, with the
+  /// secret masked. Every command that commits goes through here or through the sync engine,
+  /// which calls it for the blobs it writes.
+  public static func refuseCredentials(_ files: [(path: String, bytes: [UInt8])])
+    throws(WorkspaceError)
+  {
+    var found: [String] = []
+    for (rel, bytes) in files {
+      for hit in CredentialScanner.scan(bytes) {
+        found.append("\(rel):\(hit.line): \(hit.masked) — \(hit.message)")
+      }
+    }
+    guard !found.isEmpty else { return }
+    throw WorkspaceError(
+      "commit.credential",
+      "refusing to commit: \(found.count == 1 ? "a credential" : "\(found.count) credentials") would be committed\n  "
+        + found.joined(separator: "\n  "), refusal: true)
   }
 }

@@ -160,6 +160,7 @@ extension Workspace {
   ) {
     let repo = try repository()
     let (remoteName, remoteBranch, current) = try remoteAndBranch(remote, branch, repo)
+    try refuseOutgoingCredentials(repo, remote: remoteName, branch: remoteBranch)
     do {
       try repo.push(remote: remoteName, refspec: "refs/heads/\(current):refs/heads/\(remoteBranch)")
     } catch {
@@ -184,5 +185,37 @@ extension Workspace {
       throw WorkspaceError("push.upstream", "pushed, but cannot record the upstream", cause: error)
     }
     return (remoteName, remoteBranch)
+  }
+
+  /// Every file a commit about to be pushed adds or changes is scanned for credentials (a plain
+  /// `git commit` bypasses acorn's own check); a push that would publish one is refused.
+  func refuseOutgoingCredentials(_ repo: Repository, remote: String, branch: String)
+    throws(WorkspaceError)
+  {
+    do {
+      guard let head = try repo.resolveCommit("HEAD") else { return }
+      let known = try repo.referenceTarget("refs/remotes/\(remote)/\(branch)")
+      var files: [(path: String, bytes: [UInt8])] = []
+      var seen: Set<ObjectID> = []
+      for commit in try repo.history(from: head, hiding: known) {
+        let info = try repo.commitInfo(commit)
+        let parentTree = try info.parents.first.map { p throws(GitError) in
+          try repo.treeID(ofCommit: p)
+        }
+        for change in try repo.diffTrees(parentTree, try repo.treeID(ofCommit: commit)) {
+          guard let blob = change.newBlob, seen.insert(blob).inserted else { continue }
+          files.append(("\(commit.short) \(change.path)", try repo.blob(blob)))
+        }
+      }
+      try Self.refuseCredentials(files)
+    } catch let error as WorkspaceError {
+      throw WorkspaceError(
+        "push.credential",
+        error.message.replacingOccurrences(of: "refusing to commit", with: "refusing to push")
+          + "\n  rewrite those commits without the secret (and rotate it) before pushing",
+        refusal: true)
+    } catch {
+      throw WorkspaceError("push.scan", "cannot read the commits to push", cause: error)
+    }
   }
 }

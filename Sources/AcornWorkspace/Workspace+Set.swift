@@ -110,6 +110,7 @@ extension Workspace {
       let list = problems.map { "\($0.path ?? "$"): \($0.message)" }.joined(separator: "; ")
       throw WorkspaceError("set.invalid", "refusing the change to \(id): \(list)", refusal: true)
     }
+    try Self.refuseCredentials([(entry.path, record.canonicalBytes)])
     let rel = try write(record)
     var commitID: ObjectID?
     if commit {

@@ -146,7 +146,9 @@ extension Workspace {
     for rel in FileSystem.files(under: root, skipping: [".git", ".acorn"]) {
       guard let bytes = try? FileSystem.read(path(rel)) else { continue }
       for hit in CredentialScanner.scan(bytes) {
-        findings.append(Finding(code: hit.code, file: rel, line: hit.line, message: hit.message))
+        findings.append(
+          Finding(
+            code: hit.code, file: rel, line: hit.line, message: "\(hit.masked): \(hit.message)"))
       }
     }
     // Open conflicts block a protected branch (acorn.yaml protectedBranches); elsewhere they warn.

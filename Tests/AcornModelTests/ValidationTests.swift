@@ -141,6 +141,54 @@ struct CredentialTests {
       ])
     #expect(hits.map(\.line) == [2, 3, 4, 5])
     #expect(!hits.contains { $0.message.contains("IwEB") })
+    #expect(hits.first?.masked == "Atzr|IwEB…****")
+  }
+
+  @Test(
+    "KEY=value, export, JSON, YAML and INI forms: `=`, `:`, quotes, brackets, commas alike",
+    arguments: [
+      ("refresh_token=Atzr|IwEBIJ8xabcdefghijklmnopqrstuvwxyz", "credential.lwa-refresh-token"),
+      (
+        "export ACORN_LWA_REFRESH_TOKEN=Atzr|IwEBIJ8xabcdefghijklmnopqrstuvwxyz",
+        "credential.lwa-refresh-token"
+      ),
+      (
+        "{\"refresh_token\":\"Atzr|IwEBIJ8xabcdefghijklmnopqrstuvwxyz\"}",
+        "credential.lwa-refresh-token"
+      ),
+      ("tokens: [Atzr|IwEBIJ8xabcdefghijklmnopqrstuvwxyz, x]", "credential.lwa-refresh-token"),
+      ("a,Atza|IwEBIA0123456789abcdefghijklmnop", "credential.lwa-access-token"),
+      ("client_secret:amzn1.oa2-cs.v1.0123456789abcdef0123", "credential.lwa-client-secret"),
+      ("aws_access_key_id=AKIAIOSFODNN7EXAMPLE", "credential.aws-access-key"),
+      (
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "credential.aws-secret-key"
+      ),
+      (
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "credential.aws-secret-key"
+      ),
+      (
+        "\"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"",
+        "credential.aws-secret-key"
+      ),
+    ])
+  func assignmentForms(text: String, code: String) {
+    let hits = CredentialScanner.scan(Array(text.utf8))
+    #expect(hits.map(\.code) == [code], "\(text)")
+    #expect(hits.first?.masked.hasSuffix("…****") == true)
+    #expect(hits.first.map { !text.contains($0.masked) } == true)
+  }
+
+  @Test("an AWS secret key needs its name and exactly 40 base64 characters")
+  func awsSecretLookAlikes() {
+    for text in [
+      "aws_secret_access_key = short", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYX",
+      "my_aws_secret_access_key_note is documented",
+    ] {
+      #expect(CredentialScanner.scan(Array(text.utf8)) == [], "\(text)")
+    }
   }
 
   @Test("look-alikes are not credentials")
