@@ -39,11 +39,12 @@ struct SyncCommand: ParsableCommand {
 
   @Option(
     help:
-      "First day (YYYY-MM-DD) for a marketplace with no cursor yet (default: 90 days before --until)."
+      "First day to read (YYYY-MM-DD; default: where the last sync started, else 90 days before --until)."
   )
   var since: String?
 
-  @Option(help: "Sync data as of this day (YYYY-MM-DD; default: today, UTC).")
+  @Option(
+    help: "Sync data as of this day (YYYY-MM-DD; default: today, UTC; a future day means today).")
   var until: String?
 
   @Option(help: "SP-API host (default: the region's, from the marketplaces).")
@@ -58,8 +59,12 @@ struct SyncCommand: ParsableCommand {
   func validate() throws {
     for (name, value) in [("--since", since), ("--until", until)] {
       if let value, SandboxVendor.day(value) == nil {
-        throw ValidationError("\(name) takes a date YYYY-MM-DD, not \"\(value)\"")
+        throw ValidationError(
+          "\(name) takes a calendar date YYYY-MM-DD that exists, not \"\(value)\"")
       }
+    }
+    if let s = since.flatMap(SandboxVendor.day), let u = until.flatMap(SandboxVendor.day), s > u {
+      throw ValidationError("--since \(since ?? "") is after --until \(until ?? ""); swap them")
     }
   }
 
@@ -68,6 +73,7 @@ struct SyncCommand: ParsableCommand {
       "marketplace": .string(m.marketplace), "since": .string(m.since), "until": .string(m.until),
       "new": .number(DecimalNumber(m.new)), "changed": .number(DecimalNumber(m.changed)),
       "unchanged": .number(DecimalNumber(m.unchanged)),
+      "older": .number(DecimalNumber(m.older)),
     ])
   }
 
@@ -109,10 +115,21 @@ struct SyncCommand: ParsableCommand {
       }
       syncSource = .spAPI(client)
     }
+    var asOf = until.flatMap(SandboxVendor.day) ?? today
+    if asOf > today {
+      Terminal.errorLine(
+        "--until \(until ?? "") is in the future; syncing as of today, \(SandboxVendor.date(today))"
+      )
+      asOf = today
+    }
+    let first = since.flatMap(SandboxVendor.day)
+    if let first, first > asOf {
+      throw ValidationError(
+        "--since \(since ?? "") is after the as-of day \(SandboxVendor.date(asOf)); nothing to read"
+      )
+    }
     let options = SyncEngine.Options(
-      source: syncSource, marketplaces: markets,
-      since: since.flatMap(SandboxVendor.day),
-      until: until.flatMap(SandboxVendor.day) ?? today)
+      source: syncSource, marketplaces: markets, since: first, until: asOf)
     let tty = isatty(2) == 1
     let report = try SyncEngine(workspace: workspace).run(
       options, author: Author.signature(workspace)
@@ -140,7 +157,7 @@ struct SyncCommand: ParsableCommand {
     } else {
       for m in report.markets {
         Terminal.out(
-          "\(report.source) \(m.marketplace) \(m.since)…\(m.until): \(m.new) new, \(m.changed) changed, \(m.unchanged) unchanged"
+          "\(report.source) \(m.marketplace) \(m.since)…\(m.until): \(m.new) new, \(m.changed) changed, \(m.unchanged) unchanged\(m.older > 0 ? ", \(m.older) kept (newer data already synced)" : "")"
         )
       }
       if let r = report.requests {

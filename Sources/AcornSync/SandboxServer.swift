@@ -243,7 +243,7 @@ public final class SandboxServer: @unchecked Sendable {
   }
 
   static func secondsOfDate(_ text: String?) -> Double? {
-    guard let text, let day = SandboxVendor.day(text) else { return nil }
+    guard let text, let day = SandboxVendor.day(String(text.prefix(10))) else { return nil }
     return seconds(text) ?? Double(day) * 86_400
   }
 

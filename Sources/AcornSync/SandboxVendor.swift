@@ -21,40 +21,10 @@ public struct SandboxVendor: Sendable {
     self.vendorCode = vendorCode
   }
 
-  /// Days since 1970-01-01 for `YYYY-MM-DD`.
-  public static func day(_ text: String) -> Int? {
-    let parts = text.prefix(10).split(separator: "-").compactMap { Int($0) }
-    guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else {
-      return nil
-    }
-    return daysFromCivil(parts[0], parts[1], parts[2])
-  }
+  /// Days since 1970 of `YYYY-MM-DD` (a real calendar day), else nil.
+  public static func day(_ text: String) -> Int? { CivilDate.day(text) }
 
-  /// Howard Hinnant's days-from-civil.
-  static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-    let y = m <= 2 ? y0 - 1 : y0
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146097 + doe - 719468
-  }
-
-  public static func date(_ day: Int) -> String {
-    let z = day + 719468
-    let era = (z >= 0 ? z : z - 146096) / 146097
-    let doe = z - era * 146097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp + (mp < 10 ? 3 : -9)
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    func pad(_ n: Int, _ w: Int) -> String {
-      String(repeating: "0", count: max(0, w - String(n).count)) + String(n)
-    }
-    return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
-  }
+  public static func date(_ day: Int) -> String { CivilDate.string(day) }
 
   static func time(_ day: Int, _ minutes: Int) -> String {
     let h = minutes / 60 % 24

@@ -31,6 +31,8 @@ public struct SyncReport: Sendable {
     public var new: Int
     public var changed: Int
     public var unchanged: Int
+    /// Records this run saw older than what the branch already holds, and so left alone.
+    public var older: Int = 0
   }
 
   public var source: String
@@ -60,7 +62,7 @@ public struct SyncEngine {
   public struct Options: Sendable {
     public var source: SyncSource
     public var marketplaces: [Marketplace]
-    /// First day for a marketplace that has no cursor yet (default: 90 days before `until`).
+    /// First day to read. Without it: the cursor's first day, else 90 days before `until`.
     public var since: Int?
     /// Day the data is as of (days since 1970): usually today, from the clock the caller passes.
     public var until: Int
@@ -111,9 +113,16 @@ public struct SyncEngine {
       var markets: [SyncReport.Market] = []
       var outcomes: [String: String] = [:]
       func start(_ m: Marketplace) -> Int {
-        cursorMarkets[m.code]?["since"]?.stringValue.flatMap(SandboxVendor.day) ?? options.since
+        options.since ?? cursorMarkets[m.code]?["since"]?.stringValue.flatMap(SandboxVendor.day)
           ?? (options.until - 90)
       }
+      func cursorDay(_ m: Marketplace, _ key: String) -> Int? {
+        cursorMarkets[m.code]?[key]?.stringValue.flatMap(SandboxVendor.day)
+      }
+      var isImport = false
+      if case .imported = options.source { isImport = true }
+      let observedOn = JSONValue.string(SandboxVendor.date(options.until))
+      let observedPath = JSONPath([.key("provenance"), .key("observedOn")])
       var fetched: [String: [Record]] = [:]
       if case .spAPI(let client) = options.source {
         let earliest = options.marketplaces.map(start).min() ?? options.until
@@ -122,7 +131,7 @@ public struct SyncEngine {
         let untils = options.marketplaces.compactMap {
           cursorMarkets[$0.code]?["until"]?.stringValue.flatMap(SandboxVendor.day)
         }
-        let incremental = untils.count == options.marketplaces.count
+        let incremental = options.since == nil && untils.count == options.marketplaces.count
         let changedSince = incremental ? untils.min().map { Double($0 - 7) * 86_400 } : nil
         let existing = incremental ? try carriedRecords(repo, syncTree) : []
         fetched = try SPAPIFetch.records(
@@ -153,9 +162,29 @@ public struct SyncEngine {
           let rel = try placed(incoming)
           let existingBlob = try repo.blobID(atPath: rel, inTree: syncTree)
           var record = incoming
-          if let existingBlob,
-            let existing = try? JSONParser.parse(try repo.blob(existingBlob)).value,
-            let workflow = existing["workflow"],
+          // When Amazon's data was observed: the run's as-of day.
+          if !isImport, let stamped = record.json.setting(observedOn, at: observedPath) {
+            record = Record(json: stamped)
+          }
+          let existing = try existingBlob.flatMap { blob throws(GitError) in
+            try? JSONParser.parse(try repo.blob(blob)).value
+          }
+          if !isImport, let existing {
+            // Never replace source with an older observation of it; an unchanged source keeps
+            // the day it was first observed, so a later run changes nothing.
+            let seen = existing[observedPath]
+            let sameSource =
+              existing["source"] == record.json["source"]
+              && (record.json.setting(seen, at: observedPath) ?? record.json)["provenance"]
+                == existing["provenance"]
+            let newer =
+              seen?.stringValue.flatMap(SandboxVendor.day).map { $0 > options.until } ?? false
+            if sameSource || newer {
+              if newer && !sameSource { market.older += 1 }
+              record = Record(json: existing)
+            }
+          }
+          if let existing, let workflow = existing["workflow"],
             let kept = record.json.setting(workflow, at: JSONPath([.key("workflow")]))
           {
             // The sync branch never changes the team's side of a record it already has.
@@ -184,14 +213,17 @@ public struct SyncEngine {
           outcomes[record.id ?? rel] = existingBlob == nil ? "new" : "changed"
         }
         markets.append(market)
+        // The cursor never moves backwards: it covers from the earliest day read to the latest.
+        let coveredFrom = min(since, cursorDay(marketplace, "since") ?? since)
+        let coveredTo = max(options.until, cursorDay(marketplace, "until") ?? options.until)
         cursorMarkets[marketplace.code] = .object([
-          "since": .string(SandboxVendor.date(since)),
-          "until": .string(SandboxVendor.date(options.until)),
-          "lastRun": .string(SandboxVendor.date(options.until)),
+          "since": .string(SandboxVendor.date(coveredFrom)),
+          "until": .string(SandboxVendor.date(coveredTo)),
+          "lastRun": .string(
+            SandboxVendor.date(
+              max(options.until, cursorDay(marketplace, "lastRun") ?? options.until))),
         ])
       }
-      var isImport = false
-      if case .imported = options.source { isImport = true }
       var newCursor = cursor.objectValue ?? [:]
       newCursor["marketplaces"] = .object(cursorMarkets)
       newCursor["source"] = .string(options.source.name)

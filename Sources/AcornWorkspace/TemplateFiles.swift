@@ -526,13 +526,15 @@ lifecycles:
       "additionalProperties": false
     },
     "date": {
-      "description": "A calendar date, YYYY-MM-DD.",
+      "description": "A calendar date, YYYY-MM-DD, that exists (2026-02-30 does not).",
       "type": "string",
+      "format": "date",
       "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
     },
     "dateTime": {
-      "description": "A UTC instant, YYYY-MM-DDThh:mm:ssZ (fractions allowed).",
+      "description": "A UTC instant, YYYY-MM-DDThh:mm:ssZ (fractions allowed), on a day that exists.",
       "type": "string",
+      "format": "date-time",
       "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?Z$"
     },
     "dateOrDateTime": {
@@ -856,6 +858,10 @@ lifecycles:
         "reference": {
           "description": "Operation, file fingerprint or document control number that produced it.",
           "type": "string"
+        },
+        "observedOn": {
+          "description": "The day Amazon's data in source was observed (the sync's as-of day). Changes only when source changes; a sync never replaces source with an older observation.",
+          "$ref": "common.schema.json#/$defs/date"
         }
       },
       "required": [

@@ -88,3 +88,104 @@ extension HardeningCLITests {
     #expect(remoteHead != (try Self.head(ws)))
   }
 }
+
+extension HardeningCLITests {
+  static func files(_ root: String) -> [String: Data] {
+    var out: [String: Data] = [:]
+    let walker = FileManager.default.enumerator(atPath: root)
+    while let rel = walker?.nextObject() as? String {
+      if rel.hasPrefix(".git") || rel.hasPrefix(".acorn") { continue }
+      if let data = FileManager.default.contents(atPath: root + "/" + rel) { out[rel] = data }
+    }
+    return out
+  }
+
+  static func synced(_ dir: Folder, until: String = "2026-11-30") throws -> String {
+    let made = try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path)
+    #expect(made.status == 0, "\(made.stderr)")
+    let ws = dir.path + "/ws"
+    let sync = try CLI.run(["sync", "--until", until], in: ws)
+    #expect(sync.status == 0, "\(sync.stderr)")
+    return ws
+  }
+
+  @Test(
+    "a sync never rewinds: an older --until keeps newer records and the cursor; bad ranges exit 2")
+  func syncNeverRewinds() throws {
+    let dir = Folder()
+    let ws = try Self.synced(dir)
+    let before = Self.files(ws)
+    let head = try Self.head(ws)
+
+    let swapped = try CLI.run(["sync", "--since", "2026-11-01", "--until", "2026-10-01"], in: ws)
+    #expect(swapped.status == 2)
+    #expect(swapped.stderr.contains("--since 2026-11-01 is after --until 2026-10-01"))
+
+    let older = try CLI.run(["sync", "--until", "2026-10-01", "--json"], in: ws)
+    #expect(older.status == 0, "\(older.stderr)")
+    let doc = try JSONParser.parse(older.stdout)
+    let market = doc["marketplaces"]?.arrayValue?.first
+    #expect(market?["changed"] == .number(DecimalNumber(0)))
+    #expect((market?["older"]?.intValue ?? 0) > 0)
+    #expect(Self.files(ws) == before)
+    #expect(try Self.head(ws) == head)
+    let cursor = try JSONParser.parse(try FileSystemRead.bytes(ws + "/sync/sandbox.json")).value
+    #expect(cursor["marketplaces"]?["US"]?["until"] == .string("2026-11-30"))
+    // Every record says when Amazon's data in it was observed.
+    let invoice = try #require(before.keys.first { $0.contains("/invoice/") })
+    let record = try JSONParser.parse(try FileSystemRead.bytes(ws + "/" + invoice)).value
+    #expect(record["provenance"]?["observedOn"]?.stringValue != nil)
+  }
+
+  @Test("--since is honoured, a future --until is today, impossible dates are refused")
+  func syncDates() throws {
+    let dir = Folder()
+    let made = try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path)
+    #expect(made.status == 0)
+    let ws = dir.path + "/ws"
+    let since = try CLI.run(["sync", "--since", "2026-10-15", "--until", "2026-10-31"], in: ws)
+    #expect(since.status == 0, "\(since.stderr)")
+    #expect(since.stdout.contains("2026-10-15…2026-10-31"))
+    let cursor = try JSONParser.parse(try FileSystemRead.bytes(ws + "/sync/sandbox.json")).value
+    #expect(cursor["marketplaces"]?["US"]?["since"] == .string("2026-10-15"))
+    for bad in ["2026-02-30", "2025-02-29", "2026-13-01", "2026-4-01"] {
+      let result = try CLI.run(["sync", "--until", bad], in: ws)
+      #expect(result.status == 2, "\(bad)")
+      #expect(result.stderr.contains("calendar date"), "\(bad): \(result.stderr)")
+    }
+    let leap = try CLI.run(["sync", "--since", "2024-02-29", "--until", "2024-03-01"], in: ws)
+    #expect(leap.status == 0, "\(leap.stderr)")
+    let future = try CLI.run(["sync", "--until", "2999-01-01"], in: ws)
+    #expect(future.status == 0, "\(future.stderr)")
+    #expect(future.stderr.contains("is in the future; syncing as of today"))
+  }
+
+  @Test("set refuses a date the calendar does not have; validate finds one written by hand")
+  func impossibleDates() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let feb30 = try CLI.run(
+      ["set", "DED-US-INV-2019-0815SC", "workflow.followUpDate=2026-02-30"], in: ws)
+    #expect(feb30.status == 1, "\(feb30.stdout)\(feb30.stderr)")
+    #expect(feb30.stderr.contains("not a real calendar date"))
+    let leap = try CLI.run(
+      ["set", "DED-US-INV-2019-0815SC", "workflow.followUpDate=2028-02-29"], in: ws)
+    #expect(leap.status == 0, "\(leap.stderr)")
+    let rel = try #require(Self.files(ws).keys.first { $0.contains("DED-US-INV-2019-0815SC") })
+    let text = try String(contentsOfFile: ws + "/" + rel, encoding: .utf8)
+    try text.replacingOccurrences(of: "2028-02-29", with: "2027-02-29").write(
+      toFile: ws + "/" + rel, atomically: true, encoding: .utf8)
+    let validate = try CLI.run(["validate"], in: ws)
+    #expect(validate.status == 1)
+    #expect(validate.stdout.contains("error[schema.format] workflow.followUpDate"))
+  }
+}
+
+enum FileSystemRead {
+  static func bytes(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CocoaError(.fileReadNoSuchFile)
+    }
+    return [UInt8](data)
+  }
+}

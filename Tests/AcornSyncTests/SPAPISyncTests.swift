@@ -97,17 +97,20 @@ struct SPAPISyncTests {
     let (from, to) = ("2026-03-01", "2026-06-30")
     let (http, _, port) = try Self.serve(faults: nil, rate: 200, from: from, to: to)
     defer { http.stop() }
-    func run(_ ws: Workspace, _ until: String, _ source: SyncSource? = nil) throws -> SyncReport {
+    func run(
+      _ ws: Workspace, _ until: String, _ source: SyncSource? = nil, since: String? = from
+    ) throws -> SyncReport {
       try SyncEngine(workspace: ws).run(
         SyncEngine.Options(
-          source: source ?? .spAPI(Self.client(port)), marketplaces: Self.markets, since: day(from),
-          until: day(until)),
+          source: source ?? .spAPI(Self.client(port)), marketplaces: Self.markets,
+          since: since.flatMap(day), until: day(until)),
         author: author())
     }
     let scratch = Scratch()
     let ws = try newWorkspace(scratch)
     _ = try run(ws, "2026-06-23")
-    let second = try run(ws, to)
+    // No --since: the run continues from the cursor (an explicit --since reads its whole range).
+    let second = try run(ws, to, since: nil)
     let expectedScratch = Scratch()
     let expectedWS = try newWorkspace(expectedScratch)
     _ = try run(expectedWS, to, .sandbox(seed: 9))

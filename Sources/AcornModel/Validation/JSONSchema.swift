@@ -6,10 +6,12 @@ import Foundation
 /// Supported assertions: `type`, `enum`, `const`, `properties`, `required`,
 /// `additionalProperties`, `propertyNames`, `items`, `minItems`, `maxItems`, `uniqueItems`,
 /// `minimum`, `maximum`, `minLength`, `maxLength`, `pattern`, `anyOf`, `oneOf`, `allOf`, `not`,
-/// `$ref` (within a schema and to sibling schemas by file name). Annotations (`title`,
-/// `description`, `default`, `examples`, `$comment`, `format`, `x-acorn-*`) are ignored.
-/// `JSONSchemaSet.unsupportedKeywords` lists anything else, so a schema cannot silently rely on
-/// a keyword that is not enforced.
+/// `$ref` (within a schema and to sibling schemas by file name), and `format` for `date` and
+/// `date-time` (checked against the calendar, so `2026-02-30` is refused; `assertsFormats`).
+/// Annotations (`title`, `description`, `default`, `examples`, `$comment`, `x-acorn-*`) are
+/// ignored. `problems` lists anything else — keywords not implemented, malformed keyword values,
+/// references that resolve nowhere or loop — so a schema cannot silently rely on a keyword that
+/// is not enforced; a set with a reference loop refuses to validate rather than recurse forever.
 public final class JSONSchemaSet: @unchecked Sendable {
   /// Schemas by file name (`purchase-order.schema.json`).
   public let schemas: [String: JSONValue]
@@ -26,8 +28,22 @@ public final class JSONSchemaSet: @unchecked Sendable {
     "title", "description", "default", "examples", "$comment", "format",
   ]
 
-  public init(schemas: [String: JSONValue]) {
+  /// Whether `format: date` / `date-time` are assertions (Acorn's records and settings) or
+  /// annotations only (the JSON Schema default).
+  public let assertsFormats: Bool
+
+  /// What is wrong with the schemas themselves (see `SchemaProblem`), found once at load.
+  public private(set) var problems: [SchemaProblem]
+
+  public init(schemas: [String: JSONValue], assertsFormats: Bool = true) {
     self.schemas = schemas
+    self.assertsFormats = assertsFormats
+    self.problems = []
+    self.problems = findProblems()
+  }
+
+  func regexForProblems(_ pattern: String) throws(SchemaError) -> NSRegularExpression {
+    try regex(pattern)
   }
 
   public struct Violation: Sendable, Hashable {
@@ -40,9 +56,11 @@ public final class JSONSchemaSet: @unchecked Sendable {
     case unknownSchema(String)
     case unresolvedReference(String, in: String)
     case invalidPattern(String)
+    case referenceCycle(String, in: String)
 
     public var description: String {
       switch self {
+      case .referenceCycle(let path, let s): "the $ref at \(path) in \(s) loops back to itself"
       case .unknownSchema(let s): "no schema named \(s)"
       case .unresolvedReference(let r, let s): "cannot resolve $ref \"\(r)\" in \(s)"
       case .invalidPattern(let p): "invalid regular expression \"\(p)\""
@@ -55,6 +73,9 @@ public final class JSONSchemaSet: @unchecked Sendable {
     -> [Violation]
   {
     guard let schema = schemas[schemaName] else { throw .unknownSchema(schemaName) }
+    if let loop = problems.first(where: { $0.code == "schema.ref-cycle" }) {
+      throw .referenceCycle(loop.path.description, in: loop.file)
+    }
     var out: [Violation] = []
     try check(value, schema, file: schemaName, path: .root, into: &out)
     return out
@@ -139,8 +160,7 @@ public final class JSONSchemaSet: @unchecked Sendable {
     guard var node = schemas[target] else { throw .unresolvedReference(ref, in: file) }
     if parts.count == 2 && !parts[1].isEmpty {
       for token in parts[1].split(separator: "/") {
-        let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(
-          of: "~0", with: "~")
+        let key = Self.unescapePointerToken(token)
         guard let next = node[key] else { throw .unresolvedReference(ref, in: file) }
         node = next
       }
@@ -216,6 +236,20 @@ public final class JSONSchemaSet: @unchecked Sendable {
             Violation(
               path: path, keyword: "pattern",
               message: "\(CanonicalJSON.compact(value)) does not match \(pattern)"))
+        }
+      }
+      if assertsFormats, let format = schema["format"]?.stringValue {
+        let valid =
+          switch format {
+          case "date": CivilDate.day(s) != nil
+          case "date-time": CivilDate.isDateTime(s)
+          default: true
+          }
+        if !valid {
+          out.append(
+            Violation(
+              path: path, keyword: "format",
+              message: "\(CanonicalJSON.compact(value)) is not a real calendar \(format)"))
         }
       }
     case .number(let n):

@@ -1,0 +1,97 @@
+/// Calendar dates as days since 1970-01-01 (UTC), checked against the proleptic Gregorian
+/// calendar: `2026-02-30` and `2025-02-29` are not dates, `2024-02-29` is. Pure.
+public enum CivilDate {
+  /// Days since 1970-01-01 for exactly `YYYY-MM-DD`; nil for anything else, or a day the month
+  /// does not have.
+  public static func day(_ text: String) -> Int? {
+    let bytes = Array(text.utf8)
+    guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else {
+      return nil
+    }
+    func number(_ range: Range<Int>) -> Int? {
+      var n = 0
+      for i in range {
+        let b = bytes[i]
+        guard b >= 48 && b <= 57 else { return nil }
+        n = n * 10 + Int(b - 48)
+      }
+      return n
+    }
+    guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
+      isValid(year: y, month: m, day: d)
+    else { return nil }
+    return daysFromCivil(y, m, d)
+  }
+
+  /// Whether `text` is `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339) on a real day.
+  public static func isDateTime(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard bytes.count >= 20, day(String(decoding: bytes[0..<10], as: UTF8.self)) != nil,
+      bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t")
+    else { return false }
+    func two(_ i: Int) -> Int? {
+      guard i + 1 < bytes.count, (48...57).contains(bytes[i]), (48...57).contains(bytes[i + 1])
+      else { return nil }
+      return Int(bytes[i] - 48) * 10 + Int(bytes[i + 1] - 48)
+    }
+    guard let h = two(11), bytes[13] == UInt8(ascii: ":"), let mi = two(14),
+      bytes[16] == UInt8(ascii: ":"), let s = two(17), h < 24, mi < 60, s < 61
+    else { return false }
+    var i = 19
+    if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+      i += 1
+      let start = i
+      while i < bytes.count, (48...57).contains(bytes[i]) { i += 1 }
+      guard i > start else { return false }
+    }
+    guard i < bytes.count else { return false }
+    if bytes[i] == UInt8(ascii: "Z") || bytes[i] == UInt8(ascii: "z") {
+      return i + 1 == bytes.count
+    }
+    guard bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-"), i + 6 == bytes.count,
+      let oh = two(i + 1), bytes[i + 3] == UInt8(ascii: ":"), let om = two(i + 4), oh < 24, om < 60
+    else { return false }
+    return true
+  }
+
+  public static func isLeapYear(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+  public static func daysIn(month m: Int, year y: Int) -> Int {
+    switch m {
+    case 2: isLeapYear(y) ? 29 : 28
+    case 4, 6, 9, 11: 30
+    default: 31
+    }
+  }
+
+  public static func isValid(year y: Int, month m: Int, day d: Int) -> Bool {
+    (1...12).contains(m) && d >= 1 && d <= daysIn(month: m, year: y)
+  }
+
+  /// Howard Hinnant's days-from-civil.
+  public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    let y = m <= 2 ? y0 - 1 : y0
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146097 + doe - 719468
+  }
+
+  /// `YYYY-MM-DD` of a day since 1970-01-01.
+  public static func string(_ day: Int) -> String {
+    let z = day + 719468
+    let era = (z >= 0 ? z : z - 146096) / 146097
+    let doe = z - era * 146097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp + (mp < 10 ? 3 : -9)
+    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    func pad(_ n: Int, _ w: Int) -> String {
+      String(repeating: "0", count: max(0, w - String(n).count)) + String(n)
+    }
+    return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+  }
+}
