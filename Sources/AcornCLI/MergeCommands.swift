@@ -176,7 +176,7 @@ struct MergeDriverCommand: ParsableCommand {
       $0 == Workspace.syncBranch || $0.hasSuffix("/" + Workspace.syncBranch)
     }
     let side: Side? = syncMerged && current != Workspace.syncBranch ? .theirs : nil
-    var context = workspace.mergeContext(sourceSide: side)
+    var context = try workspace.mergeContext(sourceSide: side)
     let result = workspace.mergeRecord(
       path: path, base: read(base), ours: read(ours), theirs: read(theirs), context: &context)
     guard let bytes = result.bytes else {

@@ -84,6 +84,12 @@ struct SyncCommand: ParsableCommand {
       v.stringValue.flatMap { Marketplace($0) }
     }
     let markets = marketplaces.isEmpty ? configured : marketplaces
+    if markets.isEmpty {
+      throw WorkspaceError(
+        "sync.no-marketplace",
+        "acorn.yaml lists no marketplaces and none was given; add them to acorn.yaml (marketplaces: [US, DE]) or pass --marketplace"
+      )
+    }
     let configuredSeed = settings["sources"]?["sandbox"]?["seed"]?.intValue.map {
       UInt64(max(0, $0))
     }

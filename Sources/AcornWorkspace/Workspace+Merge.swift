@@ -44,10 +44,10 @@ extension Workspace {
     }
   }
 
-  public func mergeContext(sourceSide: Side?) -> MergeContext {
-    var ignored: [Finding] = []
+  public func mergeContext(sourceSide: Side?) throws(WorkspaceError) -> MergeContext {
+    let rules = try rules()
     return MergeContext(
-      schemas: loadSchemas(into: &ignored), lifecycles: lifecycles(), sourceSide: sourceSide)
+      schemas: rules.schemas, lifecycles: rules.lifecycles, sourceSide: sourceSide)
   }
 
   /// Merges one record file's three versions: the engine, then validation of the result (schema,
@@ -225,7 +225,7 @@ extension Workspace {
       let ourChanges = Dictionary(
         try repo.diffTrees(baseTree, oursTree).map { ($0.path, $0) },
         uniquingKeysWith: { a, _ in a })
-      var context = mergeContext(sourceSide: sourceSide)
+      var context = try mergeContext(sourceSide: sourceSide)
       var writes: [String: [UInt8]?] = [:]
       var conflicts: [OpenConflict] = []
       var unmergeable: [String] = []
@@ -344,8 +344,8 @@ extension Workspace {
           : "\(entry.id) has no conflict on \(field ?? "?") (open: \(fields.joined(separator: ", ")))",
         refusal: true)
     }
-    var ignored: [Finding] = []
-    let schemas = loadSchemas(into: &ignored)
+    let rules = try rules()
+    let schemas = rules.schemas
     var deleteRecord = false
     for conflict in chosen {
       let value: JSONValue?
@@ -393,7 +393,7 @@ extension Workspace {
       var ids: [String: String] = [:]
       let problems = validateRecord(
         bytes: Record(json: json).canonicalBytes, at: entry.path, schemas: schemas,
-        lifecycles: lifecycles(),
+        lifecycles: rules.lifecycles,
         marketplaces: [], ids: &ids
       ).filter { $0.severity == .error && $0.code != "conflict.open" && $0.code != "record.path" }
       if problems.contains(where: { $0.code.hasPrefix("schema.") }) {

@@ -35,9 +35,9 @@ extension Workspace {
       throw WorkspaceError(
         "record.kind", "\(entry.path) has no valid kind or id; fix it first (acorn validate)")
     }
-    var findings: [Finding] = []
-    let schemas = loadSchemas(into: &findings)
-    let lifecycleSet = lifecycles()
+    let rules = try rules()
+    let schemas = rules.schemas
+    let lifecycleSet: LifecycleSet? = rules.lifecycles
     var json = original.json
 
     for (field, text) in assignments {

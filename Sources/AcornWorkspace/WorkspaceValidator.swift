@@ -19,14 +19,20 @@ extension Workspace {
 
   public static let schemasFolder = "schemas"
 
-  /// Loads `schemas/*.schema.json`; unreadable schema files become findings.
+  /// Loads `schemas/*.schema.json`; unreadable schema files, and schemas that use what the
+  /// validator does not implement, malformed keyword values or looping references, become
+  /// error findings with file, line and JSON path.
   func loadSchemas(into findings: inout [Finding]) -> JSONSchemaSet {
     var schemas: [String: JSONValue] = [:]
+    var parsedFiles: [String: JSONParser.Parsed] = [:]
     let folder = path(Self.schemasFolder)
     for name in FileSystem.files(under: folder) where name.hasSuffix(".schema.json") {
       let rel = Self.schemasFolder + "/" + name
       do {
-        schemas[name] = try JSONParser.parse(try FileSystem.read(folder + "/" + name)).value
+        let parsed = try JSONParser.parse(
+          try FileSystem.read(folder + "/" + name), recordLines: true)
+        schemas[name] = parsed.value
+        parsedFiles[name] = parsed
       } catch let error as JSONParseError {
         findings.append(
           Finding(code: "json.syntax", file: rel, line: error.line, message: error.message))
@@ -37,29 +43,106 @@ extension Workspace {
       }
     }
     let set = JSONSchemaSet(schemas: schemas)
-    for keyword in set.unsupportedKeywords {
+    for problem in set.problems {
       findings.append(
         Finding(
-          code: "schema.unsupported-keyword", severity: .warning, file: Self.schemasFolder,
-          message: "schemas use the keyword \"\(keyword)\", which acorn validate does not enforce"))
+          code: problem.code, file: Self.schemasFolder + "/" + problem.file,
+          line: parsedFiles[problem.file]?.line(of: problem.path),
+          path: problem.path == .root ? nil : problem.path.description, message: problem.message))
     }
     return set
   }
 
-  /// `acorn.yaml` as JSON (an empty object when missing or malformed; validate reports those).
-  public func settings() throws(WorkspaceError) -> JSONValue {
-    guard let text = try? String(contentsOfFile: path(Self.settingsFile), encoding: .utf8),
-      let parsed = try? YAMLDocument.parse(text)
-    else { return .object([:]) }
-    return parsed.value
+  /// The settings, schemas and lifecycles every command that changes records relies on.
+  public struct Rules: Sendable {
+    public var settings: JSONValue
+    public var schemas: JSONSchemaSet
+    public var lifecycles: LifecycleSet
   }
 
-  /// The parsed lifecycles, or nil when the file is missing or malformed (reported by validate).
-  public func lifecycles() -> LifecycleSet? {
-    guard let text = try? String(contentsOfFile: path("rules/lifecycles.yaml"), encoding: .utf8),
-      let parsed = try? YAMLDocument.parse(text)
-    else { return nil }
-    return LifecycleSet(json: parsed.value)
+  /// Loads settings (`acorn.yaml`), schemas and `rules/lifecycles.yaml` and fails closed: when
+  /// any does not parse, does not match its schema, or uses what Acorn does not implement, the
+  /// command must not run on a guess (exit 2, with the findings and `acorn validate` to see all).
+  public func rules() throws(WorkspaceError) -> Rules {
+    var findings: [Finding] = []
+    let schemas = loadSchemas(into: &findings)
+    let settings = loadSetting(Self.settingsFile, schema: "acorn.schema.json", schemas, &findings)
+    let lifecycleJSON = loadSetting(
+      "rules/lifecycles.yaml", schema: "lifecycles.schema.json", schemas, &findings)
+    var lifecycles: LifecycleSet?
+    if let lifecycleJSON {
+      lifecycles = LifecycleSet(json: lifecycleJSON)
+      if lifecycles == nil {
+        findings.append(
+          Finding(
+            code: "lifecycle.structure", file: "rules/lifecycles.yaml",
+            message: "does not describe lifecycles (see workspace-template/rules/lifecycles.yaml)"))
+      }
+      for lifecycle in lifecycles?.lifecycles.values.sorted(by: { $0.name < $1.name }) ?? [] {
+        for problem in lifecycle.problems() {
+          findings.append(
+            Finding(
+              code: "lifecycle.structure", file: "rules/lifecycles.yaml",
+              path: "lifecycles.\(lifecycle.name)", message: problem))
+        }
+      }
+    }
+    let errors = findings.filter { $0.severity == .error }.sorted()
+    guard errors.isEmpty, let settings, let lifecycles else {
+      throw Self.rulesError(errors)
+    }
+    return Rules(settings: settings, schemas: schemas, lifecycles: lifecycles)
+  }
+
+  static func rulesError(_ errors: [Finding]) -> WorkspaceError {
+    let shown = errors.prefix(8).map { f in
+      "\(f.file ?? "")\(f.line.map { ":\($0)" } ?? "")\(f.path.map { " \($0)" } ?? ""): \(f.message) [\(f.code)]"
+    }
+    return WorkspaceError(
+      "workspace.rules",
+      "refusing to run: the workspace's settings, rules or schemas do not load, and Acorn will not guess what they mean\n  "
+        + shown.joined(separator: "\n  ") + (errors.count > 8 ? "\n  …" : "")
+        + "\n  fix them (acorn validate lists every finding) and run the command again")
+  }
+
+  /// One settings file parsed and checked against its schema; nil (with findings) when it does
+  /// not load.
+  func loadSetting(
+    _ file: String, schema: String, _ schemas: JSONSchemaSet, _ findings: inout [Finding]
+  ) -> JSONValue? {
+    guard let bytes = try? FileSystem.read(path(file)) else {
+      findings.append(
+        Finding(
+          code: "settings.missing", file: file,
+          message: "\(file) is missing or unreadable; every workspace needs it"))
+      return nil
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      findings.append(
+        Finding(code: "settings.encoding", file: file, message: "\(file) is not UTF-8 text"))
+      return nil
+    }
+    let parsed: JSONParser.Parsed
+    do { parsed = try YAMLDocument.parse(text) } catch {
+      findings.append(
+        Finding(code: "yaml.syntax", file: file, line: error.line, message: error.message))
+      return nil
+    }
+    let problems = schemaFindings(parsed, schemas: schemas, schemaName: schema, file: file)
+    findings += problems
+    return problems.contains { $0.severity == .error } ? nil : parsed.value
+  }
+
+  /// `acorn.yaml` as JSON; refuses (exit 2) when it is missing, malformed or off its schema.
+  public func settings() throws(WorkspaceError) -> JSONValue {
+    var findings: [Finding] = []
+    let schemas = loadSchemas(into: &findings)
+    guard
+      let value = loadSetting(Self.settingsFile, schema: "acorn.schema.json", schemas, &findings)
+    else {
+      throw Self.rulesError(findings.filter { $0.severity == .error }.sorted())
+    }
+    return value
   }
 
   public func validate() -> [Finding] {
@@ -177,6 +260,9 @@ extension Workspace {
           code: "schema.\(v.keyword)", file: file, line: parsed.line(of: v.path),
           path: v.path.description, message: v.message)
       }
+    } catch .referenceCycle {
+      // Reported once, at the schema (schema.ref-cycle); not again for every file it would check.
+      return []
     } catch {
       return [
         Finding(

@@ -189,3 +189,101 @@ enum FileSystemRead {
     return [UInt8](data)
   }
 }
+
+extension HardeningCLITests {
+  static func edit(_ file: String, _ transform: (String) -> String) throws {
+    let text = try String(contentsOfFile: file, encoding: .utf8)
+    let changed = transform(text)
+    #expect(changed != text, "the edit of \(file) changed nothing")
+    try changed.write(toFile: file, atomically: true, encoding: .utf8)
+  }
+
+  @Test(
+    "a malformed lifecycles.yaml or acorn.yaml stops set, resolve and sync (exit 2), nothing changes"
+  )
+  func malformedRulesFailClosed() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try Self.edit(ws + "/rules/lifecycles.yaml") { $0 + "\n  broken: [unclosed\n" }
+    _ = try HistoryCLITests.gitRun(["commit", "-qam", "hand edit"], in: ws)
+    let head = try Self.head(ws)
+    let set = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=settled"], in: ws)
+    #expect(set.status == 2, "\(set.stdout)\(set.stderr)")
+    #expect(set.stderr.contains("rules/lifecycles.yaml"))
+    #expect(set.stderr.contains("acorn validate"))
+    #expect(try Self.head(ws) == head)
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws) == "")
+
+    _ = try HistoryCLITests.gitRun(["checkout", "HEAD~1", "--", "rules/lifecycles.yaml"], in: ws)
+    try Self.edit(ws + "/acorn.yaml") {
+      $0.replacingOccurrences(of: "marketplaces:", with: "marketplaces: {")
+    }
+    let sync = try CLI.run(["sync", "--until", "2026-10-01"], in: ws)
+    #expect(sync.status == 2, "\(sync.stdout)\(sync.stderr)")
+    #expect(sync.stderr.contains("acorn.yaml"))
+    #expect(try Self.head(ws) == head)
+  }
+
+  @Test("a schema keyword Acorn does not implement, or a malformed one, is an error and stops set")
+  func schemaKeywordsFailClosed() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let schema = ws + "/schemas/return.schema.json"
+    try Self.edit(schema) {
+      $0.replacingOccurrences(
+        of: "\"additionalProperties\": false",
+        with:
+          "\"additionalProperties\": false,\n  \"dependentRequired\": {\"workflow\": [\"source\"]}",
+        options: [], range: $0.range(of: "\"additionalProperties\": false", options: .backwards))
+    }
+    let validate = try CLI.run(["validate", "--json"], in: ws)
+    #expect(validate.status == 1)
+    let findings =
+      try JSONParser.parse(Array(validate.stdout.utf8)).value["findings"]?.arrayValue ?? []
+    let unsupported = findings.first { $0["code"] == .string("schema.unsupported-keyword") }
+    #expect(unsupported?["severity"] == .string("error"))
+    #expect(unsupported?["file"] == .string("schemas/return.schema.json"))
+    #expect(unsupported?["path"] == .string("dependentRequired"))
+    #expect((unsupported?["line"]?.intValue ?? 0) > 1)
+    let set = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=received"], in: ws)
+    #expect(set.status == 2)
+    #expect(set.stderr.contains("dependentRequired"))
+
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "schemas/return.schema.json"], in: ws)
+    try Self.edit(ws + "/schemas/common.schema.json") {
+      $0.replacingOccurrences(
+        of: "\"type\": \"string\",\n      \"format\": \"date\",",
+        with: "\"type\": \"string\",\n      \"minLength\": \"10\",\n      \"format\": \"date\",")
+    }
+    let malformed = try CLI.run(["validate"], in: ws)
+    #expect(malformed.status == 1)
+    #expect(
+      malformed.stdout.contains("error[schema.malformed] [\"$defs\"].date.minLength"),
+      "\(malformed.stdout)")
+  }
+
+  @Test("a $ref loop is a finding, never a crash")
+  func referenceLoop() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try Self.edit(ws + "/schemas/common.schema.json") {
+      $0.replacingOccurrences(
+        of: "\"$defs\": {",
+        with:
+          "\"$defs\": {\n    \"a\": {\"$ref\": \"#/$defs/b\"},\n    \"b\": {\"allOf\": [{\"$ref\": \"common.schema.json#/$defs/a\"}]},\n    \"self\": {\"$ref\": \"#/$defs/self\"},"
+      )
+    }
+    try Self.edit(ws + "/schemas/return.schema.json") {
+      $0.replacingOccurrences(
+        of: "\"$schema\"", with: "\"$ref\": \"common.schema.json#/$defs/a\",\n  \"$schema\"")
+    }
+    let validate = try CLI.run(["validate"], in: ws)
+    #expect(validate.status == 1, "\(validate.stderr)")
+    #expect(
+      validate.stdout.contains("error[schema.ref-cycle] [\"$defs\"].a[\"$ref\"]"),
+      "\(validate.stdout)")
+    #expect(validate.stdout.contains("error[schema.ref-cycle] [\"$defs\"].self[\"$ref\"]"))
+    let set = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=received"], in: ws)
+    #expect(set.status == 2)
+  }
+}

@@ -65,7 +65,7 @@ struct SetTests {
   func refundTable() throws {
     let scratch = Scratch()
     let ws = try committedWorkspace(scratch)
-    let lifecycle = try #require(ws.lifecycles()?.lifecycles["refund"])
+    let lifecycle = try #require(try ws.rules().lifecycles.lifecycles["refund"])
     // From authorized (the fixture's state): reachable states succeed, the others are refused.
     for target in lifecycle.states where target != "authorized" {
       let copy = Scratch()

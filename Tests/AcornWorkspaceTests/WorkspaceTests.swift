@@ -125,7 +125,7 @@ struct InitTests {
     let scratch = Scratch()
     let (workspace, _) = try Workspace.initialize(
       at: scratch.path + "/ws", options: .init(), author: testAuthor)
-    let set = try #require(workspace.lifecycles())
+    let set = try workspace.rules().lifecycles
     #expect(Set(set.lifecycles.keys) == ["refund", "dispute", "credit-note"])
     let refund = try #require(set.lifecycles["refund"])
     #expect(refund.next("notified") == ["authorized", "rejected"])
