@@ -180,7 +180,8 @@ thresholds:
       ####"""
 # Workflow state machines. A change of state is legal when the new state is reachable from the
 # old one through these transitions; merges join two states the same way (docs/merge-rules.md).
-# Every lifecycle must be acyclic. `roles` lists who may make a transition (empty: anyone).
+# Every lifecycle must be acyclic. `roles` documents who should make a transition (empty: anyone);
+# it is not enforced yet: any legal move is accepted from anyone.
 lifecycles:
   refund:
     description: A return must end in a credit (or a decision not to refund).
@@ -2004,7 +2005,7 @@ lifecycles:
                   "uniqueItems": true
                 },
                 "roles": {
-                  "description": "Roles allowed to make it (empty: anyone).",
+                  "description": "Roles meant to make it (empty: anyone). Recorded, not yet enforced.",
                   "type": "array",
                   "items": {
                     "type": "string",
@@ -3174,7 +3175,8 @@ lifecycles:
       "team.yaml",
       ####"""
 # Team members by git author e-mail. Roles: ops, finance, service, auditor, admin.
-# Lifecycle transitions in rules/lifecycles.yaml name the roles allowed to make them.
+# Not enforced yet: Acorn records the roles but does not check them when a transition is made
+# (any member may make any legal move). Enforcement comes with the audit work (docs/cli.md).
 members: []
 
 """####

@@ -71,16 +71,8 @@ extension Workspace {
             "lifecycle.transition",
             "\(field) cannot be removed; it follows the \(lifecycle.name) lifecycle", refusal: true)
         }
-        if to != from && !lifecycle.isReachable(from: from, to: to) {
-          let next = lifecycle.next(from)
-          let allowed =
-            next.isEmpty
-            ? "\(from) is terminal: no further states"
-            : "allowed next states: \(next.joined(separator: ", "))"
-          throw WorkspaceError(
-            "lifecycle.transition",
-            "cannot move \(id) \(field) from \(from) to \(to) in the \(lifecycle.name) lifecycle; \(allowed)",
-            refusal: true)
+        if let refusal = Self.illegalMove(id: id, lifecycle: lifecycle, from: from, to: to) {
+          throw refusal
         }
       }
       guard let updated = json.setting(value, at: path) else {
@@ -162,5 +154,21 @@ extension Workspace {
     }
     guard let parsed = try? JSONParser.parse(text) else { throw bad("a JSON value") }
     return parsed
+  }
+
+  /// The refusal for a lifecycle move that the rules do not allow, or nil when it is legal.
+  static func illegalMove(id: String, lifecycle: Lifecycle, from: String, to: String)
+    -> WorkspaceError?
+  {
+    guard to != from && !lifecycle.isReachable(from: from, to: to) else { return nil }
+    let next = lifecycle.next(from)
+    let allowed =
+      next.isEmpty
+      ? "\(from) is terminal: no further states"
+      : "allowed next states: \(next.joined(separator: ", "))"
+    return WorkspaceError(
+      "lifecycle.transition",
+      "cannot move \(id) \(lifecycle.field) from \(from) to \(to) in the \(lifecycle.name) lifecycle; \(allowed)",
+      refusal: true)
   }
 }

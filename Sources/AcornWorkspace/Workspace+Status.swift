@@ -102,10 +102,80 @@ extension Workspace {
           + shown.joined(separator: "\n  ") + (errors.count > 5 ? "\n  …" : ""),
         refusal: true)
     }
+    try refuseHandEdits(repo, paths: pending.map(\.path), merging: merging)
     let commit = try self.commit(
       paths: pending.map(\.path), message: message.hasSuffix("\n") ? message : message + "\n",
       author: author, extraParents: merging.map { [$0] } ?? [])
     if merging != nil { endMerge() }
     return (commit, changes)
+  }
+
+  /// What `acorn set` enforces holds for hand edits too, checked against HEAD (and, while a merge
+  /// is being concluded, the merged commit): `source` (and a record's kind, id and marketplace)
+  /// is written only by sync and import, a synced record is not deleted by hand, and lifecycle
+  /// moves follow the rules.
+  func refuseHandEdits(_ repo: Repository, paths: [String], merging: ObjectID?)
+    throws(WorkspaceError)
+  {
+    let rules = try rules()
+    var problems: [String] = []
+    do {
+      let headTree = try repo.resolveCommit("HEAD").map { c throws(GitError) in
+        try repo.treeID(ofCommit: c)
+      }
+      let mergeTree = try merging.map { c throws(GitError) in try repo.treeID(ofCommit: c) }
+      func stored(_ tree: ObjectID?, _ rel: String) throws(GitError) -> JSONValue? {
+        guard let tree, let blob = try repo.blobID(atPath: rel, inTree: tree) else { return nil }
+        return try? JSONParser.parse(try repo.blob(blob)).value
+      }
+      for rel in paths.sorted()
+      where rel.hasPrefix(Self.recordsFolder + "/") && rel.hasSuffix(".json") {
+        guard let old = try stored(headTree, rel) else { continue }
+        let theirs = try stored(mergeTree, rel)
+        let id = old["id"]?.stringValue ?? rel
+        guard FileSystem.exists(path(rel)) else {
+          if theirs == nil && mergeTree != nil { continue }
+          if old["provenance"]?["origin"]?.stringValue != "manual" {
+            problems.append(
+              "\(rel): deletes \(id), which sync or import wrote; records from Vendor Central are never deleted by hand (restore it: git checkout HEAD -- \(rel))"
+            )
+          }
+          continue
+        }
+        guard let bytes = try? FileSystem.read(path(rel)),
+          let new = try? JSONParser.parse(bytes).value
+        else { continue }
+        for key in ["source", "kind", "id", "marketplace"]
+        where new[key] != old[key] && (theirs == nil || new[key] != theirs?[key]) {
+          let changed =
+            RecordDiff.changes(
+              from: .object([key: old[key] ?? .null]), to: .object([key: new[key] ?? .null])
+            ).first?.field ?? key
+          problems.append(
+            "\(rel): \(changed) was edited by hand; \(key == "source" ? "source is Amazon's side, written only by sync and import" : "a record's \(key) is fixed"); restore it (git checkout HEAD -- \(rel)) and change workflow fields only"
+          )
+        }
+        guard let kind = Record(json: new).kind else { continue }
+        for lifecycle in rules.lifecycles.applying(to: kind) {
+          let from = old[lifecycle.field]?.stringValue ?? lifecycle.initial
+          guard let to = new[lifecycle.field]?.stringValue else { continue }
+          if let theirsState = theirs?[lifecycle.field]?.stringValue,
+            to == theirsState || lifecycle.isReachable(from: theirsState, to: to)
+          {
+            continue
+          }
+          if let refusal = Self.illegalMove(id: id, lifecycle: lifecycle, from: from, to: to) {
+            problems.append("\(rel): \(refusal.message)")
+          }
+        }
+      }
+    } catch {
+      throw WorkspaceError("git.read", "cannot read HEAD to check the changes", cause: error)
+    }
+    guard !problems.isEmpty else { return }
+    throw WorkspaceError(
+      "commit.hand-edit",
+      "refusing to commit what acorn set would refuse:\n  " + problems.joined(separator: "\n  "),
+      refusal: true)
   }
 }

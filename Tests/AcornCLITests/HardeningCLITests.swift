@@ -287,3 +287,43 @@ extension HardeningCLITests {
     #expect(set.status == 2)
   }
 }
+
+extension HardeningCLITests {
+  @Test("commit refuses hand edits of source and illegal lifecycle moves, as set does")
+  func commitAppliesSetRules() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let rel = "records/DE/return/2026-10/RET-DE-R-DE-000123.json"
+    let written = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=written-off"], in: ws)
+    #expect(written.status == 0, "\(written.stderr)")
+    let head = try Self.head(ws)
+
+    try Self.edit(ws + "/" + rel) {
+      $0.replacingOccurrences(of: "\"state\": \"written-off\"", with: "\"state\": \"notified\"")
+    }
+    let back = try CLI.run(["commit", "-m", "reopen"], in: ws)
+    #expect(back.status == 1, "\(back.stdout)\(back.stderr)")
+    #expect(back.stderr.contains("from written-off to notified"))
+    #expect(back.stderr.contains("written-off is terminal"))
+    #expect(try Self.head(ws) == head)
+    _ = try HistoryCLITests.gitRun(["checkout", "--", rel], in: ws)
+
+    let text = try String(contentsOfFile: ws + "/" + rel, encoding: .utf8)
+    let status = try #require(text.range(of: "\"reason\": \"not our product\""))
+    try text.replacingCharacters(in: status, with: "\"reason\": \"damaged\"").write(
+      toFile: ws + "/" + rel, atomically: true, encoding: .utf8)
+    let source = try CLI.run(["commit", "-m", "edit source"], in: ws)
+    #expect(source.status == 1, "\(source.stdout)\(source.stderr)")
+    #expect(
+      source.stderr.contains("source.lines[#2].reason was edited by hand"), "\(source.stderr)")
+    #expect(try Self.head(ws) == head)
+    _ = try HistoryCLITests.gitRun(["checkout", "--", rel], in: ws)
+
+    // A legal hand edit of workflow commits.
+    try Self.edit(ws + "/" + rel) {
+      $0.replacingOccurrences(of: "wang.fang@example.com", with: "li.na@example.com")
+    }
+    let legal = try CLI.run(["commit", "-m", "assign"], in: ws)
+    #expect(legal.status == 0, "\(legal.stdout)\(legal.stderr)")
+  }
+}
