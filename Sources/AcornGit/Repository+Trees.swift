@@ -11,9 +11,7 @@ extension Repository {
     var direct: [String: ObjectID?] = [:]
     for (path, blob) in changes {
       let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
-      guard let first = parts.first, !path.hasPrefix("/"),
-        !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." || $0 == ".git" })
-      else {
+      guard let first = parts.first, Repository.isSafePath(path) else {
         throw GitError(
           code: -1, operation: "updateTree", message: "refusing unsafe path \"\(path)\"")
       }
@@ -169,6 +167,24 @@ extension Repository {
     public var path: String
     public var oldBlob: ObjectID?
     public var newBlob: ObjectID?
+    /// The new side is a symbolic link or a submodule, not a regular file.
+    public var newIsSpecial: Bool = false
+  }
+
+  /// Whether a path from a tree may be written into a working tree: relative, no empty, `.` or
+  /// `..` component, and no component that a case-insensitive or Windows file system would take
+  /// for `.git` (`.GIT`, `.git.`, `.git `, `git~1`).
+  public static func isSafePath(_ path: String) -> Bool {
+    guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !path.contains("\0") else {
+      return false
+    }
+    for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+      if part.isEmpty || part == "." || part == ".." { return false }
+      var folded = part.lowercased()
+      while let last = folded.last, last == "." || last == " " { folded.removeLast() }
+      if folded == ".git" || folded == "git~1" { return false }
+    }
+    return true
   }
 
   /// Files that differ between two trees (nil is the empty tree), without rename detection.
@@ -196,10 +212,14 @@ extension Repository {
       let zero = [UInt8](repeating: 0, count: 20)
       let oldID = ObjectID(d.old_file.id)
       let newID = ObjectID(d.new_file.id)
+      let mode = d.new_file.mode
+      let special =
+        newID.bytes != zero && mode != UInt32(GIT_FILEMODE_BLOB.rawValue)
+        && mode != UInt32(GIT_FILEMODE_BLOB_EXECUTABLE.rawValue)
       out.append(
         TreeChange(
           path: String(cString: pathPointer), oldBlob: oldID.bytes == zero ? nil : oldID,
-          newBlob: newID.bytes == zero ? nil : newID))
+          newBlob: newID.bytes == zero ? nil : newID, newIsSpecial: special))
     }
     return out
   }

@@ -192,8 +192,7 @@ public final class Repository {
     var root = TreeNode()
     for (path, id) in files {
       let parts = path.split(separator: "/").map(String.init)
-      guard !parts.isEmpty, !parts.contains(where: { $0 == "." || $0 == ".." || $0 == ".git" })
-      else {
+      guard Repository.isSafePath(path) else {
         throw GitError(
           code: -1, operation: "writeTree", message: "refusing unsafe path \"\(path)\"")
       }

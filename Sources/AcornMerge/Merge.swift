@@ -270,7 +270,15 @@ struct Engine {
     if ours == theirs { return ours }
     switch rule {
     case .derived:
-      return ours ?? theirs
+      // Recomputed after the merge; until then the side that changed, or — both changed — the
+      // smaller canonical value, so the result never depends on which side is ours.
+      if ours == base { return theirs }
+      if theirs == base { return ours }
+      let candidates = [ours, theirs].compactMap { $0 }
+      return candidates.min {
+        CanonicalJSON.keyPrecedes(
+          CanonicalJSON.compact($0, limit: .max), CanonicalJSON.compact($1, limit: .max))
+      }
     case .source:
       if let side = policy.sourceSide { return side == .ours ? ours : theirs }
       return generic(field, schemaPath, base, ours, theirs, rule: rule)
@@ -301,7 +309,18 @@ struct Engine {
       guard case .array(let o)? = ours, case .array(let t)? = theirs else {
         return generic(field, schemaPath, base, ours, theirs, rule: rule)
       }
-      return .array(keyed(field, schemaPath, key: key, base?.arrayValue ?? [], o, t))
+      let b = base?.arrayValue ?? []
+      if let problem = [("base", b), ("ours", o), ("theirs", t)].lazy.compactMap({
+        side, items in
+        Engine.keyProblem(items, key: key).map {
+          side == "base" ? "base: \($0)" : "on one side: \($0)"
+        }
+      }).first {
+        // Matching elements by a key that repeats or is missing would drop some: a person decides.
+        conflict(field, base, ours, theirs, rule, "cannot match elements by \(key) (\(problem))")
+        return Engine.keep(base, ours, theirs)
+      }
+      return .array(keyed(field, schemaPath, key: key, b, o, t))
     case .lwwOrConflict, .conflicts:
       return generic(field, schemaPath, base, ours, theirs, rule: rule)
     }
@@ -373,6 +392,18 @@ struct Engine {
       "\(pair[0]) and \(pair[1]) are different branches of the \(name) lifecycle; neither follows from the other"
     )
     return Engine.keep(base, ours, theirs)
+  }
+
+  /// Why elements cannot be matched by `key`: one lacks it, or two share it; nil when they can.
+  static func keyProblem(_ items: [JSONValue], key: String) -> String? {
+    var seen: Set<String> = []
+    for item in items {
+      guard let k = item[key], k != .null else { return "an element has no \(key)" }
+      if !seen.insert(RecordDiff.keyText(k)).inserted {
+        return "\(key) \(RecordDiff.keyText(k)) appears twice"
+      }
+    }
+    return nil
   }
 
   /// Arrays of objects matched by `key`: each element merged; one side's additions and removals

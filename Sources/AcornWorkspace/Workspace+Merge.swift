@@ -116,15 +116,24 @@ extension Workspace {
   /// the workspace lock held, before any command changes the workspace.
   func completeInterruptedMerge() throws(WorkspaceError) {
     guard let text = try? String(contentsOfFile: mergeWritingPath, encoding: .utf8) else { return }
-    guard let merged = ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+    let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+    guard fields.count == 3, let merged = ObjectID(hex: fields[0]),
+      let recordedHead = ObjectID(hex: fields[1]), let recordedTheirs = ObjectID(hex: fields[2])
+    else {
       throw WorkspaceError(
-        "merge.interrupted", "\(mergeWritingPath) does not name a tree; remove it and merge again")
+        "merge.interrupted",
+        "\(mergeWritingPath) does not name a merged tree, HEAD and MERGE_HEAD; remove it and merge again"
+      )
     }
     do {
       let repo = try repository()
-      let head = try repo.resolveCommit("HEAD").map { c throws(GitError) in
-        try repo.treeID(ofCommit: c)
+      let headCommit = try repo.resolveCommit("HEAD")
+      // The merge was aborted (git merge --abort), concluded or replaced since: nothing to finish.
+      guard headCommit == recordedHead, mergeInProgress() == recordedTheirs else {
+        try? FileManager.default.removeItem(atPath: mergeWritingPath)
+        return
       }
+      let head = try headCommit.map { c throws(GitError) in try repo.treeID(ofCommit: c) }
       var writes: [String: [UInt8]?] = [:]
       for change in try repo.diffTrees(head, merged) {
         writes[change.path] = try change.newBlob.map { b throws(GitError) in try repo.blob(b) }
@@ -143,6 +152,10 @@ extension Workspace {
   /// Writes (or, for nil, deletes) each file, stopping after `limit` files when given (a test's
   /// stand-in for a kill).
   func writeMergedFiles(_ writes: [String: [UInt8]?], limit: Int? = nil) throws(WorkspaceError) {
+    for rel in writes.keys where !Repository.isSafePath(rel) {
+      throw WorkspaceError(
+        "merge.unsafe-path", "refusing to write \"\(rel)\": a path git would never write either")
+    }
     for (n, (rel, bytes)) in writes.sorted(by: { $0.key < $1.key }).enumerated() {
       if let limit, n >= limit {
         throw WorkspaceError("merge.killed", "stopped after \(limit) files (test)")
@@ -229,7 +242,14 @@ extension Workspace {
       var writes: [String: [UInt8]?] = [:]
       var conflicts: [OpenConflict] = []
       var unmergeable: [String] = []
-      for change in try repo.diffTrees(baseTree, theirsTree) {
+      let theirChanges = try repo.diffTrees(baseTree, theirsTree)
+      if let special = theirChanges.first(where: \.newIsSpecial) {
+        throw WorkspaceError(
+          "merge.special-file",
+          "\(revision) makes \(special.path) a symbolic link or submodule; a workspace holds regular files only, so it is not merged",
+          refusal: true)
+      }
+      for change in theirChanges {
         let rel = change.path
         guard let mine = ourChanges[rel] else {
           writes[rel] = try change.newBlob.map { b throws(GitError) in try repo.blob(b) }
@@ -275,7 +295,7 @@ extension Workspace {
         try (theirs.hex + "\n").write(toFile: mergeHeadPath, atomically: true, encoding: .utf8)
         try (subject + summary + "\n").write(
           toFile: path(".git/MERGE_MSG"), atomically: true, encoding: .utf8)
-        try (mergedTree.hex + "\n").write(
+        try ("\(mergedTree.hex) \(ours.hex) \(theirs.hex)\n").write(
           toFile: mergeWritingPath, atomically: true, encoding: .utf8)
       } catch {
         throw WorkspaceError("merge.write", "cannot record the merge in progress", cause: error)

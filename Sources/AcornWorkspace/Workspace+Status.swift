@@ -110,10 +110,10 @@ extension Workspace {
     return (commit, changes)
   }
 
-  /// What `acorn set` enforces holds for hand edits too, checked against HEAD (and, while a merge
-  /// is being concluded, the merged commit): `source` (and a record's kind, id and marketplace)
-  /// is written only by sync and import, a synced record is not deleted by hand, and lifecycle
-  /// moves follow the rules.
+  /// What `acorn set` enforces holds for hand edits too, checked against HEAD: `source` (and a
+  /// record's kind, id and marketplace) is written only by sync and import, a synced record is
+  /// not deleted by hand, and lifecycle moves follow the rules. Concluding a merge, a record may
+  /// take either parent's state and the source values `acorn resolve` chose.
   func refuseHandEdits(_ repo: Repository, paths: [String], merging: ObjectID?)
     throws(WorkspaceError)
   {
@@ -145,8 +145,9 @@ extension Workspace {
         guard let bytes = try? FileSystem.read(path(rel)),
           let new = try? JSONParser.parse(bytes).value
         else { continue }
+        // Concluding a merge, source may hold what `acorn resolve` decided for a conflict.
         for key in ["source", "kind", "id", "marketplace"]
-        where new[key] != old[key] && (theirs == nil || new[key] != theirs?[key]) {
+        where mergeTree == nil && new[key] != old[key] {
           let changed =
             RecordDiff.changes(
               from: .object([key: old[key] ?? .null]), to: .object([key: new[key] ?? .null])

@@ -94,3 +94,19 @@ struct RepositoryTests {
     #expect(try repo.resolveCommit("HEAD") == nil)
   }
 }
+
+@Suite("paths from trees")
+struct SafePathTests {
+  @Test("a path is written only when no file system could take it for .git or leave the folder")
+  func safePaths() {
+    for ok in ["records/US/x.json", "acorn.yaml", ".gitattributes", "a/.github/x", "git~2"] {
+      #expect(Repository.isSafePath(ok), "\(ok)")
+    }
+    for bad in [
+      ".git/hooks/pre-commit", ".GIT/hooks/x", "a/.Git/config", ".git./x", ".git /x", "GIT~1/x",
+      "../x", "a/../b", "./a", "/etc/passwd", "a//b", "", "a\\b",
+    ] {
+      #expect(!Repository.isSafePath(bad), "\(bad)")
+    }
+  }
+}

@@ -256,7 +256,22 @@ let cases: [Case] = [
     ours: with(ded, [("workflow.state", .string("disputed"))]),
     theirs: with(ded, [("workflow.state", .string("decided"))]),
     expect: [("workflow.state", .string("decided"))]),
+  Case(
+    number: "M21 union-by-key: a repeated key on one side is a conflict, no line dropped",
+    kind: .purchaseOrder, base: po,
+    ours: with(po, [("source.lines", .array(poLines + [poLines[0]]))]),
+    theirs: with(po, [("source.lines[#2].quantities.received", .number(DecimalNumber(20)))]),
+    expect: [("source.lines", .array(poLines))], conflicts: ["source.lines"]),
+  Case(
+    number: "M22 union-by-key: an element without its key is a conflict", kind: .purchaseOrder,
+    base: po,
+    ours: with(
+      po, [("source.lines", .array(poLines + [with(poLines[0], [("itemSequenceNumber", nil)])]))]),
+    theirs: with(po, [("source.lines[#2].quantities.received", .number(DecimalNumber(20)))]),
+    expect: [("source.lines", .array(poLines))], conflicts: ["source.lines"]),
 ]
+
+let poLines = po["source"]?["lines"]?.arrayValue ?? []
 
 @Suite("Merge rules (docs/merge-rules.md)")
 struct MergeRuleTests {
@@ -304,6 +319,42 @@ struct MergeRuleTests {
         doc.range(of: "(?<![A-Za-z0-9])\(number)(?![0-9])", options: .regularExpression) != nil
       #expect(mentioned, "\(number) missing from docs/merge-rules.md")
     }
+  }
+}
+
+@Suite("derived fields")
+struct DerivedMergeTests {
+  static let policy: MergePolicy = {
+    let schema: JSONValue = .object([
+      "type": .string("object"),
+      "properties": .object([
+        "workflow": .object([
+          "type": .string("object"),
+          "properties": .object([
+            "score": .object([
+              "type": .string("string"), "x-acorn-merge": .string("derived"),
+            ])
+          ]),
+        ])
+      ]),
+    ])
+    return MergePolicy(
+      schemas: JSONSchemaSet(schemas: ["deduction.schema.json": schema]), kind: .deduction,
+      lifecycles: Setup.lifecycles, sourceSide: nil)
+  }()
+
+  @Test("derived: never a conflict, and the same value whichever side is ours")
+  func symmetric() {
+    let base = with(ded, [("workflow.score", .string("a"))])
+    let x = with(ded, [("workflow.score", .string("c"))])
+    let y = with(ded, [("workflow.score", .string("b"))])
+    let xy = RecordMerge.merge(base: base, ours: x, theirs: y, policy: Self.policy)
+    let yx = RecordMerge.merge(base: base, ours: y, theirs: x, policy: Self.policy)
+    #expect(xy.conflicts.isEmpty)
+    #expect(xy.merged == yx.merged)
+    #expect(xy.merged?["workflow"]?["score"] == .string("b"))
+    let one = RecordMerge.merge(base: base, ours: base, theirs: x, policy: Self.policy)
+    #expect(one.merged?["workflow"]?["score"] == .string("c"))
   }
 }
 

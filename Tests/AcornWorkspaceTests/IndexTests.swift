@@ -43,7 +43,7 @@ struct WorkspaceIndexTests {
 
     // A deleted record disappears.
     try FileManager.default.removeItem(atPath: ws.path(ValidateTests.deduction))
-    _ = try ws.commitAll(message: "drop deduction", author: signature("Li", 2))
+    _ = try commitAsSource(ws, message: "drop deduction", author: signature("Li", 2))
     #expect(try ws.query("SELECT count(*) FROM deductions").rows == [[.number(DecimalNumber(0))]])
     #expect(try ws.status().openConflicts == 0)
   }

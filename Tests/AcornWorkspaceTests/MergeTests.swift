@@ -24,14 +24,14 @@ struct WorkspaceMergeTests {
         $0.replacingOccurrences(of: "\"status\": \"Approved\"", with: "\"status\": \"Closed\"")
           .replacingOccurrences(of: "\"warehouse\": \"DTM2\"", with: "\"warehouse\": \"DTM1\"")
       }
-      _ = try ws.commitAll(message: "sync", author: signature("Sync", 10))
+      _ = try commitAsSource(ws, message: "sync", author: signature("Sync", 10))
     }
     // The team edited both sides of the record on main (source edits by hand are overruled).
     try ValidateTests.edit(ws, ValidateTests.returnFile) {
       $0.replacingOccurrences(of: "\"warehouse\": \"DTM2\"", with: "\"warehouse\": \"XXX9\"")
         .replacingOccurrences(of: "\"state\": \"authorized\"", with: "\"state\": \"received\"")
     }
-    _ = try ws.commitAll(message: "team", author: signature("Li", 11))
+    _ = try commitAsSource(ws, message: "team", author: signature("Li", 11))
     let report = try ws.merge(
       Workspace.syncBranch, allowConflicts: false, author: signature("Li", 12))
     #expect(report.conflicts.isEmpty)
@@ -63,7 +63,7 @@ struct WorkspaceMergeTests {
       try ValidateTests.edit(ws, ValidateTests.returnFile) {
         $0.replacingOccurrences(of: "\"status\": \"Approved\"", with: "\"status\": \"Closed\"")
       }
-      _ = try ws.commitAll(message: "a", author: signature("A", 60))
+      _ = try commitAsSource(ws, message: "a", author: signature("A", 60))
     }
     _ = try ws.set(
       returnID, assignments: [("workflow.state", "received")], note: nil, message: nil,
@@ -111,6 +111,30 @@ struct WorkspaceMergeTests {
     try expectGitClean(ws)
   }
 
+  @Test("after git merge --abort, an interrupted merge's writes are not re-applied")
+  func abortedInterruptedMerge() throws {
+    let scratch = Scratch()
+    let ws = try Self.divergedWorkspace(scratch)
+    #expect(throws: WorkspaceError.self) {
+      try ws.merge(
+        "a", allowConflicts: false, author: signature("B", 62), message: nil, lock: true,
+        killAfterWrites: 1)
+    }
+    #expect(try run(["git", "merge", "--abort"], in: ws.root).status == 0)
+    #expect(try run(["git", "reset", "-q", "--hard"], in: ws.root).status == 0)
+    #expect(ws.mergeInProgress() == nil)
+    // The next writing command must not finish a merge that no longer exists.
+    _ = try ws.set(
+      returnID, assignments: [("workflow.state", "credit-issued")], note: nil, message: nil,
+      commit: true, author: signature("B", 64), now: now)
+    let invoice = try String(contentsOfFile: ws.path(ValidateTests.invoice), encoding: .utf8)
+    #expect(!invoice.contains("\"141.00\""))
+    let ret = try ws.readRecord(try ws.findRecord(returnID)).json
+    #expect(ret["source"]?["status"] == .string("Approved"))
+    #expect(!FileManager.default.fileExists(atPath: ws.path(".git/ACORN_MERGE_TREE")))
+    try expectGitClean(ws)
+  }
+
   @Test(
     "a merged record that breaks an invariant becomes a conflict; the merge is left in progress")
   func validationAfterMerge() throws {
@@ -122,13 +146,13 @@ struct WorkspaceMergeTests {
         $0.replacingOccurrences(of: "\"140.00\"", with: "\"141.00\"").replacingOccurrences(
           of: "\"5579.88\"", with: "\"5616.88\"")
       }
-      _ = try ws.commitAll(message: "a", author: signature("A", 20))
+      _ = try commitAsSource(ws, message: "a", author: signature("A", 20))
     }
     try ValidateTests.edit(ws, ValidateTests.invoice) {
       $0.replacingOccurrences(of: "\"15.62\"", with: "\"16.62\"").replacingOccurrences(
         of: "\"5579.88\"", with: "\"5603.88\"")
     }
-    _ = try ws.commitAll(message: "b", author: signature("B", 21))
+    _ = try commitAsSource(ws, message: "b", author: signature("B", 21))
     let head = try ws.resolve("HEAD")
     let report = try ws.merge("a", allowConflicts: false, author: signature("B", 22))
     #expect(report.outcome == .merged(nil))
@@ -160,13 +184,13 @@ struct WorkspaceMergeTests {
         $0.replacingOccurrences(of: "\"140.00\"", with: "\"141.00\"").replacingOccurrences(
           of: "\"5579.88\"", with: "\"5616.88\"")
       }
-      _ = try ws.commitAll(message: "a: line 1 cost", author: signature("A", 40))
+      _ = try commitAsSource(ws, message: "a: line 1 cost", author: signature("A", 40))
     }
     try ValidateTests.edit(ws, ValidateTests.invoice) {
       $0.replacingOccurrences(of: "\"25.00\"", with: "\"62.00\"").replacingOccurrences(
         of: "\"5579.88\"", with: "\"5616.88\"")
     }
-    _ = try ws.commitAll(message: "b: freight", author: signature("B", 41))
+    _ = try commitAsSource(ws, message: "b: freight", author: signature("B", 41))
     let report = try ws.merge("a", allowConflicts: true, author: signature("B", 42))
     #expect(report.conflicts.map(\.conflict.rule) == ["validation"])
     #expect(report.conflicts.first?.conflict.field == "source.totalAmount")
@@ -187,7 +211,7 @@ struct WorkspaceMergeTests {
       try ValidateTests.edit(ws, ValidateTests.invoice) {
         $0.replacingOccurrences(of: "2019-10-05", with: "2019-10-06")
       }
-      _ = try ws.commitAll(message: "a", author: signature("A", 30))
+      _ = try commitAsSource(ws, message: "a", author: signature("A", 30))
     }
     _ = try ws.set(
       "DED-US-INV-2019-0815SC", assignments: [("workflow.state", "disputed")], note: nil,
