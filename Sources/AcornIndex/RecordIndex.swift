@@ -60,7 +60,7 @@ public final class RecordIndex {
     } catch let error as IndexError {
       throw error
     } catch {
-      throw IndexError.unusable("\(error)")
+      throw IndexError.classify(error)
     }
   }
 
@@ -86,7 +86,7 @@ public final class RecordIndex {
         return State(commit: commit?.isEmpty == true ? nil : commit, dirtyPaths: dirty ?? [])
       }
     } catch {
-      throw IndexError.database("\(error)")
+      throw IndexError.classify(error)
     }
   }
 
@@ -108,7 +108,7 @@ public final class RecordIndex {
         return .commit
       }
     } catch {
-      throw IndexError.database("\(error)")
+      throw IndexError.classify(error)
     }
   }
 
@@ -126,7 +126,7 @@ public final class RecordIndex {
         return .commit
       }
     } catch {
-      throw IndexError.database("\(error)")
+      throw IndexError.classify(error)
     }
   }
 
@@ -143,7 +143,7 @@ public final class RecordIndex {
     do {
       return try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records") ?? 0 }
     } catch {
-      throw IndexError.database("\(error)")
+      throw IndexError.classify(error)
     }
   }
 
@@ -188,14 +188,16 @@ public final class RecordIndex {
     } catch let error as DatabaseError {
       throw IndexError.sql(error.message ?? "\(error)")
     } catch {
-      throw IndexError.database("\(error)")
+      throw IndexError.classify(error)
     }
   }
 }
 
 public enum IndexError: Error, Sendable, CustomStringConvertible {
-  /// The file is not a healthy index of this version: delete and rebuild it.
+  /// The file is not a healthy index of this version (corrupt, not a database, another
+  /// version): delete and rebuild it.
   case unusable(String)
+  /// Anything else (busy, locked, I/O, disk full): try again later; never a reason to delete.
   case database(String)
   case sql(String)
   case readOnly
@@ -208,5 +210,19 @@ public enum IndexError: Error, Sendable, CustomStringConvertible {
     case .readOnly:
       "acorn query is read-only: the index is derived from the record files (change records with acorn set or acorn commit)"
     }
+  }
+}
+
+extension IndexError {
+  /// Only SQLite's corruption codes make an index unusable; busy, locked, I/O, full and the rest
+  /// are transient or environmental, and deleting the files would not help (another process may
+  /// have them open).
+  static func classify(_ error: any Error) -> IndexError {
+    if let db = error as? DatabaseError,
+      db.resultCode == .SQLITE_CORRUPT || db.resultCode == .SQLITE_NOTADB
+    {
+      return .unusable("\(db)")
+    }
+    return .database("\(error)")
   }
 }

@@ -1,50 +1,182 @@
 import Foundation
 
-/// The workspace's few file-system operations, in one place.
+/// A failed file-system call: which call, on which path, and the errno it gave.
+public struct FileSystemError: Error, Sendable, CustomStringConvertible {
+  public var operation: String
+  public var path: String
+  public var errno: Int32
+
+  public var description: String {
+    "\(operation) \(path): \(String(cString: strerror(errno))) (errno \(errno))"
+  }
+
+  public var isMissing: Bool { errno == ENOENT || errno == ENOTDIR }
+}
+
+/// The workspace's few file-system operations, in one place, one call site per C function.
 enum FileSystem {
-  static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+  /// Prefix of the temporary files of atomic writes; such files are never records, and a crash
+  /// may leave one behind (removed by `removeStrayTemporaries`).
+  static let temporaryPrefix = ".acorn-tmp-"
+
+  static func exists(_ path: String) -> Bool {
+    var st = stat()
+    return lstat(path, &st) == 0
+  }
 
   static func isDirectory(_ path: String) -> Bool {
-    var isDir: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
   }
 
-  static func read(_ path: String) throws -> [UInt8] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+  /// The whole file; a missing file, a permission problem and a folder are told apart (errno).
+  static func read(_ path: String) throws(FileSystemError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, errno: errno) }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else {
+      throw FileSystemError(operation: "stat", path: path, errno: errno)
     }
-    return [UInt8](data)
+    guard (st.st_mode & S_IFMT) != S_IFDIR else {
+      throw FileSystemError(operation: "read", path: path, errno: EISDIR)
+    }
+    var out: [UInt8] = []
+    out.reserveCapacity(Int(st.st_size))
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw FileSystemError(operation: "read", path: path, errno: errno)
+      }
+      if n == 0 { break }
+      out.append(contentsOf: buffer[0..<n])
+    }
+    return out
   }
 
-  /// Writes through a temporary file and a rename, so a crash never leaves half a file.
-  static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+  /// Writes through a temporary file in the same folder: the data and the file are flushed to
+  /// disk (fsync) before the rename, and the folder after it, so a crash or power loss leaves
+  /// either the old file or the new one, never half of one or a rename that did not persist.
+  static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileSystemError) {
     let dir = (path as NSString).deletingLastPathComponent
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let tmp = dir + "/.acorn-tmp-\(getpid())-" + (path as NSString).lastPathComponent
-    guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
-      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp])
+    try makeDirectories(dir)
+    let tmp = dir + "/" + temporaryPrefix + "\(getpid())-" + (path as NSString).lastPathComponent
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw FileSystemError(operation: "open", path: tmp, errno: errno) }
+    var written = 0
+    while written < bytes.count {
+      let n = bytes.withUnsafeBytes { raw in
+        Foundation.write(fd, raw.baseAddress.map { $0 + written }, bytes.count - written)
+      }
+      if n < 0 {
+        if errno == EINTR { continue }
+        let code = errno
+        close(fd)
+        unlink(tmp)
+        throw FileSystemError(operation: "write", path: tmp, errno: code)
+      }
+      written += n
     }
+    if fsync(fd) != 0 {
+      let code = errno
+      close(fd)
+      unlink(tmp)
+      throw FileSystemError(operation: "fsync", path: tmp, errno: code)
+    }
+    close(fd)
     if rename(tmp, path) != 0 {
       let code = errno
-      try? FileManager.default.removeItem(atPath: tmp)
-      throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+      unlink(tmp)
+      throw FileSystemError(operation: "rename", path: path, errno: code)
+    }
+    try syncDirectory(dir)
+  }
+
+  /// Removes a file and flushes its folder.
+  static func remove(_ path: String) throws(FileSystemError) {
+    if unlink(path) != 0 && errno != ENOENT {
+      throw FileSystemError(operation: "unlink", path: path, errno: errno)
+    }
+    try syncDirectory((path as NSString).deletingLastPathComponent)
+  }
+
+  static func syncDirectory(_ dir: String) throws(FileSystemError) {
+    let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileSystemError(operation: "open", path: dir, errno: errno) }
+    defer { close(fd) }
+    if fsync(fd) != 0 && errno != EINVAL {
+      throw FileSystemError(operation: "fsync", path: dir, errno: errno)
+    }
+  }
+
+  static func makeDirectories(_ dir: String) throws(FileSystemError) {
+    if isDirectory(dir) { return }
+    let parent = (dir as NSString).deletingLastPathComponent
+    if !parent.isEmpty && parent != dir { try makeDirectories(parent) }
+    if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+      throw FileSystemError(operation: "mkdir", path: dir, errno: errno)
     }
   }
 
   /// Regular files below `root`, as `/`-separated paths relative to it, sorted; skips the
-  /// folders named in `skipping` at the top level.
+  /// folders named in `skipping` at the top level and the temporary files of atomic writes.
   static func files(under root: String, skipping: Set<String> = []) -> [String] {
-    guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
     var out: [String] = []
-    while let rel = walker.nextObject() as? String {
-      if let first = rel.split(separator: "/").first, skipping.contains(String(first)) {
-        walker.skipDescendants()
-        continue
-      }
-      if let type = walker.fileAttributes?[.type] as? FileAttributeType, type == .typeRegular {
-        out.append(rel)
+    func walk(_ dir: String, _ prefix: String, top: Bool) {
+      guard let handle = opendir(dir) else { return }
+      defer { closedir(handle) }
+      while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name == "." || name == ".." { continue }
+        if top && skipping.contains(name) { continue }
+        let full = dir + "/" + name
+        var type = entry.pointee.d_type
+        if type == UInt8(DT_UNKNOWN) {
+          var st = stat()
+          guard lstat(full, &st) == 0 else { continue }
+          type =
+            (st.st_mode & S_IFMT) == S_IFDIR
+            ? UInt8(DT_DIR) : (st.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : 0
+        }
+        if type == UInt8(DT_DIR) {
+          walk(full, prefix + name + "/", top: false)
+        } else if type == UInt8(DT_REG) && !name.hasPrefix(temporaryPrefix) {
+          out.append(prefix + name)
+        }
       }
     }
+    walk(root, "", top: true)
     return out.sorted()
+  }
+
+  /// Temporary files that a killed write left below `root` (skipping `.git`), removed.
+  @discardableResult
+  static func removeStrayTemporaries(under root: String) -> Int {
+    var removed = 0
+    func walk(_ dir: String, top: Bool) {
+      guard let handle = opendir(dir) else { return }
+      var names: [(String, UInt8)] = []
+      while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        names.append((name, entry.pointee.d_type))
+      }
+      closedir(handle)
+      for (name, type) in names where name != "." && name != ".." {
+        if top && name == ".git" { continue }
+        if type == UInt8(DT_DIR) {
+          walk(dir + "/" + name, top: false)
+        } else if name.hasPrefix(temporaryPrefix), unlink(dir + "/" + name) == 0 {
+          removed += 1
+        }
+      }
+    }
+    walk(root, top: true)
+    return removed
   }
 }

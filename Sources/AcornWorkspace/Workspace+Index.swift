@@ -24,6 +24,9 @@ extension Workspace {
   /// the indexed commit and HEAD, the uncommitted changes, and the paths indexed dirty last time.
   @discardableResult
   public func updateIndex(rebuild force: Bool = false) throws(WorkspaceError) -> IndexReport {
+    // One index writer at a time (readers of the workspace do not take the workspace lock).
+    let lock = try IndexLock(path: path(".acorn/index.lock"))
+    defer { lock.release() }
     do {
       return try updateIndexOnce(rebuild: force)
     } catch  where error.code == "index.damaged" {
@@ -51,12 +54,17 @@ extension Workspace {
     do {
       if !FileSystem.exists(indexPath) && reason == nil { reason = "no index yet" }
       index = try RecordIndex(path: indexPath)
-    } catch {
-      reason = "\(error)"
+    } catch .unusable(let why) {
+      reason = why
       removeIndexFiles()
       do { index = try RecordIndex(path: indexPath) } catch {
         throw WorkspaceError("index.open", "cannot create the index at \(indexPath)", cause: error)
       }
+    } catch {
+      // Busy, locked, I/O: the files may be open elsewhere and are kept.
+      throw WorkspaceError(
+        "index.unavailable", "the index at \(indexPath) cannot be opened now; try again",
+        cause: error)
     }
     do {
       let head = try repo.resolveCommit("HEAD")
@@ -107,7 +115,11 @@ extension Workspace {
     } catch let error as WorkspaceError {
       throw error
     } catch let error as IndexError {
-      throw WorkspaceError("index.damaged", "cannot update the index", cause: error)
+      if case .unusable = error {
+        throw WorkspaceError("index.damaged", "cannot update the index", cause: error)
+      }
+      throw WorkspaceError(
+        "index.unavailable", "cannot update the index now; try again", cause: error)
     } catch {
       throw WorkspaceError("index.update", "cannot update the index", cause: error)
     }
@@ -130,4 +142,40 @@ extension Workspace {
       throw WorkspaceError("query.failed", "\(error)", refusal: false)
     }
   }
+}
+
+/// An exclusive `flock(2)` on `.acorn/index.lock` while the index is updated; released by the
+/// kernel if the process dies.
+final class IndexLock {
+  private var fd: Int32
+
+  init(path: String, timeout: Double = 30) throws(WorkspaceError) {
+    try? FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      let code = errno
+      throw WorkspaceError(
+        "index.lock", "cannot open \(path): \(String(cString: strerror(code))) (errno \(code))")
+    }
+    let deadline = Date().addingTimeInterval(timeout)
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+        close(fd)
+        fd = -1
+        throw WorkspaceError(
+          "index.locked", "another acorn process is updating the index; try again")
+      }
+      usleep(20_000)
+    }
+  }
+
+  func release() {
+    guard fd >= 0 else { return }
+    flock(fd, LOCK_UN)
+    close(fd)
+    fd = -1
+  }
+
+  deinit { release() }
 }

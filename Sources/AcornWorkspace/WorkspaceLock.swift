@@ -1,11 +1,14 @@
 import Foundation
 
-/// `.acorn/lock`: one writer at a time, like git's `index.lock`. The file holds the owner's pid;
-/// a lock whose process is gone is taken over. A second writer waits up to `timeout`, then fails
-/// with a message naming the holder.
+/// `.acorn/lock`: one writer at a time. The lock is an exclusive `flock(2)` on the file, held for
+/// as long as the descriptor is open: the kernel releases it when the holder exits or is killed,
+/// so there is no stale lock to take over and no race between two waiters that both find a dead
+/// holder. The file itself is never removed (removing it would let a second writer lock a new
+/// file while the first still holds the old one); it holds the holder's pid, for messages only.
+/// A second writer waits up to `timeout`, then fails with a message naming the holder.
 public final class WorkspaceLock {
   public let path: String
-  private var held = false
+  private var fd: Int32 = -1
 
   init(path: String) { self.path = path }
 
@@ -16,39 +19,54 @@ public final class WorkspaceLock {
     let folder = workspace.path(".acorn")
     try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let lock = WorkspaceLock(path: folder + "/lock")
+    let fd = open(lock.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      let code = errno
+      throw WorkspaceError(
+        "workspace.lock",
+        "cannot open \(lock.path): \(String(cString: strerror(code))) (errno \(code))")
+    }
     let deadline = Date().addingTimeInterval(timeout)
-    while true {
-      let fd = open(lock.path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-      if fd >= 0 {
-        let text = "\(getpid())\n"
-        _ = text.withCString { write(fd, $0, strlen($0)) }
+    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      let code = errno
+      guard code == EWOULDBLOCK || code == EINTR else {
         close(fd)
-        lock.held = true
-        // A merge killed while writing its files is finished before anything else changes.
-        try workspace.completeInterruptedMerge()
-        return lock
-      }
-      let holder = (try? String(contentsOfFile: lock.path, encoding: .utf8))?.trimmingCharacters(
-        in: .whitespacesAndNewlines)
-      if let holder, let pid = Int32(holder), pid > 0, kill(pid, 0) != 0, errno == ESRCH {
-        // The holder died without releasing: take the lock over.
-        unlink(lock.path)
-        continue
+        throw WorkspaceError(
+          "workspace.lock",
+          "cannot lock \(lock.path): \(String(cString: strerror(code))) (errno \(code))")
       }
       if Date() >= deadline {
+        let holder = (try? String(contentsOfFile: lock.path, encoding: .utf8))?
+          .trimmingCharacters(in: .whitespacesAndNewlines)
+        close(fd)
         throw WorkspaceError(
           "workspace.locked",
-          "another acorn process\(holder.map { " (pid \($0))" } ?? "") is writing to this workspace; try again when it has finished, or remove \(lock.path) if no acorn is running"
+          "another acorn process\(holder.map { $0.isEmpty ? "" : " (pid \($0))" } ?? "") is writing to this workspace; try again when it has finished"
         )
       }
-      usleep(50_000)
+      usleep(20_000)
     }
+    lock.fd = fd
+    // The holder's pid, for the message another writer shows; the lock is the flock, not this.
+    let text = "\(getpid())\n"
+    _ = ftruncate(fd, 0)
+    _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+    // What a killed writer left: temporary files are removed, and a merge killed while writing
+    // its files is finished, before anything else changes.
+    FileSystem.removeStrayTemporaries(under: workspace.root)
+    do { try workspace.completeInterruptedMerge() } catch {
+      lock.release()
+      throw error
+    }
+    return lock
   }
 
   public func release() {
-    guard held else { return }
-    unlink(path)
-    held = false
+    guard fd >= 0 else { return }
+    _ = ftruncate(fd, 0)
+    flock(fd, LOCK_UN)
+    close(fd)
+    fd = -1
   }
 
   deinit { release() }

@@ -274,7 +274,8 @@ struct HistoryTests {
 
 @Suite("workspace lock")
 struct LockTests {
-  @Test("a second writer waits, then fails clearly; a dead holder's lock is taken over")
+  @Test(
+    "a second writer waits, then fails clearly; a killed holder's lock is released by the kernel")
   func lock() throws {
     let scratch = Scratch()
     let ws = try committedWorkspace(scratch)
@@ -294,10 +295,25 @@ struct LockTests {
         commit: true, author: signature("Li", 1), now: now)
     }
     first.release()
-    #expect(!FileManager.default.fileExists(atPath: ws.path(".acorn/lock")))
-    // A lock left by a process that no longer exists.
-    try "999999\n".write(toFile: ws.path(".acorn/lock"), atomically: true, encoding: .utf8)
-    let taken = try WorkspaceLock.acquire(ws, timeout: 0.3)
+    let again = try WorkspaceLock.acquire(ws, timeout: 0.3)
+    again.release()
+
+    // Another process holds the lock (flock), then is killed: the lock is free again.
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    holder.arguments = [
+      "python3", "-c",
+      "import fcntl,sys,time; f=open(sys.argv[1],'a'); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)",
+      ws.path(".acorn/lock"),
+    ]
+    let out = Pipe()
+    holder.standardOutput = out
+    try holder.run()
+    _ = out.fileHandleForReading.availableData  // "locked"
+    #expect(throws: WorkspaceError.self) { try WorkspaceLock.acquire(ws, timeout: 0.2) }
+    kill(holder.processIdentifier, SIGKILL)
+    holder.waitUntilExit()
+    let taken = try WorkspaceLock.acquire(ws, timeout: 2)
     taken.release()
   }
 }

@@ -73,6 +73,44 @@ struct WorkspaceIndexTests {
     #expect(try ws.query("SELECT state FROM returns").rows == [[.string("authorized")]])
   }
 
+  @Test("a busy index (another process holds it) is an error to retry, never a reason to delete it")
+  func busyIndexKept() throws {
+    let scratch = Scratch()
+    let ws = try committedWorkspace(scratch)
+    try ws.updateIndex()
+    let inode = try FileManager.default.attributesOfItem(atPath: ws.indexPath)[.systemFileNumber]
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    holder.arguments = [
+      "python3", "-c",
+      "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); time.sleep(60)",
+      ws.indexPath,
+    ]
+    let out = Pipe()
+    holder.standardOutput = out
+    try holder.run()
+    defer {
+      kill(holder.processIdentifier, SIGKILL)
+      holder.waitUntilExit()
+    }
+    _ = out.fileHandleForReading.availableData  // "held"
+    try ValidateTests.edit(ws, ValidateTests.returnFile) {
+      $0.replacingOccurrences(of: "\"state\": \"authorized\"", with: "\"state\": \"received\"")
+    }
+    do {
+      try ws.updateIndex()
+      Issue.record("the index was updated while another process held it")
+    } catch {
+      #expect(error.code == "index.unavailable", "\(error)")
+    }
+    #expect(
+      try FileManager.default.attributesOfItem(atPath: ws.indexPath)[.systemFileNumber] as? Int
+        == inode as? Int)
+    kill(holder.processIdentifier, SIGKILL)
+    holder.waitUntilExit()
+    #expect(try ws.updateIndex().mode == .incremental)
+  }
+
   @Test("open conflicts are counted from the index")
   func conflicts() throws {
     let scratch = Scratch()
@@ -85,5 +123,57 @@ struct WorkspaceIndexTests {
       )
     }
     #expect(try ws.status().openConflicts == 1)
+  }
+}
+
+@Suite("file system")
+struct FileSystemTests {
+  @Test("reads tell a missing file, a folder and a permission problem apart, with errno")
+  func readErrors() throws {
+    let scratch = Scratch()
+    do {
+      _ = try FileSystem.read(scratch.path + "/missing.json")
+      Issue.record("read a missing file")
+    } catch {
+      #expect(error.isMissing)
+      #expect(error.description.contains("errno \(ENOENT)"))
+    }
+    do {
+      _ = try FileSystem.read(scratch.path)
+      Issue.record("read a folder")
+    } catch {
+      #expect(error.errno == EISDIR)
+      #expect(!error.isMissing)
+    }
+    if getuid() != 0 {  // root reads anything
+      let locked = scratch.path + "/locked.json"
+      try FileSystem.writeAtomically(Array("{}".utf8), to: locked)
+      chmod(locked, 0)
+      do {
+        _ = try FileSystem.read(locked)
+        Issue.record("read an unreadable file")
+      } catch {
+        #expect(error.errno == EACCES)
+        #expect(error.description.contains("Permission denied"))
+      }
+    }
+  }
+
+  @Test(
+    "a temporary file a killed write left is never read as a record, and the next writer removes it"
+  )
+  func strayTemporaries() throws {
+    let scratch = Scratch()
+    let ws = try committedWorkspace(scratch)
+    let folder = ws.path("records/DE/return/2026-10")
+    let stray = folder + "/.acorn-tmp-99999-RET-DE-R-DE-000123.json"
+    try FileSystem.writeAtomically(Array("{\"half\": ".utf8), to: stray)
+    #expect(!ws.recordFiles().contains { $0.contains(".acorn-tmp-") })
+    #expect(ws.validate() == [])
+    _ = try ws.set(
+      returnID, assignments: [("workflow.state", "received")], note: nil, message: nil,
+      commit: true, author: signature("Li", 3), now: now)
+    #expect(!FileManager.default.fileExists(atPath: stray))
+    try expectGitClean(ws)
   }
 }
