@@ -72,6 +72,7 @@ struct QueryCommand: ParsableCommand {
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
     let result = try workspace.query(sql)
+    BrokenFiles.warn(try workspace.brokenRecordFiles())
     if json {
       Terminal.outBytes(
         CanonicalJSON.bytes(

@@ -78,7 +78,9 @@ struct ConflictsCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    let leftovers = try workspace.gitLeftovers()
     let conflicts = try workspace.openConflicts()
+    let broken = try workspace.brokenRecordFiles()
     if output.json {
       let items: [JSONValue] = conflicts.map { c in
         guard case .object(var o) = c.conflict.json else { return .null }
@@ -86,13 +88,28 @@ struct ConflictsCommand: ParsableCommand {
         o["path"] = .string(c.path)
         return .object(o)
       }
-      Terminal.outBytes(CanonicalJSON.bytes(.object(["conflicts": .array(items)])))
-    } else if conflicts.isEmpty {
-      Terminal.out("No open conflicts.")
+      var doc: [String: JSONValue] = [
+        "conflicts": .array(items),
+        "unmerged": .array(leftovers.unmerged.map(JSONValue.string)),
+        "conflictMarkers": .array(
+          leftovers.markers.map {
+            .object(["path": .string($0.path), "line": .number(DecimalNumber($0.line))])
+          }),
+        "brokenFiles": .array(broken.map { .string($0.path) }),
+      ]
+      if leftovers.blocks { doc["fix"] = .string(Workspace.GitLeftovers.fix) }
+      Terminal.outBytes(CanonicalJSON.bytes(.object(doc)))
     } else {
+      for path in leftovers.unmerged { Terminal.out("\(path): unmerged by git") }
+      for (path, line) in leftovers.markers {
+        Terminal.out("\(path):\(line): git conflict markers")
+      }
+      if leftovers.blocks { Terminal.out("To fix: \(Workspace.GitLeftovers.fix).") }
       for c in conflicts { Terminal.out(Self.line(c)) }
+      if conflicts.isEmpty && !leftovers.blocks { Terminal.out("No open conflicts.") }
+      BrokenFiles.warn(broken)
     }
-    if !conflicts.isEmpty { throw ExitCode(1) }
+    if !conflicts.isEmpty || leftovers.blocks { throw ExitCode(1) }
   }
 }
 
@@ -210,6 +227,11 @@ struct DoctorCommand: ParsableCommand {
     let repo = try workspace.repository()
     var problems: [String] = []
     let wanted = Workspace.driverConfig(executable: Author.executable)
+    if ((try? repo.configString("pull.rebase")) ?? nil) != "false" {
+      problems.append(
+        "git config pull.rebase is not false: plain git pull (git 2.39) refuses a divergent pull or rebases, and a rebase swaps ours and theirs (docs/merge-rules.md)"
+      )
+    }
     for (key, value) in wanted where key.hasSuffix("driver") || key.hasSuffix("textconv") {
       let current = (try? repo.configString(key)) ?? nil
       if current == nil {

@@ -27,6 +27,13 @@ struct StatusCommand: ParsableCommand {
             return .object(e)
           }),
       ]
+      o["operationInProgress"] = s.leftovers.operation.map(JSONValue.string) ?? .null
+      o["unmerged"] = .array(s.leftovers.unmerged.map(JSONValue.string))
+      o["conflictMarkers"] = .array(
+        s.leftovers.markers.map {
+          .object(["path": .string($0.path), "line": .number(DecimalNumber($0.line))])
+        })
+      o["brokenFiles"] = .array(s.brokenFiles.map(JSONValue.string))
       o["branch"] = s.branch.map(JSONValue.string) ?? .null
       o["head"] = s.head.map { .string($0.hex) } ?? .null
       o["upstream"] = s.upstream.map(JSONValue.string) ?? .null
@@ -41,6 +48,20 @@ struct StatusCommand: ParsableCommand {
       if let a = s.ahead, let b = s.behind { line += " (\(a) ahead, \(b) behind)" }
     }
     Terminal.out(line)
+    if let operation = s.leftovers.operation {
+      Terminal.out("A \(operation) is in progress.")
+    }
+    if s.leftovers.blocks {
+      let unmerged = s.leftovers.unmerged.map { "  unmerged: \($0)" }
+      let markers = s.leftovers.markers.map { "  conflict markers: \($0.path):\($0.line)" }
+      for l in unmerged + markers { Terminal.out(l) }
+      Terminal.out("To fix: \(Workspace.GitLeftovers.fix).")
+    }
+    if !s.brokenFiles.isEmpty {
+      Terminal.out(
+        "Broken record files (they do not parse; see acorn validate): \(s.brokenFiles.joined(separator: ", "))"
+      )
+    }
     if s.changes.isEmpty {
       Terminal.out("No uncommitted changes.")
     } else {

@@ -42,3 +42,15 @@ enum Terminal {
     colourEnabled(fd: fd) ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
   }
 }
+
+/// Record files that do not parse are missing from every answer the index gives: say so.
+enum BrokenFiles {
+  static func warn(_ broken: [(path: String, error: String)]) {
+    guard !broken.isEmpty else { return }
+    Terminal.errorLine(
+      "warning: \(broken.count) record file\(broken.count == 1 ? " does" : "s do") not parse and \(broken.count == 1 ? "is" : "are") missing from this answer (acorn validate shows why):"
+    )
+    for (path, error) in broken.prefix(10) { Terminal.errorLine("  \(path): \(error)") }
+    if broken.count > 10 { Terminal.errorLine("  …") }
+  }
+}

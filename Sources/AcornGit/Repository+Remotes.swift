@@ -31,17 +31,32 @@ extension Repository {
     }
   }
 
-  /// Clones `url` into `path` and checks out the remote's default branch.
-  public static func clone(from url: String, to path: String) throws(GitError) -> Repository {
+  /// Clones `url` into `path` and checks out `branch`, or the remote's default branch.
+  public static func clone(from url: String, to path: String, branch: String? = nil)
+    throws(GitError) -> Repository
+  {
     _ = LibGit2.initialized
     try checkTransport(url)
     var options = git_clone_options()
     try check(
       "git_clone_options_init", git_clone_options_init(&options, UInt32(GIT_CLONE_OPTIONS_VERSION)))
     var raw: OpaquePointer?
-    try check("git_clone(\(url))", git_clone(&raw, url, path, &options))
+    let result: Int32 =
+      if let branch {
+        branch.withCString { name in
+          options.checkout_branch = name
+          return git_clone(&raw, url, path, &options)
+        }
+      } else {
+        git_clone(&raw, url, path, &options)
+      }
+    try check("git_clone(\(url))", result)
     return Repository(pointer: try produced(raw, "git_clone"))
   }
+
+  /// Whether HEAD names a branch with no commit yet (a bare repository whose HEAD still says
+  /// `master` while only `main` was pushed, say).
+  public func isHeadUnborn() -> Bool { git_repository_head_unborn(pointer) == 1 }
 
   /// The URL of a remote, or nil when there is no such remote.
   public func remoteURL(_ name: String) throws(GitError) -> String? {

@@ -117,6 +117,8 @@ extension Repository {
   public struct StatusEntry: Sendable, Hashable {
     public enum Change: String, Sendable {
       case added, modified, deleted
+      /// Unmerged: git left conflict stages in the index (a merge or rebase stopped).
+      case conflicted
     }
     public var path: String
     public var change: Change
@@ -150,7 +152,9 @@ extension Repository {
         continue
       }
       let change: StatusEntry.Change
-      if flags & deleted != 0 && flags & GIT_STATUS_WT_NEW.rawValue == 0 {
+      if flags & GIT_STATUS_CONFLICTED.rawValue != 0 {
+        change = .conflicted
+      } else if flags & deleted != 0 && flags & GIT_STATUS_WT_NEW.rawValue == 0 {
         change = .deleted
       } else if flags & added != 0 {
         change = .added
@@ -160,6 +164,26 @@ extension Repository {
       out.append(StatusEntry(path: path, change: change))
     }
     return out.sorted { $0.path < $1.path }
+  }
+
+  /// The operation git has in progress in this repository, if any: `merge`, `rebase`,
+  /// `cherry-pick` or `revert`.
+  public func operationInProgress() -> String? {
+    switch git_repository_state(pointer) {
+    case Int32(GIT_REPOSITORY_STATE_MERGE.rawValue): "merge"
+    case Int32(GIT_REPOSITORY_STATE_REBASE.rawValue),
+      Int32(GIT_REPOSITORY_STATE_REBASE_MERGE.rawValue),
+      Int32(GIT_REPOSITORY_STATE_REBASE_INTERACTIVE.rawValue),
+      Int32(GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE.rawValue):
+      "rebase"
+    case Int32(GIT_REPOSITORY_STATE_CHERRYPICK.rawValue),
+      Int32(GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE.rawValue):
+      "cherry-pick"
+    case Int32(GIT_REPOSITORY_STATE_REVERT.rawValue),
+      Int32(GIT_REPOSITORY_STATE_REVERT_SEQUENCE.rawValue):
+      "revert"
+    default: nil
+    }
   }
 
   /// A file that differs between two trees.

@@ -22,7 +22,7 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
 
   public var description: String { "\(operation): \(message) (libgit2 error \(code))" }
 
-  init(code: Int32, errorClass: Int32 = 0, operation: String, message: String) {
+  public init(code: Int32, errorClass: Int32 = 0, operation: String, message: String) {
     self.code = code
     self.errorClass = errorClass
     self.operation = operation

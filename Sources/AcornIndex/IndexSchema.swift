@@ -204,7 +204,8 @@ enum IndexSchema {
       sql: """
         CREATE TABLE records (
           path TEXT PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, marketplace TEXT,
-          month TEXT, key TEXT, state TEXT, conflicts INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL)
+          month TEXT, key TEXT, state TEXT, conflicts INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL,
+          error TEXT)
         """)
     try db.execute(sql: "CREATE INDEX records_id ON records(id)")
     try db.execute(sql: "CREATE INDEX records_kind ON records(kind, marketplace)")
@@ -283,6 +284,20 @@ struct IndexWriter {
       return (node.arrayValue?.compactMap(\.stringValue).joined(separator: ","))?.databaseValue
         ?? .null
     }
+  }
+
+  /// A file under records/ that does not parse: a row with what the path tells, and the error,
+  /// so queries and conflict lists can say it is missing from their answers.
+  func insertBroken(path: String, error: String) throws {
+    let parts = path.split(separator: "/").map(String.init)
+    let name = parts.last.map { String($0.dropLast($0.hasSuffix(".json") ? 5 : 0)) } ?? path
+    try db.cachedStatement(
+      sql:
+        "INSERT INTO records(path, id, kind, marketplace, month, key, state, conflicts, json, error) VALUES (?,?,?,?,?,NULL,NULL,0,'null',?)"
+    ).execute(arguments: [
+      path, RecordFileName.decode(name) ?? name, parts.count > 2 ? parts[2] : "",
+      parts.count > 1 ? parts[1] : nil, parts.count > 3 ? parts[3] : nil, error,
+    ])
   }
 
   func insert(path: String, record: JSONValue) throws {

@@ -10,7 +10,7 @@ import GRDB
 /// This module knows records, not git: callers hand it the changed paths and their content.
 public final class RecordIndex {
   /// Bump when the tables change; an index of another version is rebuilt.
-  public static let schemaVersion = 1
+  public static let schemaVersion = 2
 
   let queue: DatabaseQueue
   public let path: String
@@ -30,6 +30,8 @@ public final class RecordIndex {
   /// A change to apply: a record file's new content, or its removal.
   public enum Change: Sendable {
     case upsert(path: String, record: JSONValue)
+    /// A record file that does not parse: kept visible as a row with its error.
+    case broken(path: String, error: String)
     case delete(path: String)
   }
 
@@ -100,6 +102,9 @@ public final class RecordIndex {
           case .upsert(let path, let record):
             try writer.delete(path: path)
             try writer.insert(path: path, record: record)
+          case .broken(let path, let error):
+            try writer.delete(path: path)
+            try writer.insertBroken(path: path, error: error)
           case .delete(let path):
             try writer.delete(path: path)
           }
@@ -113,7 +118,10 @@ public final class RecordIndex {
   }
 
   /// Replaces everything with `records` (path and content).
-  public func rebuild(_ records: [(path: String, record: JSONValue)], state: State)
+  public func rebuild(
+    _ records: [(path: String, record: JSONValue)], broken: [(path: String, error: String)] = [],
+    state: State
+  )
     throws(IndexError)
   {
     do {
@@ -122,6 +130,7 @@ public final class RecordIndex {
         try db.execute(sql: "DELETE FROM records")
         let writer = IndexWriter(db: db)
         for (path, record) in records { try writer.insert(path: path, record: record) }
+        for (path, error) in broken { try writer.insertBroken(path: path, error: error) }
         try Self.save(state, db)
         return .commit
       }
@@ -138,10 +147,12 @@ public final class RecordIndex {
       arguments: [state.commit ?? "", dirty])
   }
 
-  /// Number of records indexed.
+  /// Number of records indexed (broken files not counted).
   public func count() throws(IndexError) -> Int {
     do {
-      return try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records") ?? 0 }
+      return try queue.read {
+        try Int.fetchOne($0, sql: "SELECT count(*) FROM records WHERE error IS NULL") ?? 0
+      }
     } catch {
       throw IndexError.classify(error)
     }

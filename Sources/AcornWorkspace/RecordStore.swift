@@ -69,7 +69,14 @@ extension Workspace {
   public func readRecord(_ entry: RecordEntry) throws(WorkspaceError) -> Record {
     do {
       let bytes = try FileSystem.read(path(entry.path))
+      if let line = Self.conflictMarkerLine(bytes) {
+        throw WorkspaceError(
+          "git.conflict-markers",
+          "\(entry.path) holds git conflict markers (line \(line)); \(GitLeftovers.fix)")
+      }
       return Record(json: try JSONParser.parse(bytes).value)
+    } catch let error as WorkspaceError {
+      throw error
     } catch let error as JSONParseError {
       throw WorkspaceError("json.syntax", "\(entry.path): \(error)")
     } catch {

@@ -86,10 +86,15 @@ extension Workspace {
       let newState = RecordIndex.State(commit: head?.hex, dirtyPaths: dirtyNow)
       if let reason {
         var all: [(path: String, record: JSONValue)] = []
+        var broken: [(path: String, error: String)] = []
         for rel in recordFiles() where rel.hasSuffix(".json") {
-          if let value = readJSON(rel) { all.append((rel, value)) }
+          switch readForIndex(rel) {
+          case .record(let value): all.append((rel, value))
+          case .broken(let why): broken.append((rel, why))
+          case .missing: break
+          }
         }
-        try index.rebuild(all, state: newState)
+        try index.rebuild(all, broken: broken, state: newState)
         return IndexReport(
           mode: .rebuilt, changedPaths: all.count, records: all.count, reason: reason)
       }
@@ -103,10 +108,10 @@ extension Workspace {
       }
       var changes: [RecordIndex.Change] = []
       for rel in paths.sorted() {
-        if let value = readJSON(rel) {
-          changes.append(.upsert(path: rel, record: value))
-        } else {
-          changes.append(.delete(path: rel))
+        switch readForIndex(rel) {
+        case .record(let value): changes.append(.upsert(path: rel, record: value))
+        case .broken(let why): changes.append(.broken(path: rel, error: why))
+        case .missing: changes.append(.delete(path: rel))
         }
       }
       try index.apply(changes, state: newState)
@@ -123,6 +128,42 @@ extension Workspace {
     } catch {
       throw WorkspaceError("index.update", "cannot update the index", cause: error)
     }
+  }
+
+  enum IndexedFile {
+    case record(JSONValue)
+    case broken(String)
+    case missing
+  }
+
+  /// What the index holds for a path: the record, a broken file (with why), or nothing.
+  func readForIndex(_ rel: String) -> IndexedFile {
+    let bytes: [UInt8]
+    do { bytes = try FileSystem.read(path(rel)) } catch {
+      return error.isMissing ? .missing : .broken("cannot read: \(error)")
+    }
+    if let markers = Self.conflictMarkerLine(bytes) {
+      return .broken("git conflict markers at line \(markers)")
+    }
+    do {
+      let parsed = try JSONParser.parse(bytes)
+      guard case .object = parsed.value else { return .broken("not a JSON object") }
+      return .record(parsed.value)
+    } catch {
+      return .broken("line \(error.line): \(error.message)")
+    }
+  }
+
+  /// Record files that do not parse, from the index: they are missing from every answer the
+  /// index gives, so commands that read it say so.
+  public func brokenRecordFiles() throws(WorkspaceError) -> [(path: String, error: String)] {
+    try query("SELECT path, error FROM records WHERE error IS NOT NULL ORDER BY path").rows
+      .compactMap { row in
+        guard row.count == 2, let p = row[0].stringValue, let e = row[1].stringValue else {
+          return nil
+        }
+        return (p, e)
+      }
   }
 
   /// A record file's JSON, or nil when it is missing or unreadable (validate reports those).

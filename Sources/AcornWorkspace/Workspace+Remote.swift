@@ -4,30 +4,78 @@ import Foundation
 
 /// `acorn clone`, `acorn pull`, `acorn push` through libgit2.
 extension Workspace {
-  /// Clones a workspace and sets up Acorn's git drivers in the clone.
-  public static func clone(from url: String, to target: String, executable: String)
-    throws(WorkspaceError) -> Workspace
-  {
+  /// Clones a workspace and sets up Acorn's git drivers in the clone. Checks out `branch`, else
+  /// the remote's default branch — or `main` when the remote's HEAD names a branch that does not
+  /// exist (a `git init --bare` remote still saying `master`). A clone that fails removes what it
+  /// created, so the same command can be run again.
+  public static func clone(
+    from url: String, to target: String, branch: String? = nil, executable: String
+  ) throws(WorkspaceError) -> Workspace {
     let absolute = absolute(target)
-    if FileSystem.exists(absolute),
-      !((try? FileManager.default.contentsOfDirectory(atPath: absolute)) ?? []).isEmpty
-    {
-      throw WorkspaceError("clone.exists", "\(target) exists and is not empty")
+    let existed = FileSystem.exists(absolute)
+    if existed, !((try? FileManager.default.contentsOfDirectory(atPath: absolute)) ?? []).isEmpty {
+      throw WorkspaceError(
+        "clone.exists", "\(target) exists and is not empty; choose a new or empty folder")
     }
-    do {
-      _ = try Repository.clone(from: url, to: absolute)
+    func cleanUp() {
+      if existed {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: absolute)) ?? [] {
+          try? FileManager.default.removeItem(atPath: absolute + "/" + entry)
+        }
+      } else {
+        try? FileManager.default.removeItem(atPath: absolute)
+      }
+    }
+    do throws(GitError) {
+      do {
+        let repo = try Repository.clone(from: url, to: absolute, branch: branch)
+        if branch == nil && repo.isHeadUnborn() {
+          cleanUp()
+          try cloneBranch(url, absolute, "main")
+        }
+      } catch  where error.code == -3 {
+        // libgit2 1.5 cannot clone when the remote's HEAD names no branch (a `git init --bare`
+        // remote still saying master), even with a branch to check out: clone by hand.
+        cleanUp()
+        try cloneBranch(url, absolute, branch ?? "main")
+      }
     } catch {
-      try? FileManager.default.removeItem(atPath: absolute)
-      throw WorkspaceError("clone.failed", "cannot clone \(url): \(error.message)", cause: error)
+      cleanUp()
+      let hint =
+        branch != nil && error.message.lowercased().contains("reference")
+        ? " (does the remote have a branch \(branch ?? "")?)" : ""
+      throw WorkspaceError(
+        "clone.failed", "cannot clone \(url): \(error.message)\(hint)", cause: error)
     }
     guard FileSystem.exists(absolute + "/" + settingsFile) else {
+      cleanUp()
       throw WorkspaceError(
         "clone.not-a-workspace",
-        "cloned \(url) into \(target), but it has no \(settingsFile): not an Acorn workspace")
+        "\(url)\(branch.map { " (branch \($0))" } ?? "") has no \(settingsFile): not an Acorn workspace, or not its branch (try --branch main); nothing was left behind"
+      )
     }
     let workspace = try Workspace(at: absolute)
-    try workspace.configureDrivers(executable: executable)
+    do { try workspace.configureDrivers(executable: executable) } catch {
+      cleanUp()
+      throw error
+    }
     return workspace
+  }
+
+  /// A clone made step by step: a new repository on `branch`, `origin`, a fetch, the branch at
+  /// the remote's tip (tracking it) and a checkout.
+  static func cloneBranch(_ url: String, _ path: String, _ branch: String) throws(GitError) {
+    let repo = try Repository.create(at: path, initialBranch: branch)
+    try repo.addRemote("origin", url: url)
+    try repo.fetch(remote: "origin")
+    guard let tip = try repo.referenceTarget("refs/remotes/origin/\(branch)") else {
+      throw GitError(
+        code: -3, operation: "clone", message: "the remote has no branch \(branch)")
+    }
+    try repo.setReference("refs/heads/\(branch)", to: tip, message: "clone: from origin")
+    try repo.fastForward(to: tip, message: "clone: from origin")
+    try repo.setConfig("branch.\(branch).remote", "origin")
+    try repo.setConfig("branch.\(branch).merge", "refs/heads/\(branch)")
   }
 
   /// Registers the `acorn` diff driver (textconv) in the repository's config, so `git diff` and
@@ -51,6 +99,9 @@ extension Workspace {
       ("diff.acorn.cachetextconv", "true"),
       ("merge.acorn.name", "Acorn record-aware merge"),
       ("merge.acorn.driver", "\(acorn) merge-driver %O %A %B %P"),
+      // git 2.39 asks how to reconcile a divergent `git pull` (or rebases, which swaps ours and
+      // theirs in the merge driver): a plain pull merges, through Acorn's driver.
+      ("pull.rebase", "false"),
     ]
   }
 

@@ -20,6 +20,65 @@ extension Workspace {
     public var changes: WorkspaceDiff
     public var lastSync: [SyncState]
     public var openConflicts: Int
+    /// What git has in progress (`merge`, `rebase`, …), and what a plain git merge left behind.
+    public var leftovers: GitLeftovers
+    /// Record files that do not parse (missing from every index answer).
+    public var brokenFiles: [String]
+  }
+
+  /// What plain git left unfinished: an operation in progress, unmerged index entries, files
+  /// with conflict markers.
+  public struct GitLeftovers: Sendable {
+    public var operation: String?
+    public var unmerged: [String]
+    /// Files (and the line) holding `<<<<<<<` … `>>>>>>>` markers.
+    public var markers: [(path: String, line: Int)]
+    /// Whether git stopped in a way Acorn cannot work on until it is settled.
+    public var blocks: Bool { !unmerged.isEmpty || !markers.isEmpty }
+
+    /// How to get out, for every message that reports leftovers.
+    public static let fix =
+      "git merged without Acorn's driver and left conflicts in the files: run `git merge --abort` (or `git rebase --abort`), then `acorn doctor --fix` so git uses Acorn's merge driver, and pull again with `acorn pull`"
+  }
+
+  /// The 1-based line of the first git conflict marker (`<<<<<<< `, `>>>>>>> ` at a line start),
+  /// or nil.
+  static func conflictMarkerLine(_ bytes: [UInt8]) -> Int? {
+    var line = 1
+    var atStart = true
+    let open = Array("<<<<<<< ".utf8)
+    let close = Array(">>>>>>> ".utf8)
+    var i = 0
+    while i < bytes.count {
+      let b = bytes[i]
+      if atStart && (b == open[0] || b == close[0]) && i + 8 <= bytes.count {
+        let slice = bytes[i..<(i + 8)]
+        if slice.elementsEqual(open) || slice.elementsEqual(close) { return line }
+      }
+      atStart = b == 0x0A
+      if atStart { line += 1 }
+      i += 1
+    }
+    return nil
+  }
+
+  public func gitLeftovers() throws(WorkspaceError) -> GitLeftovers {
+    let repo = try repository()
+    do {
+      let entries = try repo.status()
+      var markers: [(String, Int)] = []
+      for entry in entries where entry.change != .deleted {
+        guard let bytes = try? FileSystem.read(path(entry.path)),
+          let line = Self.conflictMarkerLine(bytes)
+        else { continue }
+        markers.append((entry.path, line))
+      }
+      return GitLeftovers(
+        operation: repo.operationInProgress(),
+        unmerged: entries.filter { $0.change == .conflicted }.map(\.path), markers: markers)
+    } catch {
+      throw WorkspaceError("git.status", "cannot read the repository's state", cause: error)
+    }
   }
 
   /// Where sync runs keep their per-source, per-marketplace cursors (committed with the records).
@@ -44,7 +103,8 @@ extension Workspace {
       return Status(
         branch: branch, head: head, upstream: upstreamName, ahead: ahead, behind: behind,
         changes: try diff(from: head, to: nil), lastSync: syncStates(),
-        openConflicts: try openConflictCount())
+        openConflicts: try openConflictCount(), leftovers: try gitLeftovers(),
+        brokenFiles: try brokenRecordFiles().map(\.path))
     } catch let error as WorkspaceError {
       throw error
     } catch {

@@ -225,6 +225,24 @@ extension Workspace {
         rel, schemas: schemas, lifecycles: lifecycleSet, marketplaces: configured, ids: &idFiles)
     }
 
+    // What a plain git merge or rebase left behind.
+    if let leftovers = try? gitLeftovers() {
+      for rel in leftovers.unmerged {
+        findings.append(
+          Finding(
+            code: "git.unmerged", file: rel,
+            message:
+              "git left this file unmerged (\(leftovers.operation ?? "merge") in progress); \(GitLeftovers.fix)"
+          ))
+      }
+      for (rel, line) in leftovers.markers where !rel.hasPrefix(Self.recordsFolder + "/") {
+        findings.append(
+          Finding(
+            code: "git.conflict-markers", file: rel, line: line,
+            message: "holds git conflict markers; \(GitLeftovers.fix)"))
+      }
+    }
+
     // Credentials anywhere in the working tree.
     for rel in FileSystem.files(under: root, skipping: [".git", ".acorn"]) {
       guard let bytes = try? FileSystem.read(path(rel)) else { continue }
@@ -290,6 +308,13 @@ extension Workspace {
     bytes: [UInt8], at rel: String, schemas: JSONSchemaSet, lifecycles: LifecycleSet?,
     marketplaces: Set<String>, ids: inout [String: String]
   ) -> [Finding] {
+    if let line = Self.conflictMarkerLine(bytes) {
+      return [
+        Finding(
+          code: "git.conflict-markers", file: rel, line: line,
+          message: "holds git conflict markers; \(GitLeftovers.fix)")
+      ]
+    }
     let parsed: JSONParser.Parsed
     do { parsed = try JSONParser.parse(bytes, recordLines: true) } catch {
       return [

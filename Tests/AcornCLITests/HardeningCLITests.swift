@@ -327,3 +327,111 @@ extension HardeningCLITests {
     #expect(legal.status == 0, "\(legal.stdout)\(legal.stderr)")
   }
 }
+
+extension HardeningCLITests {
+  @Test(
+    "a plain git pull without Acorn's drivers: status, conflicts, validate and resolve say what git left and how to fix it"
+  )
+  func plainGitConflicts() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    _ = try HistoryCLITests.gitRun(
+      ["init", "--bare", "-q", dir.path + "/remote.git"], in: dir.path)
+    _ = try HistoryCLITests.gitRun(["remote", "add", "origin", dir.path + "/remote.git"], in: ws)
+    #expect(try CLI.run(["push"], in: ws).status == 0)
+    // A teammate's plain git clone: no merge driver configured.
+    _ = try HistoryCLITests.gitRun(
+      ["clone", "-q", "-b", "main", dir.path + "/remote.git", dir.path + "/mate"], in: dir.path)
+    let mate = dir.path + "/mate"
+    let rel = "records/DE/return/2026-10/RET-DE-R-DE-000123.json"
+    try Self.edit(mate + "/" + rel) {
+      $0.replacingOccurrences(of: "wang.fang@example.com", with: "li.na@example.com")
+    }
+    _ = try HistoryCLITests.gitRun(["commit", "-qam", "assign li"], in: mate)
+    _ = try HistoryCLITests.gitRun(["push", "-q", "origin", "main"], in: mate)
+    let assign = try CLI.run(
+      ["set", "RET-DE-R-DE-000123", "workflow.assignee=zhao.lei@example.com"], in: ws)
+    #expect(assign.status == 0, "\(assign.stderr)")
+    // Plain git without Acorn's driver (a clone whose attributes route records to git's own line
+    // merge): conflict markers in the record file.
+    try FileManager.default.createDirectory(
+      atPath: ws + "/.git/info", withIntermediateDirectories: true)
+    try "records/** merge=text\n".write(
+      toFile: ws + "/.git/info/attributes", atomically: true, encoding: .utf8)
+    _ = try HistoryCLITests.gitRun(["pull", "--no-rebase", "-q", "origin", "main"], in: ws)
+    let text = try String(contentsOfFile: ws + "/" + rel, encoding: .utf8)
+    try #require(text.contains("<<<<<<<"))
+
+    let status = try CLI.run(["status"], in: ws)
+    #expect(status.status == 0, "\(status.stderr)")
+    #expect(status.stdout.contains("A merge is in progress."))
+    #expect(status.stdout.contains("unmerged: \(rel)"))
+    #expect(status.stdout.contains("git merge --abort"))
+    let conflicts = try CLI.run(["conflicts"], in: ws)
+    #expect(conflicts.status == 1)
+    #expect(conflicts.stdout.contains("\(rel): unmerged by git"))
+    #expect(conflicts.stdout.contains("acorn doctor --fix"))
+    let validate = try CLI.run(["validate"], in: ws)
+    #expect(validate.status == 1)
+    #expect(validate.stdout.contains("error[git.unmerged]"))
+    #expect(validate.stdout.contains("error[git.conflict-markers]"))
+    let resolve = try CLI.run(
+      ["resolve", "RET-DE-R-DE-000123", "--field", "workflow.assignee", "--ours"], in: ws)
+    #expect(resolve.status != 0)
+    #expect(resolve.stderr.contains("conflict markers"))
+    #expect(!resolve.stderr.contains("JSON syntax"))
+
+    // The way out the messages give works.
+    _ = try HistoryCLITests.gitRun(["merge", "--abort"], in: ws)
+    try FileManager.default.removeItem(atPath: ws + "/.git/info/attributes")
+    let doctor = try CLI.run(["doctor", "--fix"], in: ws)
+    #expect(doctor.status == 0, "\(doctor.stdout)\(doctor.stderr)")
+    #expect(try HistoryCLITests.gitRun(["config", "pull.rebase"], in: ws) == "false\n")
+    let pull = try CLI.run(["pull", "--allow-conflicts"], in: ws)
+    #expect(pull.status == 1, "\(pull.stdout)\(pull.stderr)")  // merged, with a conflict to settle
+    let after = try CLI.run(["conflicts", "--json"], in: ws)
+    let doc = try JSONParser.parse(Array(after.stdout.utf8)).value
+    #expect(doc["conflicts"]?.arrayValue?.first?["field"] == .string("workflow.assignee"))
+    #expect(doc["unmerged"] == .array([]))
+  }
+
+  @Test("a record file that does not parse stays visible: query, conflicts and status say so")
+  func brokenFilesVisible() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let rel = "records/US/invoice/2019-08/INV-US-INV-2019-0815.json"
+    try "{\"kind\": \"invoice\",".write(toFile: ws + "/" + rel, atomically: true, encoding: .utf8)
+    let query = try CLI.run(["query", "SELECT count(*) AS n FROM invoices", "--csv"], in: ws)
+    #expect(query.status == 0, "\(query.stderr)")
+    #expect(query.stderr.contains("1 record file does not parse"))
+    #expect(query.stderr.contains(rel))
+    let conflicts = try CLI.run(["conflicts"], in: ws)
+    #expect(conflicts.stderr.contains(rel))
+    let status = try CLI.run(["status", "--json"], in: ws)
+    let doc = try JSONParser.parse(Array(status.stdout.utf8)).value
+    #expect(doc["brokenFiles"] == .array([.string(rel)]))
+  }
+
+  @Test(
+    "clone of a bare remote whose HEAD is unborn checks out main; --branch; a failed clone leaves nothing"
+  )
+  func cloneBareRemote() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    _ = try HistoryCLITests.gitRun(
+      ["init", "--bare", "-q", "-b", "master", dir.path + "/remote.git"], in: dir.path)
+    _ = try HistoryCLITests.gitRun(["remote", "add", "origin", dir.path + "/remote.git"], in: ws)
+    #expect(try CLI.run(["push"], in: ws).status == 0)
+    let missing = try CLI.run(
+      ["clone", "--branch", "nope", dir.path + "/remote.git", "copy"], in: dir.path)
+    #expect(missing.status == 2)
+    #expect(!FileManager.default.fileExists(atPath: dir.path + "/copy"))
+    let cloned = try CLI.run(["clone", dir.path + "/remote.git", "copy"], in: dir.path)
+    #expect(cloned.status == 0, "\(cloned.stderr)")
+    #expect(FileManager.default.fileExists(atPath: dir.path + "/copy/acorn.yaml"))
+    let branch = try CLI.run(
+      ["clone", "--branch", "main", dir.path + "/remote.git", "copy2"], in: dir.path)
+    #expect(branch.status == 0, "\(branch.stderr)")
+    #expect(try CLI.run(["validate"], in: dir.path + "/copy2").status == 0)
+  }
+}
