@@ -23,9 +23,12 @@ struct ImportCommand: ParsableCommand {
   @OptionGroup var workspaceOptions: WorkspaceOptions
   @OptionGroup var output: OutputOptions
 
-  @Argument(help: "Files to import.") var files: [String]
+  @Argument(help: "Files to import; a folder imports every file below it.") var files: [String]
 
-  @Option(help: "x12 or vc-remittance-csv (default: detected from the content).")
+  @Option(
+    help:
+      "x12, vc-remittance-csv, vc-returns-csv, vc-chargebacks-csv or vc-coop-csv (default: detected from the content)."
+  )
   var format: Importer.Format?
 
   @Option(help: "Marketplace of the documents (default: the first in acorn.yaml).")
@@ -35,19 +38,72 @@ struct ImportCommand: ParsableCommand {
   @Flag(help: "Skip bad transaction sets or rows instead of importing nothing.") var keepGoing =
     false
 
+  /// What the import did, for people (stderr/stdout) and for `--json` (one document, always).
+  struct Outcome {
+    var files: [(file: String, format: String?, records: Int, errors: Int)] = []
+    var diagnostics: [String] = []
+    var imported = false
+    var new = 0
+    var changed = 0
+    var unchanged = 0
+    var commit: String?
+    var error: (code: String, message: String)?
+
+    var json: JSONValue {
+      var o: [String: JSONValue] = [
+        "files": .array(
+          files.map {
+            .object([
+              "file": .string($0.file), "format": $0.format.map(JSONValue.string) ?? .null,
+              "records": .number(DecimalNumber($0.records)),
+              "errors": .number(DecimalNumber($0.errors)),
+            ])
+          }),
+        "diagnostics": .array(diagnostics.map(JSONValue.string)),
+        "imported": .bool(imported),
+        "new": .number(DecimalNumber(new)), "changed": .number(DecimalNumber(changed)),
+        "unchanged": .number(DecimalNumber(unchanged)),
+        "commit": commit.map(JSONValue.string) ?? .null,
+      ]
+      if let error {
+        o["error"] = .object(["code": .string(error.code), "message": .string(error.message)])
+      }
+      return .object(o)
+    }
+  }
+
   func run() throws {
+    var outcome = Outcome()
+    do {
+      try runImport(&outcome)
+    } catch let error as WorkspaceError where output.json {
+      outcome.error = (error.code, error.message)
+      Terminal.outBytes(CanonicalJSON.bytes(outcome.json))
+      throw ExitCode(error.isRefusal ? 1 : 2)
+    }
+  }
+
+  func runImport(_ outcome: inout Outcome) throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
-    let configured = (try workspace.settings()["marketplaces"]?.arrayValue ?? []).compactMap { v in
+    let rules = try workspace.rules()
+    let configured = (rules.settings["marketplaces"]?.arrayValue ?? []).compactMap { v in
       v.stringValue.flatMap { Marketplace($0) }
     }
     guard let market = marketplace ?? configured.first ?? Marketplace("US") else {
       throw ValidationError("no marketplace")
     }
+    var paths: [String] = []
+    for argument in files {
+      do { paths += try Importer.expand(argument) } catch {
+        throw WorkspaceError("import.unreadable", error.description)
+      }
+    }
     var all: [Record] = []
     var diagnostics: [String] = []
     var failed = false
     var firstSeen: [String: (file: String, bytes: [UInt8], reference: String)] = [:]
-    for file in files {
+    var origin: [String: (file: String, position: Int?)] = [:]
+    for file in paths {
       let result = Importer.read(
         path: file, format: format, marketplace: market, keepGoing: keepGoing)
       var errors = result.diagnostics.filter { $0.severity == .error }
@@ -74,6 +130,7 @@ struct ImportCommand: ParsableCommand {
           continue
         }
         firstSeen[id] = (file, r.canonicalBytes, reference)
+        origin[id] = (file, result.positions[id])
         all.append(r)
       }
       // 855s: acknowledged quantities onto the PO, from this import or already in the workspace.
@@ -98,46 +155,72 @@ struct ImportCommand: ParsableCommand {
         all.removeAll { $0.id == id }
         all.append(updated)
         firstSeen[id] = (file, updated.canonicalBytes, "855")
+        origin[id] = origin[id] ?? (file, ack.segment)
       }
       if !errors.isEmpty && !keepGoing { failed = true }
+      outcome.files.append((file, result.format?.rawValue, result.records.count, errors.count))
       if !output.json {
         Terminal.errorLine(
           "\(file): \(result.format?.rawValue ?? "unknown format"), \(result.records.count) records, \(errors.count) error\(errors.count == 1 ? "" : "s")"
         )
       }
     }
-    for d in diagnostics { Terminal.errorLine(d) }
+    // Every record is checked as acorn validate would, before anything is written.
+    var ids: [String: String] = [:]
+    var rejected: Set<String> = []
+    for record in all {
+      let problems = workspace.check(record, rules: rules, ids: &ids).filter {
+        $0.severity == .error
+      }
+      guard !problems.isEmpty else { continue }
+      let id = record.id ?? "?"
+      let at =
+        origin[id].map { o in "\(o.file)\(o.position.map { " segment \($0)" } ?? "")" } ?? "import"
+      for p in problems {
+        diagnostics.append(
+          "\(at): error: \(id) \(p.path ?? ""): \(p.message) [\(p.code)]\(keepGoing ? "; skipped" : "")"
+        )
+      }
+      rejected.insert(id)
+      if !keepGoing { failed = true }
+    }
+    all.removeAll { rejected.contains($0.id ?? "") }
+    outcome.diagnostics = diagnostics
+    if !output.json { for d in diagnostics { Terminal.errorLine(d) } }
     if failed {
-      Terminal.error(
-        "nothing imported: fix the errors above, or use --keep-going to import the rest",
-        code: "import.invalid")
+      let message = "nothing imported: fix the errors above, or use --keep-going to import the rest"
+      if output.json {
+        outcome.error = ("import.invalid", message)
+        Terminal.outBytes(CanonicalJSON.bytes(outcome.json))
+      } else {
+        Terminal.error(message, code: "import.invalid")
+      }
       throw ExitCode(1)
     }
     if dryRun {
-      Terminal.out("dry run: \(all.count) records read, nothing written")
+      if output.json {
+        Terminal.outBytes(CanonicalJSON.bytes(outcome.json))
+      } else {
+        Terminal.out("dry run: \(all.count) records read, nothing written")
+      }
       return
     }
     let records = all
     let markets = Array(Set(records.compactMap(\.marketplace))).sorted()
-    let description = files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
+    let description = paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
     let options = SyncEngine.Options(
       source: .imported(description: description, records: records), marketplaces: markets,
       since: nil,
       until: Int(Date().timeIntervalSince1970 / 86_400))
     let report = try SyncEngine(workspace: workspace).run(
       options, author: Author.signature(workspace))
-    let new = report.markets.reduce(0) { $0 + $1.new }
-    let changed = report.markets.reduce(0) { $0 + $1.changed }
-    let unchanged = report.markets.reduce(0) { $0 + $1.unchanged }
+    outcome.imported = true
+    outcome.new = report.markets.reduce(0) { $0 + $1.new }
+    outcome.changed = report.markets.reduce(0) { $0 + $1.changed }
+    outcome.unchanged = report.markets.reduce(0) { $0 + $1.unchanged }
+    outcome.commit = report.syncCommit?.hex
     if output.json {
-      Terminal.outBytes(
-        CanonicalJSON.bytes(
-          .object([
-            "new": .number(DecimalNumber(new)), "changed": .number(DecimalNumber(changed)),
-            "unchanged": .number(DecimalNumber(unchanged)),
-            "commit": report.syncCommit.map { .string($0.hex) } ?? .null,
-            "diagnostics": .array(diagnostics.map(JSONValue.string)),
-          ])))
+      Terminal.outBytes(CanonicalJSON.bytes(outcome.json))
       return
     }
     // Per file: how its documents fared (a document two files carry counts for both).
@@ -145,7 +228,7 @@ struct ImportCommand: ParsableCommand {
     for r in records {
       if let id = r.id, let file = firstSeen[id]?.file { idsByFile[file, default: []].insert(id) }
     }
-    for file in files {
+    for file in paths {
       let outcomes = (idsByFile[file] ?? []).compactMap { report.outcomes[$0] }
       let count = { (o: String) in outcomes.filter { $0 == o }.count }
       Terminal.out(
@@ -153,7 +236,7 @@ struct ImportCommand: ParsableCommand {
       )
     }
     Terminal.out(
-      "imported: \(new) new, \(changed) changed, \(unchanged) unchanged"
+      "imported: \(outcome.new) new, \(outcome.changed) changed, \(outcome.unchanged) unchanged"
         + (report.syncCommit.map { " (vendor-central \($0.short))" } ?? ""))
     if let merge = report.merge { try MergeCommand.report(merge, allowConflicts: false) }
   }

@@ -19,6 +19,35 @@ public enum Importer {
     public var records: [Record]
     public var diagnostics: [ImportDiagnostic]
     public var acknowledgements: [POAcknowledgement] = []
+    /// Where each record came from in the file (record id → ST segment number), when known.
+    public var positions: [String: Int] = [:]
+  }
+
+  /// The files an import argument names: a file as it is; a folder, every regular file below it
+  /// (recursively, hidden files and folders skipped), sorted. Throws a message for a path that
+  /// does not exist or a folder with no files.
+  public static func expand(_ argument: String) throws(ImportDiagnostic) -> [String] {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDir) else {
+      throw ImportDiagnostic(file: argument, position: nil, "no such file or folder")
+    }
+    guard isDir.boolValue else { return [argument] }
+    var out: [String] = []
+    let walker = FileManager.default.enumerator(atPath: argument)
+    while let rel = walker?.nextObject() as? String {
+      let name = (rel as NSString).lastPathComponent
+      if name.hasPrefix(".") {
+        walker?.skipDescendants()
+        continue
+      }
+      if let type = walker?.fileAttributes?[.type] as? FileAttributeType, type == .typeRegular {
+        out.append((argument.hasSuffix("/") ? argument : argument + "/") + rel)
+      }
+    }
+    guard !out.isEmpty else {
+      throw ImportDiagnostic(file: argument, position: nil, "the folder holds no files to import")
+    }
+    return out.sorted()
   }
 
   public static func detect(_ bytes: [UInt8]) -> Format? {
@@ -60,14 +89,28 @@ public enum Importer {
   public static func read(path: String, format: Format?, marketplace: Marketplace, keepGoing: Bool)
     -> FileResult
   {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      return FileResult(
+    func unreadable(_ why: String) -> FileResult {
+      FileResult(
         file: path, format: format, records: [],
-        diagnostics: [ImportDiagnostic(file: path, position: nil, "cannot read the file")])
+        diagnostics: [ImportDiagnostic(file: path, position: nil, "cannot read the file: \(why)")])
     }
-    defer { try? handle.close() }
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+      return unreadable("it is a folder (import its files, or name the folder to import them all)")
+    }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return unreadable(String(cString: strerror(errno))) }
+    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    var readError: String?
+    func chunk(_ count: Int) -> [UInt8] {
+      do { return [UInt8](try handle.read(upToCount: count) ?? Data()) } catch {
+        readError = "\(error)"
+        return []
+      }
+    }
     // The first 64 KiB decide the format; X12 is then read in chunks, never whole.
-    let head = [UInt8](handle.readData(ofLength: 65_536))
+    let head = chunk(65_536)
+    if let readError { return unreadable(readError) }
     guard let format = format ?? detect(head) else {
       return FileResult(
         file: path, format: nil, records: [],
@@ -84,14 +127,15 @@ public enum Importer {
       var records: [Record] = []
       var diagnostics: [ImportDiagnostic] = []
       var acks: [POAcknowledgement] = []
+      var positions: [String: Int] = [:]
       var first: [UInt8]? = head
       let envelope = reader.read({
         if let chunk = first {
           first = nil
           return chunk.isEmpty ? nil : chunk
         }
-        let next = handle.readData(ofLength: 65_536)
-        return next.isEmpty ? nil : [UInt8](next)
+        let next = chunk(65_536)
+        return next.isEmpty ? nil : next
       }) { set in
         if let ack = POAcknowledgement.read(set) { acks.append(ack) }
         let (r, d) = X12Mappings.map(set, marketplace: marketplace, file: path)
@@ -100,15 +144,26 @@ public enum Importer {
         } else {
           records += r
           diagnostics += d
+          for record in r {
+            if let id = record.id, let st = set.segments.first?.number { positions[id] = st }
+          }
         }
       }
-      return FileResult(
+      if let readError { return unreadable(readError) }
+      var result = FileResult(
         file: path, format: format, records: records, diagnostics: envelope + diagnostics,
         acknowledgements: acks)
+      result.positions = positions
+      return result
     case .vcReturnsCSV, .vcChargebacksCSV, .vcCoopCSV, .vcRemittanceCSV:
-      return readCSV(
-        format, head + [UInt8](handle.readDataToEndOfFile()), path: path, marketplace: marketplace,
-        keepGoing: keepGoing)
+      var bytes = head
+      while true {
+        let next = chunk(1 << 20)
+        if next.isEmpty { break }
+        bytes += next
+      }
+      if let readError { return unreadable(readError) }
+      return readCSV(format, bytes, path: path, marketplace: marketplace, keepGoing: keepGoing)
     }
   }
 

@@ -303,6 +303,17 @@ extension Workspace {
       ids: &ids)
   }
 
+  /// Every check `acorn validate` makes of a record that is about to be written (by an import,
+  /// say), as if stored where it belongs; `ids` collects ids across calls to find duplicates.
+  public func check(_ record: Record, rules: Rules, ids: inout [String: String]) -> [Finding] {
+    let rel = (try? record.expectedPath().relativePath) ?? "records/?/\(record.id ?? "?").json"
+    let configured = Set(
+      (rules.settings["marketplaces"]?.arrayValue ?? []).compactMap(\.stringValue))
+    return validateRecord(
+      bytes: record.canonicalBytes, at: rel, schemas: rules.schemas, lifecycles: rules.lifecycles,
+      marketplaces: configured, ids: &ids)
+  }
+
   /// Every check of one record's bytes, as if they were stored at `rel`.
   func validateRecord(
     bytes: [UInt8], at rel: String, schemas: JSONSchemaSet, lifecycles: LifecycleSet?,

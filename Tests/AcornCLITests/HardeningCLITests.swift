@@ -435,3 +435,83 @@ extension HardeningCLITests {
     #expect(try CLI.run(["validate"], in: dir.path + "/copy2").status == 0)
   }
 }
+
+/// Hand-made X12 for the CLI tests (never third-party samples).
+enum HandX12 {
+  static let isa =
+    "ISA*00*          *00*          *ZZ*SENDERID       *ZZ*RECEIVERID     *260114*1200*U*00401*000000001*0*P*>"
+
+  static func interchange(_ type: String, _ body: [String], terminator t: String = "~") -> String {
+    let st = ["ST*\(type)*0001"] + body + ["SE*\(body.count + 2)*0001"]
+    let all = [isa, "GS*IN*S*R*20260114*1200*7*X*004010"] + st + ["GE*1*7", "IEA*1*000000001"]
+    return all.map { $0 + t }.joined()
+  }
+
+  static func invoice(po: String, number: String = "INV-9") -> String {
+    interchange(
+      "810",
+      [
+        "BIG*20260110*\(number)*20260101*\(po)", "IT1*1*2*EA*10.00**VN*SKU1", "TDS*2000",
+      ])
+  }
+}
+
+extension HardeningCLITests {
+  @Test("import of a folder imports its files; a missing path exits 2; nothing crashes")
+  func importFolder() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    let folder = dir.path + "/edi/2026"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try HandX12.invoice(po: "PO123", number: "INV-1").write(
+      toFile: folder + "/a.edi", atomically: true, encoding: .utf8)
+    try HandX12.invoice(po: "PO124", number: "INV-2").write(
+      toFile: dir.path + "/edi/b.edi", atomically: true, encoding: .utf8)
+    let result = try CLI.run(["import", dir.path + "/edi", "--json"], in: ws)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    let doc = try JSONParser.parse(Array(result.stdout.utf8)).value
+    #expect(doc["new"] == .number(DecimalNumber(2)))
+    #expect(doc["files"]?.arrayValue?.count == 2)
+    let missing = try CLI.run(["import", dir.path + "/nope.edi"], in: ws)
+    #expect(missing.status == 2, "\(missing.stderr)")
+    #expect(missing.stderr.contains("nope.edi"))
+    let empty = dir.path + "/empty"
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    let none = try CLI.run(["import", empty, "--json"], in: ws)
+    #expect(none.status == 2)
+    let noneDoc = try JSONParser.parse(Array(none.stdout.utf8)).value
+    #expect(noneDoc["error"]?["code"] == .string("import.unreadable"))
+  }
+
+  @Test(
+    "an import checks every record as validate would, before writing anything; --json always prints one document"
+  )
+  func importValidatesFirst() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    let good = dir.path + "/good.edi"
+    let bad = dir.path + "/bad.edi"
+    try HandX12.invoice(po: "PO123", number: "INV-1").write(
+      toFile: good, atomically: true, encoding: .utf8)
+    try HandX12.invoice(po: "PO 12/3", number: "INV-2").write(
+      toFile: bad, atomically: true, encoding: .utf8)
+    let head = try Self.head(ws)
+    let result = try CLI.run(["import", good, bad, "--json"], in: ws)
+    #expect(result.status == 1)
+    let doc = try JSONParser.parse(Array(result.stdout.utf8)).value
+    #expect(doc["imported"] == .bool(false))
+    #expect(doc["error"]?["code"] == .string("import.invalid"))
+    let diagnostics = doc["diagnostics"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    #expect(
+      diagnostics.contains {
+        $0.hasPrefix("\(bad) segment 3: error: INV-US-INV-2") && $0.contains("purchaseOrderNumbers")
+      },
+      "\(diagnostics)")
+    #expect(try Self.head(ws) == head)
+    let kept = try CLI.run(["import", good, bad, "--keep-going"], in: ws)
+    #expect(kept.status == 0, "\(kept.stderr)")
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+  }
+}
