@@ -116,11 +116,18 @@ public struct X12Reader {
 
     while true {
       if delimiters == nil {
-        // Skip whitespace before an interchange, then need 106 bytes of ISA.
+        // Skip whitespace (and a UTF-8 byte order mark, which Windows tools write) before an
+        // interchange, then need 106 bytes of ISA.
         while true {
           while position < buffer.count
             && (buffer[position] == 10 || buffer[position] == 13 || buffer[position] == 32)
           { position += 1 }
+          if buffer.count - position >= 3, buffer[position] == 0xEF, buffer[position + 1] == 0xBB,
+            buffer[position + 2] == 0xBF
+          {
+            position += 3
+            continue
+          }
           if buffer.count - position >= 106 || !fill() { break }
         }
         if position >= buffer.count { break }
@@ -147,6 +154,11 @@ public struct X12Reader {
           return diagnostics
         }
         let e = buffer[position + 3]
+        if let problem = Self.isaWidthProblem(Array(buffer[position..<(position + 106)])) {
+          // One clear message: every later segment would be read with the wrong delimiters.
+          fail(segmentNumber + 1, problem.field, problem.message)
+          return diagnostics
+        }
         var d = Delimiters(
           element: e, component: buffer[position + 104], repetition: nil,
           segment: buffer[position + 105])
@@ -164,15 +176,24 @@ public struct X12Reader {
         while i < buffer.count && buffer[i] != d.segment { i += 1 }
         if i < buffer.count { end = i } else if !fill() { break }
       }
-      guard let stop = end else {
+      let stop: Int
+      if let end {
+        stop = end
+      } else {
         let rest = buffer[position...].filter { $0 != 10 && $0 != 13 && $0 != 32 }
-        if !rest.isEmpty {
+        if rest.isEmpty { break }
+        // Many partners end the file right after IEA without a last terminator: that IEA is whole.
+        guard rest.starts(with: Array("IEA".utf8)) else {
           fail(segmentNumber + 1, nil, "file ends inside a segment (no terminator): truncated")
+          break
         }
-        break
+        stop = buffer.count
       }
       var raw = Array(buffer[position..<stop])
-      position = stop + 1
+      position = min(stop + 1, buffer.count)
+      while let l = raw.last, l == 10 || l == 13 || (l == 32 && stop == buffer.count) {
+        raw.removeLast()
+      }
       // CR/LF after a ~ terminator.
       while let f = raw.first, f == 10 || f == 13 { raw.removeFirst() }
       if raw.isEmpty { continue }
@@ -312,5 +333,36 @@ public struct X12Reader {
     guard let n = try? DecimalNumber(parsing: text, lenient: true) else { return nil }
     if text.utf8.contains(UInt8(ascii: ".")) { return n }
     return try? n * DecimalNumber(units: 1, scale: places)
+  }
+}
+
+extension X12Reader {
+  /// ISA01…ISA16 widths: the ISA is fixed-width, which is how its last characters name the
+  /// delimiters.
+  static let isaWidths = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1]
+
+  /// Why 106 bytes starting with `ISA` are not a fixed-width ISA segment, or nil when they are.
+  static func isaWidthProblem(_ bytes: [UInt8]) -> (field: String, message: String)? {
+    let e = bytes[3]
+    var offset = 3
+    for (i, width) in isaWidths.enumerated() {
+      // The separator before ISA(i+1) sits at a fixed place.
+      guard bytes[offset] == e else { break }
+      let start = offset + 1
+      var end = start
+      while end < bytes.count && bytes[end] != e && end - start <= 40 { end += 1 }
+      let isLast = i == isaWidths.count - 1
+      let actual = isLast ? 1 : end - start
+      if actual != width {
+        let name = "ISA" + (i + 1 < 10 ? "0" : "") + "\(i + 1)"
+        let value = String(decoding: bytes[start..<min(end, bytes.count)], as: UTF8.self)
+        return (
+          name,
+          "the ISA segment is not fixed-width: \(name) \"\(value)\" is \(actual) characters, expected \(width) (pad with spaces); the delimiters are read from fixed positions of the ISA, so nothing after it can be read"
+        )
+      }
+      offset = start + width
+    }
+    return nil
   }
 }

@@ -299,7 +299,26 @@ public enum X12Mappings {
     let cur = currency(set, m)
     var lines: [JSONValue] = []
     var deductions: [Record] = []
+    // After ENT and before its first RMR, an ADX adjusts the payment itself (not an invoice): it
+    // becomes a line of its own, so the lines still sum to the payment.
+    var entityLevel = false
     for s in set.segments {
+      if s.id == "ENT" {
+        entityLevel = true
+        continue
+      }
+      if s.id == "ADX", entityLevel || lines.isEmpty, let amount = money(s[1], cur) {
+        let reference = s[4].isEmpty ? "ADJ-\(s[2].isEmpty ? "X" : s[2])-\(lines.count + 1)" : s[4]
+        lines.append(
+          .object([
+            "lineNumber": .number(DecimalNumber(lines.count + 1)),
+            "invoiceNumber": .string(reference), "classification": .string("other"),
+            "amountPaid": amount.json,
+            "description": .string("payment-level adjustment \(s[1]) (reason \(s[2]))"),
+          ]))
+        continue
+      }
+      if s.id == "RMR" { entityLevel = false }
       // ADX adjustments explain the RMR before them (amount, reason code); the RMR amount already nets them.
       if s.id == "ADX", let last = lines.indices.last, case .object(var line) = lines[last] {
         let note = "adjustment \(s[1]) (reason \(s[2]))"
@@ -433,7 +452,9 @@ public enum X12Mappings {
     }
   }
 
-  /// 812 credit/debit adjustment: BCD (01 date, 02 number, 03 C credit / D debit), N9*IV, AMT*TT.
+  /// 812 credit/debit adjustment: BCD (01 date, 02 number, 03 transaction handling, 04 amount
+  /// with two implied decimals (N2), 05 credit/debit flag `C`/`D`), N9*IV, AMT*TT (explicit
+  /// decimals, preferred when present).
   static func adjustment(_ set: X12TransactionSet, _ m: Marketplace, _ file: String) -> (
     [Record], [ImportDiagnostic]
   ) {
@@ -450,8 +471,11 @@ public enum X12Mappings {
       )
     }
     let cur = currency(set, m)
-    let totalText = set.segments.first(where: { $0.id == "AMT" && $0[1] == "TT" })?[2] ?? bcd[4]
-    guard let total = money(totalText, cur) else {
+    let amt = set.segments.first(where: { $0.id == "AMT" && $0[1] == "TT" }).flatMap {
+      money($0[2], cur)
+    }
+    let bcd04 = X12Reader.impliedDecimal(bcd[4]).map { Money($0, cur) }
+    guard let total = amt ?? bcd04 else {
       return (
         [],
         [
@@ -463,14 +487,14 @@ public enum X12Mappings {
     }
     var source: [String: JSONValue] = [
       "creditNoteNumber": .string(bcd[2]), "issueDate": .string(day),
-      "noteType": .string(bcd[3] == "D" ? "amazon-debit-note" : "vendor-credit-note"),
+      "noteType": .string(bcd[5] == "D" ? "amazon-debit-note" : "vendor-credit-note"),
       "reason": .string("other"),
       "totalAmount": Money(total.amount.magnitudeValue, cur).json,
     ]
     if let iv = set.segments.first(where: { $0.id == "N9" && $0[1] == "IV" }), !iv[2].isEmpty {
       source["referenceInvoiceNumber"] = .string(iv[2])
     }
-    if bcd[3] == "D" { source["debitNoteNumber"] = .string(bcd[2]) }
+    if bcd[5] == "D" { source["debitNoteNumber"] = .string(bcd[2]) }
     do {
       return (
         [

@@ -125,6 +125,80 @@ struct X12ReaderTests {
 
   static func interchangeText() -> String { interchange(payment) }
 
+  static func typed(_ type: String, _ body: [String], t: String = "~") -> String {
+    interchange(body, t: t).replacingOccurrences(of: "ST*820*0001", with: "ST*\(type)*0001")
+  }
+
+  @Test("a UTF-8 byte order mark before ISA is skipped")
+  func byteOrderMark() {
+    let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(Self.interchangeText().utf8)
+    let (sets, diags) = X12Reader.read(bytes, file: "bom.edi")
+    #expect(diags.isEmpty, "\(diags)")
+    #expect(sets.count == 1)
+  }
+
+  @Test("a newline-terminated file that ends right after IEA, without a last terminator, is whole")
+  func endsAfterIEA() {
+    let body = Self.payment
+    var text = Self.interchange(body, t: "\n")
+    #expect(text.hasSuffix("\n"))
+    text.removeLast()
+    let (sets, diags) = X12Reader.read(Array(text.utf8), file: "n.edi")
+    #expect(diags.isEmpty, "\(diags)")
+    #expect(sets.count == 1)
+    var tilde = Self.interchangeText()
+    tilde.removeLast()
+    #expect(X12Reader.read(Array((tilde + "\r\n").utf8), file: "t.edi").1.isEmpty)
+    // A file cut inside a segment is still truncated.
+    let cut = String(Self.interchangeText().dropLast(20))
+    #expect(
+      X12Reader.read(Array(cut.utf8), file: "c.edi").1.contains { $0.message.contains("truncated") }
+    )
+  }
+
+  @Test("an ISA that is not fixed-width gives one clear message about the ISA")
+  func isaNotFixedWidth() {
+    let text = Self.interchangeText().replacingOccurrences(
+      of: "SENDER         ", with: "SENDER")
+    let (sets, diags) = X12Reader.read(Array(text.utf8), file: "w.edi")
+    #expect(sets.isEmpty)
+    #expect(diags.count == 1, "\(diags)")
+    #expect(diags.first?.field == "ISA06")
+    #expect(diags.first?.message.contains("\"SENDER\" is 6 characters, expected 15") == true)
+  }
+
+  @Test("812: BCD04 has two implied decimals, BCD05 says credit or debit")
+  func adjustment812() throws {
+    for (flag, type) in [("C", "vendor-credit-note"), ("D", "amazon-debit-note")] {
+      let text = Self.typed("812", ["BCD*20260110*CD-77*I*12345*\(flag)", "N9*IV*INV-100"])
+      let (sets, diags) = X12Reader.read(Array(text.utf8), file: "a.edi")
+      #expect(diags.isEmpty, "\(diags)")
+      let (records, mapDiags) = X12Mappings.map(
+        try #require(sets.first), marketplace: us, file: "a.edi")
+      #expect(mapDiags.isEmpty, "\(mapDiags)")
+      let note = try #require(records.first)
+      #expect(note.json["source"]?["totalAmount"]?["amount"] == .string("123.45"))
+      #expect(note.json["source"]?["noteType"] == .string(type))
+    }
+  }
+
+  @Test("820: an ADX at ENT level becomes a line of its own, so the lines sum to the payment")
+  func entityAdjustment() throws {
+    let body = [
+      "BPR*I*1175.00*C*ACH*CCP*01*111*DA*222*1234**01*333*DA*444*20260114", "TRN*1*PAY-0002*1234",
+      "ENT*1", "ADX*-50.00*72**ADJ-7781", "RMR*IV*INV-100**1225.00*1250.00*25.00",
+    ]
+    let (sets, diags) = X12Reader.read(Array(Self.interchange(body).utf8), file: "e.edi")
+    #expect(diags.isEmpty, "\(diags)")
+    let (records, _) = X12Mappings.map(try #require(sets.first), marketplace: us, file: "e.edi")
+    let pay = try #require(records.first { $0.kind == .remittance })
+    let lines = pay.json["source"]?["lines"]?.arrayValue ?? []
+    #expect(lines.count == 2)
+    #expect(lines.first?["invoiceNumber"] == .string("ADJ-7781"))
+    #expect(lines.first?["amountPaid"]?["amount"] == .string("-50.00"))
+    #expect(Invariants.check(pay.json, kind: .remittance).isEmpty)
+  }
+
   @Test("implied decimals: TDS*255438 is 2554.38")
   func implied() {
     #expect(X12Reader.impliedDecimal("255438")?.formatted() == "2554.38")
