@@ -34,7 +34,20 @@ struct ImportCommand: ParsableCommand {
   @Option(help: "Marketplace of the documents (default: the first in acorn.yaml).")
   var marketplace: Marketplace?
 
+  @Option(
+    help:
+      "How CSV amounts are written: en (1,234.56) or de (1.234,56; also fr, it, es, nl, pl …). Default: detected from every amount in the file, never per value."
+  )
+  var locale: String?
+
   @Flag(help: "Read and check the files; write nothing.") var dryRun = false
+
+  func validate() throws {
+    if let locale, NumberFormat(locale: locale) == nil {
+      throw ValidationError(
+        "--locale takes a language such as en (1,234.56) or de (1.234,56), not \"\(locale)\"")
+    }
+  }
   @Flag(help: "Skip bad transaction sets or rows instead of importing nothing.") var keepGoing =
     false
 
@@ -105,7 +118,8 @@ struct ImportCommand: ParsableCommand {
     var origin: [String: (file: String, position: Int?)] = [:]
     for file in paths {
       let result = Importer.read(
-        path: file, format: format, marketplace: market, keepGoing: keepGoing)
+        path: file, format: format, marketplace: market, keepGoing: keepGoing,
+        numberFormat: locale.flatMap(NumberFormat.init(locale:)))
       var errors = result.diagnostics.filter { $0.severity == .error }
       diagnostics += result.diagnostics.map(\.description)
       // Documents are keyed by Amazon's numbers: two different documents with one number cannot both be kept.

@@ -91,43 +91,6 @@ public enum CSVReader {
   }
 
   /// `1.234,56`, `1,234.56`, `(12.30)`, `-12,30 €`, `¥1200` → exact decimal.
-  public static func number(_ raw: String) -> DecimalNumber? {
-    var s = raw.trimmingSpaces()
-    var negative = false
-    if s.hasPrefix("(") && s.hasSuffix(")") {
-      negative = true
-      s = String(s.dropFirst().dropLast())
-    }
-    s = s.filter { $0.isNumber || $0 == "." || $0 == "," || $0 == "-" || $0 == "+" }
-    if s.hasPrefix("-") {
-      negative.toggle()
-      s.removeFirst()
-    }
-    guard !s.isEmpty else { return nil }
-    let lastDot = s.lastIndex(of: ".")
-    let lastComma = s.lastIndex(of: ",")
-    var decimalSep: Character?
-    switch (lastDot, lastComma) {
-    case (let d?, let c?): decimalSep = d > c ? "." : ","
-    case (_?, nil):
-      decimalSep = s.filter { $0 == "." }.count == 1 ? "." : nil
-    case (nil, let c?):
-      let after = s.distance(from: c, to: s.endIndex) - 1
-      decimalSep = s.filter { $0 == "," }.count == 1 && after != 3 ? "," : nil
-    default: break
-    }
-    var normalized = ""
-    for ch in s {
-      if ch == decimalSep {
-        normalized.append(".")
-      } else if ch.isNumber || ch == "+" {
-        normalized.append(ch)
-      }
-    }
-    guard let n = try? DecimalNumber(parsing: normalized, lenient: true) else { return nil }
-    return negative ? -n : n
-  }
-
   /// `2026-03-17`, `2026/03/17`, `17.03.2026`, `03/17/2026` (US) or `17/03/2026` (elsewhere), with an optional time.
   public static func date(_ raw: String, monthFirst: Bool) -> String? {
     let s =
@@ -176,7 +139,8 @@ public enum RemittanceCSV {
   public static let required = ["paymentNumber", "paymentDate", "invoiceNumber", "amountPaid"]
 
   public static func records(
-    _ bytes: [UInt8], file: String, marketplace: Marketplace, keepGoing: Bool
+    _ bytes: [UInt8], file: String, marketplace: Marketplace, keepGoing: Bool,
+    numberFormat: NumberFormat? = nil
   )
     -> ([Record], [ImportDiagnostic])
   {
@@ -184,6 +148,13 @@ public enum RemittanceCSV {
     switch HeaderMappedCSV.open(bytes, file: file, headers: headers, required: required) {
     case .failure(let d): return ([], [d])
     case .success(let t): table = t
+    }
+    let format: NumberFormat
+    switch table.numberFormat(
+      ["amountPaid", "invoiceAmount", "discount"], declared: numberFormat, file: file)
+    {
+    case .failure(let d): return ([], [d])
+    case .success(let f): format = f
     }
     var diags: [ImportDiagnostic] = []
     var payments: [String: (date: String, lines: [JSONValue], currency: CurrencyCode)] = [:]
@@ -209,9 +180,25 @@ public enum RemittanceCSV {
         )
         continue
       }
-      guard let paid = CSVReader.number(value("amountPaid")) else {
-        bad("amountPaid", "expected an amount, found \"\(value("amountPaid"))\"")
+      let paid: DecimalNumber
+      switch table.amount(row, "amountPaid", format, file: file, into: &diags) {
+      case .value(let v): paid = v
+      case .empty:
+        bad("amountPaid", "expected an amount, found nothing")
         continue
+      case .invalid: continue
+      }
+      var invoiceAmount: DecimalNumber?
+      var discount: DecimalNumber?
+      switch table.amount(row, "invoiceAmount", format, file: file, into: &diags) {
+      case .value(let v): invoiceAmount = v
+      case .empty: break
+      case .invalid: continue
+      }
+      switch table.amount(row, "discount", format, file: file, into: &diags) {
+      case .value(let v): discount = v
+      case .empty: break
+      case .invalid: continue
       }
       let currencyText = value("currency").uppercased()
       guard let currency = currencyText.isEmpty ? marketplace.currency : CurrencyCode(currencyText)
@@ -233,10 +220,10 @@ public enum RemittanceCSV {
       if let d = CSVReader.date(value("invoiceDate"), monthFirst: monthFirst) {
         line["invoiceDate"] = .string(d)
       }
-      if let a = CSVReader.number(value("invoiceAmount")) {
+      if let a = invoiceAmount {
         line["invoiceAmount"] = Money(a, currency).json
       }
-      if let d = CSVReader.number(value("discount")), !d.isZero {
+      if let d = discount, !d.isZero {
         line["discountTaken"] = Money(d, currency).json
       }
       if !value("description").isEmpty { line["description"] = .string(value("description")) }

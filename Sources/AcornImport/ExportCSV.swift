@@ -75,12 +75,20 @@ public enum ReturnsCSV {
   public static let required = ["returnId", "noticeDate", "requested", "requestedRefund"]
 
   public static func records(
-    _ bytes: [UInt8], file: String, marketplace: Marketplace, keepGoing: Bool
+    _ bytes: [UInt8], file: String, marketplace: Marketplace, keepGoing: Bool,
+    numberFormat: NumberFormat? = nil
   ) -> ([Record], [ImportDiagnostic]) {
     let table: HeaderMappedCSV
     switch HeaderMappedCSV.open(bytes, file: file, headers: headers, required: required) {
     case .failure(let d): return ([], [d])
     case .success(let t): table = t
+    }
+    let format: NumberFormat
+    switch table.numberFormat(
+      ["requestedRefund", "approvedRefund"], declared: numberFormat, file: file)
+    {
+    case .failure(let d): return ([], [d])
+    case .success(let f): format = f
     }
     var diags: [ImportDiagnostic] = []
     var groups:
@@ -126,8 +134,12 @@ public enum ReturnsCSV {
       var approvedTotal: DecimalNumber?
       var first = g.rows[0]
       for row in g.rows {
+        let refundRead = table.amount(row, "requestedRefund", format, file: file, into: &diags)
+        let approvedRead = table.amount(row, "approvedRefund", format, file: file, into: &diags)
+        if case .invalid = refundRead { continue }
+        if case .invalid = approvedRead { continue }
         guard let requested = Int(table.value(row, "requested")),
-          let refund = CSVReader.number(table.value(row, "requestedRefund"))
+          case .value(let refund) = refundRead
         else {
           diags.append(
             ImportDiagnostic(
@@ -149,7 +161,7 @@ public enum ReturnsCSV {
         if let approved = Int(table.value(row, "approved")) {
           line["approvedQuantity"] = .number(DecimalNumber(approved))
         }
-        if let a = CSVReader.number(table.value(row, "approvedRefund")) {
+        if case .value(let a) = approvedRead {
           line["approvedRefund"] = Money(a, g.currency).json
           approvedTotal = (try? (approvedTotal ?? .zero) + a) ?? approvedTotal
         }
@@ -221,7 +233,8 @@ public enum DeductionCSV {
   ]
 
   public static func records(
-    _ bytes: [UInt8], kind: Kind, file: String, marketplace: Marketplace, keepGoing: Bool
+    _ bytes: [UInt8], kind: Kind, file: String, marketplace: Marketplace, keepGoing: Bool,
+    numberFormat: NumberFormat? = nil
   )
     -> ([Record], [ImportDiagnostic])
   {
@@ -232,6 +245,11 @@ public enum DeductionCSV {
     {
     case .failure(let d): return ([], [d])
     case .success(let t): table = t
+    }
+    let format: NumberFormat
+    switch table.numberFormat(["amount"], declared: numberFormat, file: file) {
+    case .failure(let d): return ([], [d])
+    case .success(let f): format = f
     }
     var out: [Record] = []
     var diags: [ImportDiagnostic] = []
@@ -247,9 +265,13 @@ public enum DeductionCSV {
         bad("date", "expected a date, found \"\(table.value(row, "date"))\"")
         continue
       }
-      guard let amount = CSVReader.number(table.value(row, "amount")) else {
-        bad("amount", "expected an amount, found \"\(table.value(row, "amount"))\"")
+      let amount: DecimalNumber
+      switch table.amount(row, "amount", format, file: file, into: &diags) {
+      case .value(let v): amount = v
+      case .empty:
+        bad("amount", "expected an amount, found nothing")
         continue
+      case .invalid: continue
       }
       let code = table.value(row, "currency").uppercased()
       guard let currency = code.isEmpty ? marketplace.currency : CurrencyCode(code) else {

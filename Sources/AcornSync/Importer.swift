@@ -86,9 +86,10 @@ public enum Importer {
     return nil
   }
 
-  public static func read(path: String, format: Format?, marketplace: Marketplace, keepGoing: Bool)
-    -> FileResult
-  {
+  public static func read(
+    path: String, format: Format?, marketplace: Marketplace, keepGoing: Bool,
+    numberFormat: NumberFormat? = nil
+  ) -> FileResult {
     func unreadable(_ why: String) -> FileResult {
       FileResult(
         file: path, format: format, records: [],
@@ -163,28 +164,33 @@ public enum Importer {
         bytes += next
       }
       if let readError { return unreadable(readError) }
-      return readCSV(format, bytes, path: path, marketplace: marketplace, keepGoing: keepGoing)
+      return readCSV(
+        format, bytes, path: path, marketplace: marketplace, keepGoing: keepGoing,
+        numberFormat: numberFormat)
     }
   }
 
   static func readCSV(
-    _ format: Format, _ bytes: [UInt8], path: String, marketplace: Marketplace, keepGoing: Bool
+    _ format: Format, _ bytes: [UInt8], path: String, marketplace: Marketplace, keepGoing: Bool,
+    numberFormat: NumberFormat? = nil
   ) -> FileResult {
     switch format {
     case .x12:  // read above, in chunks
       return FileResult(file: path, format: format, records: [], diagnostics: [])
     case .vcReturnsCSV:
       let (records, diagnostics) = ReturnsCSV.records(
-        bytes, file: path, marketplace: marketplace, keepGoing: keepGoing)
+        bytes, file: path, marketplace: marketplace, keepGoing: keepGoing,
+        numberFormat: numberFormat)
       return FileResult(file: path, format: format, records: records, diagnostics: diagnostics)
     case .vcChargebacksCSV, .vcCoopCSV:
       let (records, diagnostics) = DeductionCSV.records(
         bytes, kind: format == .vcCoopCSV ? .coop : .chargebacks, file: path,
-        marketplace: marketplace, keepGoing: keepGoing)
+        marketplace: marketplace, keepGoing: keepGoing, numberFormat: numberFormat)
       return FileResult(file: path, format: format, records: records, diagnostics: diagnostics)
     case .vcRemittanceCSV:
       let (records, diagnostics) = RemittanceCSV.records(
-        bytes, file: path, marketplace: marketplace, keepGoing: keepGoing)
+        bytes, file: path, marketplace: marketplace, keepGoing: keepGoing,
+        numberFormat: numberFormat)
       return FileResult(file: path, format: format, records: records, diagnostics: diagnostics)
     }
   }

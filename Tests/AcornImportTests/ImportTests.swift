@@ -370,14 +370,60 @@ struct RemittanceCSVTests {
   }
 
   @Test(
-    "number and date formats",
+    "amounts under a declared format: every sign form Vendor Central and Excel write",
     arguments: [
-      ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("(12.30)", "-12.3"), ("-12,30 €", "-12.3"),
-      ("¥1200", "1200"), ("1,234", "1234"),
-      ("0,5", "0.5"),
+      ("1.234,56", "de", "1234.56"), ("1,234.56", "en", "1234.56"), ("(12.30)", "en", "-12.3"),
+      ("-12,30 €", "de", "-12.3"), ("12,30-", "de", "-12.3"), ("\u{2212}12,30", "de", "-12.3"),
+      ("¥1200", "en", "1200"), ("1,234", "en", "1234"), ("1.234", "en", "1.234"),
+      ("1.234", "de", "1234"), ("0,5", "de", "0.5"), ("USD 1,000,000.00", "en", "1000000"),
+      ("1\u{A0}234,56", "fr", "1234.56"), ("+7.50", "en", "7.5"), ("(1.234,00 €)", "de", "-1234"),
     ])
-  func numbers(text: String, expected: String) {
-    #expect(CSVReader.number(text)?.formatted() == expected)
+  func amounts(text: String, locale: String, expected: String) throws {
+    let format = try #require(NumberFormat(locale: locale))
+    #expect((try? CSVReader.amount(text, format: format).get())?.formatted() == expected, "\(text)")
+  }
+
+  @Test(
+    "what is not an amount is refused, never read as another number",
+    arguments: [
+      ("12,30", "en"), ("1,23,456.00", "en"), ("12.3.4", "de"), ("--5", "en"), ("(-5)", "en"),
+      ("5 apples", "en"), ("1.2.3,4", "de"), ("", "en"), ("-", "en"), ("12,30-5", "de"),
+    ])
+  func notAmounts(text: String, locale: String) throws {
+    let format = try #require(NumberFormat(locale: locale))
+    #expect((try? CSVReader.amount(text, format: format).get()) == nil, "\(text)")
+  }
+
+  @Test("the format is detected from the whole column; ambiguous or mixed columns are errors")
+  func detection() {
+    #expect((try? CSVReader.detectFormat(["1,234", "12,30"]).get()) == .comma)
+    #expect((try? CSVReader.detectFormat(["1,234", "1,234.00"]).get()) == .point)
+    #expect((try? CSVReader.detectFormat(["1.234", "7"]).get()) == nil)  // a thousand or 1.234?
+    #expect((try? CSVReader.detectFormat(["1,50", "2.75"]).get()) == nil)  // mixed
+    #expect((try? CSVReader.detectFormat(["12", "7"]).get()) == .point)
+  }
+
+  @Test("an ambiguous remittance export needs --locale; with it, 1.234 reads as the file says")
+  func ambiguousExport() throws {
+    let text =
+      "Payment Number,Payment Date,Invoice Number,Amount Paid\n1,2026-01-14,A,\"1.234\"\n1,2026-01-14,B,7-\n"
+    let (none, diags) = RemittanceCSV.records(
+      Array(text.utf8), file: "x.csv", marketplace: us, keepGoing: false)
+    #expect(none.isEmpty)
+    #expect(diags.first?.message.contains("could be a thousand or a fraction") == true, "\(diags)")
+    let (records, ok) = RemittanceCSV.records(
+      Array(text.utf8), file: "x.csv", marketplace: us, keepGoing: false, numberFormat: .comma)
+    #expect(ok.isEmpty, "\(ok)")
+    let lines = records.first { $0.kind == .remittance }?.json["source"]?["lines"]?.arrayValue ?? []
+    #expect(lines.map { $0["amountPaid"]?["amount"] } == [.string("1234.00"), .string("-7.00")])
+    // The same column with one amount that tells (12,30) needs no --locale.
+    let told = text + "1,2026-01-14,C,\"12,30\"\n"
+    let (detected, fine) = RemittanceCSV.records(
+      Array(told.utf8), file: "x.csv", marketplace: us, keepGoing: false)
+    #expect(fine.isEmpty, "\(fine)")
+    #expect(
+      detected.first { $0.kind == .remittance }?.json["source"]?["lines"]?.arrayValue?.first?[
+        "amountPaid"]?["amount"] == .string("1234.00"))
   }
 
   @Test("RFC 4180: quotes, doubled quotes, line breaks inside fields")
