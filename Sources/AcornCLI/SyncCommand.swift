@@ -84,6 +84,14 @@ struct SyncCommand: ParsableCommand {
       v.stringValue.flatMap { Marketplace($0) }
     }
     let markets = marketplaces.isEmpty ? configured : marketplaces
+    let unconfigured = markets.filter { !configured.contains($0) }
+    if !unconfigured.isEmpty {
+      let names = unconfigured.map(\.code).joined(separator: ", ")
+      throw WorkspaceError(
+        "sync.marketplace",
+        "\(names) \(unconfigured.count == 1 ? "is" : "are") not in acorn.yaml (marketplaces: [\(configured.map(\.code).joined(separator: ", "))]); add \(unconfigured.count == 1 ? "it" : "them") there (marketplaces: [\((configured + unconfigured).map(\.code).joined(separator: ", "))]) and commit, then sync again"
+      )
+    }
     if markets.isEmpty {
       throw WorkspaceError(
         "sync.no-marketplace",

@@ -102,7 +102,26 @@ public enum X12Mappings {
         ]
       )
     }
-    let cur = currency(set, m)
+    // The ship-to country (N4 after N1*ST) names the marketplace when it has one; otherwise the
+    // marketplace the import was given.
+    var market = m
+    var shipToParty: JSONValue?
+    if let n1 = set.segments.firstIndex(where: { $0.id == "N1" && $0[1] == "ST" }) {
+      let st = set.segments[n1]
+      var party: [String: JSONValue] = [:]
+      if !st[4].isEmpty { party["partyId"] = .string(st[4]) }
+      let tail = set.segments[(n1 + 1)...].prefix { $0.id != "N1" && $0.id != "PO1" }
+      if let n4 = tail.first(where: { $0.id == "N4" }), n4[4].count == 2 {
+        party["address"] = .object([
+          "name": .string(st[2].isEmpty ? st[4] : st[2]), "countryCode": .string(n4[4]),
+        ])
+        if let shipTo = Marketplace.of(country: n4[4]), shipTo.region == m.region {
+          market = shipTo
+        }
+      }
+      if !party.isEmpty { shipToParty = .object(party) }
+    }
+    let cur = currency(set, market)
     var lines: [JSONValue] = []
     for s in set.segments where s.id == "PO1" {
       guard let qty = Int(s[2]) else {
@@ -145,14 +164,13 @@ public enum X12Mappings {
       "purchaseOrderType": .string(beg[2] == "RO" ? "RushOrder" : "RegularOrder"),
       "lines": .array(lines),
     ]
-    if let st = set.segments.first(where: { $0.id == "N1" && $0[1] == "ST" }), !st[4].isEmpty {
-      source["shipToParty"] = .object(["partyId": .string(st[4])])
-    }
+    if let shipToParty { source["shipToParty"] = shipToParty }
     do {
       return (
         [
           try Record(
-            kind: .purchaseOrder, marketplace: m, source: source, provenance: provenance(set, file))
+            kind: .purchaseOrder, marketplace: market, source: source,
+            provenance: provenance(set, file))
         ], diags
       )
     } catch {

@@ -42,9 +42,36 @@ public enum SPAPINormalizer {
     ])
   }
 
+  static let addressFields = [
+    "name", "addressLine1", "addressLine2", "addressLine3", "city", "county", "district",
+    "stateOrRegion", "postalCode", "countryCode", "phone",
+  ]
+
+  /// Amazon's `PartyIdentification`: the party id, its address (the ship-to country decides a
+  /// purchase order's marketplace) and tax registration.
   static func party(_ v: JSONValue?) -> JSONValue? {
     guard let id = v?["partyId"]?.stringValue, !id.isEmpty else { return nil }
-    return .object(["partyId": .string(id)])
+    var out: [String: JSONValue] = ["partyId": .string(id)]
+    if case .object(let address)? = v?["address"], address["name"]?.stringValue != nil,
+      address["countryCode"]?.stringValue != nil
+    {
+      var kept: [String: JSONValue] = [:]
+      for key in addressFields {
+        if let s = address[key]?.stringValue, !s.isEmpty { kept[key] = .string(s) }
+      }
+      if kept["postalCode"] == nil, let zip = address["postalOrZipCode"]?.stringValue {
+        kept["postalCode"] = .string(zip)
+      }
+      out["address"] = .object(kept)
+    }
+    if let type = v?["taxInfo"]?["taxRegistrationType"]?.stringValue,
+      type == "VAT" || type == "GST",
+      let number = v?["taxInfo"]?["taxRegistrationNumber"]?.stringValue, !number.isEmpty
+    {
+      out["taxRegistrationType"] = .string(type)
+      out["taxRegistrationNumber"] = .string(number)
+    }
+    return .object(out)
   }
 
   /// `2007-03-01T13:00:00Z--2007-03-11T15:30:00Z`.

@@ -4,11 +4,26 @@ import AcornSPAPI
 /// One SP-API sync's reads: every operation over the range, normalized into records, PO line
 /// quantities filled in from shipments and invoices, each record placed in its marketplace.
 enum SPAPIFetch {
-  /// Vendor orders carry no marketplace id: a PO goes to the configured marketplace whose currency
-  /// its costs are in (the first such, for EUR shared by several), its shipments with it.
-  static func marketplace(forCurrency code: String?, _ marketplaces: [Marketplace]) -> Marketplace?
-  {
-    marketplaces.first { $0.currency.code == code } ?? marketplaces.first
+  /// Vendor orders carry no marketplace id. A PO goes to the marketplace of the country Amazon
+  /// ships it to (`shipToParty`, else `buyingParty`, address country code); without an address,
+  /// to the one configured marketplace in its currency. Several marketplaces sharing the
+  /// currency (EUR: DE, FR, IT, ES, NL) and no address: the first by code, whatever the order of
+  /// `acorn.yaml`, and the caller says so. Its shipments go with it.
+  static func marketplace(forOrder order: JSONValue, _ marketplaces: [Marketplace]) -> (
+    Marketplace?, guessed: Bool
+  ) {
+    let details = order["orderDetails"]
+    for party in ["shipToParty", "buyingParty"] {
+      if let country = details?[party]?["address"]?["countryCode"]?.stringValue,
+        let m = Marketplace.of(country: country)
+      {
+        return (m, false)
+      }
+    }
+    let currency = details?["items"]?.arrayValue?.first?["netCost"]?["currencyCode"]?.stringValue
+    let candidates = marketplaces.filter { $0.currency.code == currency }.sorted()
+    if candidates.count == 1 { return (candidates[0], false) }
+    return (candidates.first ?? marketplaces.sorted().first, true)
   }
   /// Days of issue dates searched, on an incremental run, for older invoices modified since the
   /// last one (`invoicesModifiedAfter`): an invoice's status moves until it is paid, ~30–60 days.
@@ -42,15 +57,21 @@ enum SPAPIFetch {
       uniquingKeysWith: { a, _ in a })
     var poMarket: [String: Marketplace] = [:]
     var regional: [Record] = []
+    var guessed: [String] = []
     for o in orders {
       guard let number = o["purchaseOrderNumber"]?.stringValue else { continue }
-      let currency = o["orderDetails"]?["items"]?.arrayValue?.first?["netCost"]?["currencyCode"]?
-        .stringValue
-      guard let m = marketplace(forCurrency: currency, marketplaces),
+      let (found, wasGuessed) = marketplace(forOrder: o, marketplaces)
+      guard let m = found,
         let r = SPAPINormalizer.purchaseOrder(o, status: statusByPO[number], marketplace: m)
       else { continue }
+      if wasGuessed { guessed.append(number) }
       poMarket[number] = m
       regional.append(r)
+    }
+    if !guessed.isEmpty {
+      progress(
+        "warning: \(guessed.count) purchase orders (\(guessed.prefix(3).joined(separator: ", "))\(guessed.count > 3 ? ", …" : "")) name no ship-to country and share their currency with several marketplaces; placed in the first by code"
+      )
     }
     progress("sp-api: shipments")
     for s in try client.shipments(from: from, to: to) {

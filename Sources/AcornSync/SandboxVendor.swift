@@ -215,7 +215,13 @@ public struct SandboxVendor: Sendable {
         "purchaseOrderType": .string("RegularOrder"),
         "purchaseOrderDate": .string(Self.time(o.day, 540)), "paymentMethod": .string("Invoice"),
         "sellingParty": .object(["partyId": .string(vendorCode)]),
-        "shipToParty": .object(["partyId": .string("\(m.code)FC1")]),
+        "shipToParty": .object([
+          "partyId": .string("\(m.code)FC1"),
+          "address": .object([
+            "name": .string("Amazon \(m.code)FC1"), "addressLine1": .string("1 Fulfilment Way"),
+            "countryCode": .string(m.countryCode),
+          ]),
+        ]),
         "shipWindow": .object([
           "start": .string(Self.time(o.day + 2, 0)), "end": .string(Self.time(o.day + 9, 0)),
         ]),

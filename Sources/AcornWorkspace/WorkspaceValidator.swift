@@ -202,6 +202,10 @@ extension Workspace {
       (settings["acorn.yaml"]?["marketplaces"]?.arrayValue ?? []).compactMap(\.stringValue))
 
     // Records.
+    let vendorCodes = Set(
+      (settings["acorn.yaml"]?["vendorCodes"]?.arrayValue ?? []).compactMap(\.stringValue))
+    var unlistedMarkets: [String: (count: Int, first: String)] = [:]
+    var unlistedVendors: [String: (count: Int, first: String)] = [:]
     var idFiles: [String: String] = [:]
     var foldedPaths: [String: String] = [:]
     for rel in recordFiles() {
@@ -221,8 +225,36 @@ extension Workspace {
             message: "not a record file (records/ holds only <id>.json files)"))
         continue
       }
+      let seen = SeenValue()
       findings += validateRecordFile(
-        rel, schemas: schemas, lifecycles: lifecycleSet, marketplaces: configured, ids: &idFiles)
+        rel, schemas: schemas, lifecycles: lifecycleSet, marketplaces: configured, ids: &idFiles,
+        seen: seen)
+      // Settings the records disagree with: one warning each, not one per file.
+      let market = rel.split(separator: "/").dropFirst().first.map(String.init) ?? ""
+      if !configured.isEmpty, !market.isEmpty, !configured.contains(market) {
+        unlistedMarkets[market, default: (0, rel)].count += 1
+      }
+      if !vendorCodes.isEmpty, let value = seen.value {
+        for code in Self.vendorCodes(in: value) where !vendorCodes.contains(code) {
+          unlistedVendors[code, default: (0, rel)].count += 1
+        }
+      }
+    }
+    for (market, seen) in unlistedMarkets.sorted(by: { $0.key < $1.key }) {
+      findings.append(
+        Finding(
+          code: "settings.marketplace", severity: .warning, file: seen.first,
+          message:
+            "\(seen.count) record\(seen.count == 1 ? "" : "s") in marketplace \(market), which acorn.yaml does not list (marketplaces: [\(configured.sorted().joined(separator: ", "))]); add it there, or remove the records"
+        ))
+    }
+    for (code, seen) in unlistedVendors.sorted(by: { $0.key < $1.key }) {
+      findings.append(
+        Finding(
+          code: "settings.vendor-code", severity: .warning, file: seen.first,
+          message:
+            "\(seen.count) record\(seen.count == 1 ? "" : "s") name vendor code \(code), which acorn.yaml does not list (vendorCodes: [\(vendorCodes.sorted().joined(separator: ", "))]); add it there if it is yours"
+        ))
     }
 
     // What a plain git merge or rebase left behind.
@@ -269,6 +301,17 @@ extension Workspace {
     return findings.sorted()
   }
 
+  /// The vendor codes a record names: `source.vendorCode`, `source.sellingParty.partyId`,
+  /// `source.vendorCodes`.
+  static func vendorCodes(in record: JSONValue) -> [String] {
+    let source = record["source"]
+    var out: [String] = []
+    if let c = source?["vendorCode"]?.stringValue { out.append(c) }
+    if let c = source?["sellingParty"]?["partyId"]?.stringValue { out.append(c) }
+    out += (source?["vendorCodes"]?.arrayValue ?? []).compactMap(\.stringValue)
+    return out
+  }
+
   func schemaFindings(
     _ parsed: JSONParser.Parsed, schemas: JSONSchemaSet, schemaName: String, file: String
   ) -> [Finding] {
@@ -290,9 +333,14 @@ extension Workspace {
     }
   }
 
+  /// The parsed record a check saw, for checks across files (no second parse).
+  final class SeenValue {
+    var value: JSONValue?
+  }
+
   func validateRecordFile(
     _ rel: String, schemas: JSONSchemaSet, lifecycles: LifecycleSet?, marketplaces: Set<String>,
-    ids: inout [String: String]
+    ids: inout [String: String], seen: SeenValue? = nil
   ) -> [Finding] {
     let bytes: [UInt8]
     do { bytes = try FileSystem.read(path(rel)) } catch {
@@ -300,7 +348,7 @@ extension Workspace {
     }
     return validateRecord(
       bytes: bytes, at: rel, schemas: schemas, lifecycles: lifecycles, marketplaces: marketplaces,
-      ids: &ids)
+      ids: &ids, seen: seen)
   }
 
   /// Every check `acorn validate` makes of a record that is about to be written (by an import,
@@ -317,7 +365,7 @@ extension Workspace {
   /// Every check of one record's bytes, as if they were stored at `rel`.
   func validateRecord(
     bytes: [UInt8], at rel: String, schemas: JSONSchemaSet, lifecycles: LifecycleSet?,
-    marketplaces: Set<String>, ids: inout [String: String]
+    marketplaces: Set<String>, ids: inout [String: String], seen: SeenValue? = nil
   ) -> [Finding] {
     if let line = Self.conflictMarkerLine(bytes) {
       return [
@@ -334,6 +382,7 @@ extension Workspace {
           message: "\(error.message) (column \(error.column))")
       ]
     }
+    seen?.value = parsed.value
     guard case .object = parsed.value else {
       return [
         Finding(
@@ -386,13 +435,6 @@ extension Workspace {
       } else {
         ids[id] = rel
       }
-    }
-    if let mkt = record.json["marketplace"]?.stringValue, !marketplaces.isEmpty,
-      !marketplaces.contains(mkt)
-    {
-      add(
-        "settings.marketplace", .warning, at: JSONPath([.key("marketplace")]),
-        "marketplace \(mkt) is not listed in acorn.yaml")
     }
 
     // Business invariants, once the shape is right (otherwise they only repeat the schema's words).

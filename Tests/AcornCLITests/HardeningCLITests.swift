@@ -515,3 +515,52 @@ extension HardeningCLITests {
     #expect(try CLI.run(["validate"], in: ws).status == 0)
   }
 }
+
+extension HardeningCLITests {
+  @Test(
+    "sync --marketplace M refuses a marketplace acorn.yaml does not list; validate warns once per marketplace and vendor code"
+  )
+  func marketplaceSettings() throws {
+    let dir = Folder()
+    let ws = try Self.synced(dir, until: "2026-09-30")
+    let head = try Self.head(ws)
+    let fr = try CLI.run(["sync", "--marketplace", "FR", "--until", "2026-09-30"], in: ws)
+    #expect(fr.status == 2)
+    #expect(fr.stderr.contains("FR is not in acorn.yaml (marketplaces: [US])"), "\(fr.stderr)")
+    #expect(fr.stderr.contains("marketplaces: [US, FR]"))
+    #expect(try Self.head(ws) == head)
+    // Settings that disagree with many records: one warning each.
+    try Self.edit(ws + "/acorn.yaml") {
+      $0.replacingOccurrences(of: "marketplaces: [US]", with: "marketplaces: [DE]")
+        .replacingOccurrences(of: "vendorCodes: []", with: "vendorCodes: [OTHER1]")
+    }
+    let validate = try CLI.run(["validate", "--json"], in: ws)
+    let findings =
+      try JSONParser.parse(Array(validate.stdout.utf8)).value["findings"]?.arrayValue ?? []
+    let market = findings.filter { $0["code"] == .string("settings.marketplace") }
+    #expect(market.count == 1)
+    #expect(market.first?["message"]?.stringValue?.contains("in marketplace US") == true)
+    #expect(findings.filter { $0["code"] == .string("settings.vendor-code") }.count == 1)
+  }
+
+  @Test("an 850 whose ship-to is in France becomes an FR purchase order")
+  func x12ShipToCountry() throws {
+    let dir = Folder()
+    #expect(
+      try CLI.run(["init", "ws", "--marketplace", "DE", "--marketplace", "FR"], in: dir.path).status
+        == 0)
+    let ws = dir.path + "/ws"
+    let file = dir.path + "/po.edi"
+    try HandX12.interchange(
+      "850",
+      [
+        "BEG*00*SA*PO777**20260110", "N1*ST*Amazon CDG7*92*CDG7", "N4*Paris**75001*FR",
+        "PO1*1*5*EA*10.00**VN*SKU1",
+      ]
+    ).write(toFile: file, atomically: true, encoding: .utf8)
+    let result = try CLI.run(["import", file], in: ws)
+    #expect(result.status == 0, "\(result.stderr)")
+    let listed = try CLI.run(["list", "--kind", "purchase-order", "--json"], in: ws)
+    #expect(listed.stdout.contains("PO-FR-PO777"), "\(listed.stdout)")
+  }
+}

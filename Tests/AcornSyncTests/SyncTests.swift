@@ -1,9 +1,10 @@
 import AcornGit
 import AcornModel
-import AcornSync
 import AcornWorkspace
 import Foundation
 import Testing
+
+@testable import AcornSync
 
 final class Scratch {
   let path: String
@@ -177,5 +178,47 @@ struct SyncEngineTests {
       try SyncEngine(workspace: ws).run(options(until: "2026-05-31"), author: author())
     }
     #expect(try ws.repository().referenceTarget("refs/heads/vendor-central") == nil)
+  }
+}
+
+@Suite("marketplace of a purchase order")
+struct OrderMarketplaceTests {
+  static let eu = ["DE", "FR", "IT", "ES"].compactMap { Marketplace($0) }
+
+  static func order(country: String?, currency: String) -> JSONValue {
+    var shipTo: [String: JSONValue] = ["partyId": .string("XFC1")]
+    if let country {
+      shipTo["address"] = .object(["name": .string("FC"), "countryCode": .string(country)])
+    }
+    return .object([
+      "purchaseOrderNumber": .string("P1"),
+      "orderDetails": .object([
+        "shipToParty": .object(shipTo),
+        "items": .array([
+          .object([
+            "netCost": .object(["amount": .string("1.00"), "currencyCode": .string(currency)])
+          ])
+        ]),
+      ]),
+    ])
+  }
+
+  @Test("Amazon's ship-to country decides, whatever the order of acorn.yaml")
+  func shipToCountry() {
+    for settings in [Self.eu, Self.eu.reversed()] {
+      #expect(
+        SPAPIFetch.marketplace(forOrder: Self.order(country: "FR", currency: "EUR"), settings).0?
+          .code == "FR")
+      #expect(
+        SPAPIFetch.marketplace(forOrder: Self.order(country: "IT", currency: "EUR"), settings).0?
+          .code == "IT")
+      let (guess, guessed) = SPAPIFetch.marketplace(
+        forOrder: Self.order(country: nil, currency: "EUR"), settings)
+      #expect(guess?.code == "DE" && guessed)
+    }
+    let us = [Marketplace("US"), Marketplace("DE")].compactMap { $0 }
+    let (usd, guessed) = SPAPIFetch.marketplace(
+      forOrder: Self.order(country: nil, currency: "USD"), us)
+    #expect(usd?.code == "US" && !guessed)
   }
 }

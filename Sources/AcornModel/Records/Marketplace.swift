@@ -53,6 +53,12 @@ public struct Marketplace: Sendable, Hashable, Comparable, CustomStringConvertib
     self = found
   }
 
+  /// The marketplace of a country (ISO 3166-1 alpha-2; `GB` is `UK`), when Amazon has one.
+  public static func of(country countryCode: String) -> Marketplace? {
+    let upper = countryCode.uppercased()
+    return all.first { $0.countryCode == upper || (upper == "GB" && $0.code == "UK") }
+  }
+
   public var description: String { code }
 
   public static func < (a: Marketplace, b: Marketplace) -> Bool { a.code < b.code }
