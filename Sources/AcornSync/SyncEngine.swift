@@ -124,6 +124,7 @@ public struct SyncEngine {
       let observedOn = JSONValue.string(SandboxVendor.date(options.until))
       let observedPath = JSONPath([.key("provenance"), .key("observedOn")])
       var fetched: [String: [Record]] = [:]
+      var knownInvoices: Set<String>?
       if case .spAPI(let client) = options.source {
         let earliest = options.marketplaces.map(start).min() ?? options.until
         // With a cursor for every marketplace, only what is new or changed since the last run
@@ -144,7 +145,7 @@ public struct SyncEngine {
         progress(
           "\(options.source.name) \(marketplace.code): \(SandboxVendor.date(since)) … \(SandboxVendor.date(options.until))"
         )
-        let records: [Record]
+        var records: [Record]
         switch options.source {
         case .sandbox(let seed):
           records = SandboxVendor(seed: seed).records(
@@ -153,6 +154,11 @@ public struct SyncEngine {
           records = fetched[marketplace.code] ?? []
         case .imported(_, let all):
           records = all.filter { $0.marketplace == marketplace }
+        }
+        // A line read as a claim from its suffix alone stands only against a known invoice.
+        if records.contains(where: { $0.kind == .remittance }) {
+          if knownInvoices == nil { knownInvoices = try invoiceNumbers(repo, syncTree) }
+          records = DeductionClassifier.review(records, knownInvoices: knownInvoices ?? [])
         }
         var market = SyncReport.Market(
           marketplace: marketplace.code, since: SandboxVendor.date(since),
@@ -289,6 +295,19 @@ public struct SyncEngine {
       if let value = try? JSONParser.parse(try repo.blob(blob)).value {
         out.append(Record(json: value))
       }
+    }
+    return out
+  }
+
+  /// The invoice numbers the sync branch knows, from the record paths alone (no file is read).
+  func invoiceNumbers(_ repo: Repository, _ tree: ObjectID) throws(GitError) -> Set<String> {
+    var out: Set<String> = []
+    for path in try repo.files(inTree: tree).keys where path.contains("/invoice/") {
+      let name = String((path.split(separator: "/").last ?? "").dropLast(5))
+      guard let id = RecordFileName.decode(name) else { continue }
+      // INV-<MKT>-<number>
+      let parts = id.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+      if parts.count == 3 { out.insert(String(parts[2])) }
     }
     return out
   }

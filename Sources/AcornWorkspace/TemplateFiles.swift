@@ -2476,6 +2476,10 @@ lifecycles:
                 "description": "Amazon's invoice type, e.g. Standard.",
                 "type": "string"
               },
+              "ambiguity": {
+                "description": "Why the line could not be classified for certain (an invoice number that ends like a claim, but whose base is no invoice the workspace knows): classification is other until a person decides.",
+                "type": "string"
+              },
               "description": {
                 "description": "Description.",
                 "type": "string"

@@ -564,3 +564,28 @@ extension HardeningCLITests {
     #expect(listed.stdout.contains("PO-FR-PO777"), "\(listed.stdout)")
   }
 }
+
+extension HardeningCLITests {
+  @Test(
+    "an imported line that only ends like a claim is flagged for a person, not made a deduction")
+  func ambiguousClaimImport() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    let csv = dir.path + "/pay.csv"
+    try """
+    Payment Number,Payment Date,Invoice Number,Amount Paid,Currency
+    900,2026-01-14,US1000,100.00,USD
+    900,2026-01-14,US1000SC,-5.00,USD
+    900,2026-01-14,DISC,-7.00,USD
+    """.write(toFile: csv, atomically: true, encoding: .utf8)
+    let result = try CLI.run(["import", csv], in: ws)
+    #expect(result.status == 0, "\(result.stderr)")
+    let deductions = try CLI.run(["list", "--kind", "deduction", "--json"], in: ws).stdout
+    #expect(deductions.contains("DED-US-US1000SC"))
+    #expect(!deductions.contains("DISC"))
+    let pay = try CLI.run(["show", "PAY-US-900", "--json"], in: ws).stdout
+    #expect(pay.contains("DISC ends like a shortage claim of invoice DI"), "\(pay)")
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+  }
+}

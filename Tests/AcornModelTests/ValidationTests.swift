@@ -245,3 +245,73 @@ struct LifecycleTests {
     #expect(problems.contains { $0.contains("\"orphan\" cannot be reached") })
   }
 }
+
+@Suite("Deduction classifier against known invoices")
+struct ClassifierReviewTests {
+  @Test("a suffix is a claim only against a known invoice or when the line's type says so")
+  func confirm() {
+    let known: Set<String> = ["INV-100", "ABCSC"]
+    func c(_ n: String, type: String? = nil) -> (String, String?, Bool) {
+      let (cls, base) = DeductionClassifier.classify(n)
+      let r = DeductionClassifier.confirm(
+        number: n, classification: cls, base: base, lineType: type, knownInvoices: known)
+      return (r.classification, r.base, r.ambiguity != nil)
+    }
+    #expect(c("INV-100SC") == ("shortage-claim", "INV-100", false))
+    #expect(c("INV-100PC") == ("price-claim", "INV-100", false))
+    #expect(c("INV-100SCR") == ("shortage-claim-reversal", "INV-100", false))
+    #expect(c("DISC") == ("other", nil, true))  // ends in SC, no invoice DI
+    #expect(c("ABCSC") == ("invoice", nil, false))  // an invoice whose number ends in SC
+    #expect(c("XYZPC") == ("other", nil, true))
+    #expect(c("XYZPC", type: "Standard") == ("invoice", nil, false))
+    #expect(c("XYZSC", type: "ShortageClaim") == ("shortage-claim", "XYZ", false))
+    #expect(c("1234567VCBSINV") == ("chargeback", nil, false))  // a pattern, not a guess
+  }
+
+  @Test("review: ambiguous lines become other with the reason; their deductions are left out")
+  func review() throws {
+    let us = try #require(Marketplace("US"))
+    let lines: [JSONValue] = [
+      .object([
+        "lineNumber": .number(DecimalNumber(1)), "invoiceNumber": .string("INV-7"),
+        "classification": .string("invoice"),
+        "amountPaid": .object(["amount": .string("10.00"), "currency": .string("USD")]),
+      ]),
+      .object([
+        "lineNumber": .number(DecimalNumber(2)), "invoiceNumber": .string("INV-7SC"),
+        "classification": .string("shortage-claim"), "baseInvoiceNumber": .string("INV-7"),
+        "amountPaid": .object(["amount": .string("-1.00"), "currency": .string("USD")]),
+      ]),
+      .object([
+        "lineNumber": .number(DecimalNumber(3)), "invoiceNumber": .string("MISCPC"),
+        "classification": .string("price-claim"), "baseInvoiceNumber": .string("MISC"),
+        "amountPaid": .object(["amount": .string("-2.00"), "currency": .string("USD")]),
+      ]),
+    ]
+    let pay = try Record(
+      kind: .remittance, marketplace: us,
+      source: [
+        "uniquePaymentId": .string("P1"), "paymentDate": .string("2026-01-14"),
+        "paymentAmount": .object(["amount": .string("7.00"), "currency": .string("USD")]),
+        "lines": .array(lines),
+      ], provenance: ["origin": .string("manual")])
+    func deduction(_ n: String) throws -> Record {
+      try Record(
+        kind: .deduction, marketplace: us,
+        source: [
+          "deductionNumber": .string(n), "deductionType": .string("price-claim"),
+          "deductionDate": .string("2026-01-14"),
+          "amount": .object(["amount": .string("-2.00"), "currency": .string("USD")]),
+        ], provenance: ["origin": .string("manual")])
+    }
+    let out = DeductionClassifier.review(
+      [pay, try deduction("INV-7SC"), try deduction("MISCPC")], knownInvoices: [])
+    #expect(out.count == 2)
+    #expect(!out.contains { $0.json["source"]?["deductionNumber"] == .string("MISCPC") })
+    let reviewed = out.first { $0.kind == .remittance }?.json["source"]?["lines"]?.arrayValue ?? []
+    #expect(
+      reviewed.map { $0["classification"]?.stringValue } == ["invoice", "shortage-claim", "other"])
+    #expect(reviewed[2]["ambiguity"]?.stringValue?.contains("no invoice MISC") == true)
+    #expect(reviewed[2]["baseInvoiceNumber"] == nil)
+  }
+}

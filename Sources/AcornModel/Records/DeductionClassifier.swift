@@ -40,4 +40,103 @@ public enum DeductionClassifier {
     "chargeback", "coop", "provision",
     "provision-reversal", "price-protection",
   ]
+
+  /// Classifications read from a suffix alone (`SC`, `SCR`, `SCRSC`, `PC`): an invoice number
+  /// may end in those letters by chance.
+  public static let suffixClassifications: Set<String> = [
+    "shortage-claim", "shortage-claim-reversal", "shortage-claim-revised", "price-claim",
+  ]
+
+  /// What a line's own type says it is (`invoiceType` from the SP-API, a type column), if it says.
+  static func classification(ofLineType type: String?) -> String? {
+    guard let t = type?.lowercased().filter({ $0.isLetter }), !t.isEmpty else { return nil }
+    if t.contains("shortage") {
+      if t.contains("reversal") { return "shortage-claim-reversal" }
+      if t.contains("revis") { return "shortage-claim-revised" }
+      return "shortage-claim"
+    }
+    if t.contains("priceclaim") || t.contains("pricediscrepancy") { return "price-claim" }
+    if t == "standard" || t == "invoice" || t == "standardinvoice" { return "invoice" }
+    return nil
+  }
+
+  /// A suffix classification stands only when the rest of the number is an invoice the workspace
+  /// knows, or the line's type says so; otherwise the line is `other`, with the reason, for a
+  /// person to decide. Other classifications pass through.
+  public static func confirm(
+    number: String, classification: String, base: String?, lineType: String?,
+    knownInvoices: Set<String>
+  ) -> (classification: String, base: String?, ambiguity: String?) {
+    if let said = Self.classification(ofLineType: lineType) {
+      if said == "invoice" { return ("invoice", nil, nil) }
+      if suffixClassifications.contains(said) { return (said, base, nil) }
+    }
+    guard suffixClassifications.contains(classification), let base else {
+      return (classification, base, nil)
+    }
+    if knownInvoices.contains(base) { return (classification, base, nil) }
+    if knownInvoices.contains(number) { return ("invoice", nil, nil) }
+    return (
+      "other", nil,
+      "\(number) ends like a \(classification.replacingOccurrences(of: "-", with: " ")) of invoice \(base), but the workspace knows no invoice \(base): sync or import it, or link the line with acorn match"
+    )
+  }
+
+  /// Remittances and deductions from one sync or import, with suffix classifications confirmed
+  /// against the invoices known (`knownInvoices`, the invoices among `records`, and the invoices
+  /// their remittances pay): ambiguous lines become `other` with their reason, and the
+  /// deductions read from them are left out.
+  public static func review(_ records: [Record], knownInvoices: Set<String>) -> [Record] {
+    var known = knownInvoices
+    for r in records where r.kind == .invoice {
+      if let n = r.json["source"]?["invoiceNumber"]?.stringValue { known.insert(n) }
+    }
+    for r in records where r.kind == .remittance {
+      for line in r.json["source"]?["lines"]?.arrayValue ?? []
+      where line["classification"]?.stringValue == "invoice" {
+        if let n = line["invoiceNumber"]?.stringValue { known.insert(n) }
+      }
+    }
+    var dropped: Set<String> = []  // deduction numbers no longer read as deductions
+    var out: [Record] = []
+    for r in records {
+      guard r.kind == .remittance, case .array(let lines)? = r.json["source"]?["lines"] else {
+        out.append(r)
+        continue
+      }
+      var changed = false
+      let reviewed: [JSONValue] = lines.map { line in
+        guard case .object(var l) = line, let number = l["invoiceNumber"]?.stringValue,
+          let current = l["classification"]?.stringValue
+        else { return line }
+        let (c, base, ambiguity) = confirm(
+          number: number, classification: current, base: l["baseInvoiceNumber"]?.stringValue,
+          lineType: l["invoiceType"]?.stringValue, knownInvoices: known)
+        guard c != current || ambiguity != nil else { return line }
+        changed = true
+        if deductionTypes.contains(current) && !deductionTypes.contains(c) {
+          dropped.insert(number)
+        }
+        l["classification"] = .string(c)
+        l["baseInvoiceNumber"] = base.map(JSONValue.string)
+        if base == nil { l.removeValue(forKey: "baseInvoiceNumber") }
+        l["ambiguity"] = ambiguity.map(JSONValue.string)
+        if ambiguity == nil { l.removeValue(forKey: "ambiguity") }
+        return .object(l)
+      }
+      if changed,
+        let json = r.json.setting(.array(reviewed), at: JSONPath([.key("source"), .key("lines")]))
+      {
+        out.append(Record(json: json))
+      } else {
+        out.append(r)
+      }
+    }
+    return out.filter { r in
+      guard r.kind == .deduction, let n = r.json["source"]?["deductionNumber"]?.stringValue else {
+        return true
+      }
+      return !dropped.contains(n)
+    }
+  }
 }
