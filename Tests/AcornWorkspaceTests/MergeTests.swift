@@ -111,6 +111,27 @@ struct WorkspaceMergeTests {
     try expectGitClean(ws)
   }
 
+  @Test("a branch that makes a record path a symbolic link is refused, not written as a file")
+  func symlinkRefused() throws {
+    let scratch = Scratch()
+    let ws = try Self.divergedWorkspace(scratch)
+    #expect(try run(["git", "checkout", "-q", "a"], in: ws.root).status == 0)
+    let link = "records/US/invoice/2019-08/INV-US-EVIL.json"
+    #expect(symlink("/etc/passwd", ws.path(link)) == 0)
+    #expect(try run(["git", "add", link], in: ws.root).status == 0)
+    #expect(try run(["git", "commit", "-q", "-m", "link"], in: ws.root).status == 0)
+    #expect(try run(["git", "checkout", "-q", "main"], in: ws.root).status == 0)
+    do {
+      _ = try ws.merge("a", allowConflicts: true, author: signature("B", 70))
+      Issue.record("a symbolic link was merged")
+    } catch {
+      #expect(error.code == "merge.special-file")
+      #expect(error.message.contains(link))
+    }
+    #expect(!FileManager.default.fileExists(atPath: ws.path(link)))
+    try expectGitClean(ws)
+  }
+
   @Test("after git merge --abort, an interrupted merge's writes are not re-applied")
   func abortedInterruptedMerge() throws {
     let scratch = Scratch()
