@@ -106,7 +106,8 @@ struct SyncCommand: ParsableCommand {
     let syncSource: SyncSource
     switch source {
     case .sandbox:
-      syncSource = .sandbox(seed: seedValue)
+      let vendorCode = settings["vendorCodes"]?.arrayValue?.first?.stringValue ?? "SBX01"
+      syncSource = .sandbox(seed: seedValue, vendorCode: vendorCode)
     case .spAPI:
       let regions = Set(markets.map(\.region))
       guard endpoint != nil || regions.count == 1, let region = markets.first?.region else {

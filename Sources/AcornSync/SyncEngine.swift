@@ -6,8 +6,8 @@ import Foundation
 
 /// Where records come from in one sync run.
 public enum SyncSource: Sendable {
-  /// The built-in deterministic vendor.
-  case sandbox(seed: UInt64)
+  /// The built-in deterministic vendor (selling as `vendorCode`, the workspace's own).
+  case sandbox(seed: UInt64, vendorCode: String = "SBX01")
   /// The Selling Partner API (or `acorn sandbox serve` standing in for it).
   case spAPI(SPAPIClient)
   /// Records read from files (EDI, Vendor Central exports): written like a sync, without a cursor.
@@ -147,8 +147,8 @@ public struct SyncEngine {
         )
         var records: [Record]
         switch options.source {
-        case .sandbox(let seed):
-          records = SandboxVendor(seed: seed).records(
+        case .sandbox(let seed, let vendorCode):
+          records = SandboxVendor(seed: seed, vendorCode: vendorCode).records(
             marketplace: marketplace, start: since, asOf: options.until)
         case .spAPI:
           records = fetched[marketplace.code] ?? []
@@ -233,7 +233,7 @@ public struct SyncEngine {
       var newCursor = cursor.objectValue ?? [:]
       newCursor["marketplaces"] = .object(cursorMarkets)
       newCursor["source"] = .string(options.source.name)
-      if case .sandbox(let seed) = options.source {
+      if case .sandbox(let seed, _) = options.source {
         newCursor["seed"] = .number(DecimalNumber(Int(truncatingIfNeeded: seed)))
       }
       let cursorBytes = CanonicalJSON.bytes(.object(newCursor))
