@@ -20,6 +20,7 @@ let package = Package(
   targets: [
     .target(name: "AcornModel"),
     .target(name: "AcornMerge", dependencies: ["AcornModel"]),
+    .target(name: "AcornReconcile", dependencies: ["AcornModel"]),
     .systemLibrary(
       name: "CLibGit2",
       pkgConfig: "libgit2",
@@ -56,6 +57,8 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AcornGitTests", dependencies: ["AcornGit"]),
+    .testTarget(
+      name: "AcornReconcileTests", dependencies: ["AcornReconcile", "AcornModel", "AcornSync"]),
     .testTarget(
       name: "AcornMergeTests",
       dependencies: [

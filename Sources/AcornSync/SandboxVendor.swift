@@ -137,10 +137,13 @@ public struct SandboxVendor: Sendable {
           let requested = rng.int(1...6)
           lines.append((p, requested, rng.chance(0.8) ? requested : max(0, requested - 1)))
         }
+        let id = "R\(marketplace.code)\(rng.code(7))"
+        let creditDay = day + rng.int(12...25)
+        // About one return in ten never gets its credit: the window vendors lose most often.
+        let neverCredited = rng.chance(0.1)
         returns.append(
           Returned(
-            id: "R\(marketplace.code)\(rng.code(7))", day: day, lines: lines,
-            creditDay: day + rng.int(12...25)))
+            id: id, day: day, lines: lines, creditDay: neverCredited ? Int.max : creditDay))
       }
     }
     var out: [Record] = []
@@ -510,7 +513,7 @@ public struct SandboxVendor: Sendable {
     ]
     if approved { source["totalApprovedRefund"] = money(approvedTotal, m) }
     var workflow: [String: JSONValue] = ["state": .string("notified")]
-    if credited {
+    if credited && approvedTotal > 0 {
       workflow["creditNoteIds"] = .array([
         .string(Record.makeID(kind: .creditNote, marketplace: m, key: "DN" + r.id))
       ])

@@ -1,0 +1,326 @@
+import AcornModel
+
+/// An error of arithmetic (amounts beyond what exact decimals hold) or of currency.
+public struct ReconcileError: Error, Sendable, CustomStringConvertible {
+  public var code: String
+  public var message: String
+  public var description: String { message }
+}
+
+/// The reconciler: records in, results and findings out. Pure — no files, no clock (the day the
+/// results are as of is passed in) — so the same records always give the same result.
+/// docs/reconciliation.md states every rule.
+public struct Reconciler {
+  public var rules: ReconcileRules
+  public var lifecycles: LifecycleSet?
+
+  public init(rules: ReconcileRules = ReconcileRules(), lifecycles: LifecycleSet? = nil) {
+    self.rules = rules
+    self.lifecycles = lifecycles
+  }
+
+  /// The day results are as of when none is given: the latest day the records speak of (an
+  /// observation, a payment, a document), so reconciling the same records twice gives the same
+  /// bytes whatever today is.
+  public static func latestDay(_ records: [Record]) -> Int? {
+    var latest: Int?
+    let dateFields = [
+      "invoiceDate", "paymentDate", "deductionDate", "noticeDate", "purchaseOrderDate",
+      "shipmentDate", "issueDate",
+    ]
+    for r in records {
+      var days: [Int] = []
+      if let d = r.json["provenance"]?["observedOn"]?.stringValue.flatMap(CivilDate.day) {
+        days.append(d)
+      }
+      for f in dateFields {
+        if let d = r.json["source"]?[f]?.stringValue.flatMap({
+          CivilDate.day(String($0.prefix(10)))
+        }) {
+          days.append(d)
+        }
+      }
+      if let m = days.max() { latest = max(latest ?? m, m) }
+    }
+    return latest
+  }
+
+  public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
+    var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
+    try run.load(records)
+    try run.ledgers()
+    try run.matchPurchaseOrders()
+    try run.assessDeductions()
+    try run.assessReturns()
+    return run.result()
+  }
+}
+
+func add(_ a: Money, _ b: Money) throws(ReconcileError) -> Money {
+  do { return try a + b } catch {
+    throw ReconcileError(
+      code: "reconcile.arithmetic", message: "cannot add \(a) and \(b): \(error)")
+  }
+}
+
+func sub(_ a: Money, _ b: Money) throws(ReconcileError) -> Money {
+  try add(a, -b)
+}
+
+func times(_ m: Money, _ n: Int) throws(ReconcileError) -> Money {
+  do { return try m.times(n) } catch {
+    throw ReconcileError(code: "reconcile.arithmetic", message: "cannot multiply \(m) by \(n)")
+  }
+}
+
+func magnitude(_ m: Money) -> Money { m.isNegative ? -m : m }
+
+func month(_ day: Int) -> String { String(CivilDate.string(day).prefix(7)) }
+
+/// One reconciliation in progress.
+struct Run {
+  let rules: ReconcileRules
+  let lifecycles: LifecycleSet?
+  let asOf: Int
+
+  var invoices: [InvoiceView] = []
+  var remittances: [RemittanceView] = []
+  var deductionViews: [DeductionView] = []
+  var orders: [PurchaseOrderView] = []
+  var shipments: [ShipmentView] = []
+  var returnViews: [ReturnView] = []
+  var creditNotes: [CreditNoteView] = []
+
+  /// (marketplace, invoice number) → index into `invoices`.
+  var invoiceIndex: [String: Int] = [:]
+  var invoiceByID: [String: Int] = [:]
+
+  var ledgersOut: [InvoiceLedger] = []
+  var ordersOut: [PurchaseOrderMatch] = []
+  var deductionsOut: [DeductionAssessment] = []
+  var returnsOut: [ReturnAssessment] = []
+  var findings: [ReconcileFinding] = []
+  var proposals: [Proposal] = []
+  /// Remittance line numbers settling a document (credit note or debit note number).
+  var settledNumbers: [String: [String]] = [:]
+
+  init(rules: ReconcileRules, lifecycles: LifecycleSet?, asOf: Int) {
+    self.rules = rules
+    self.lifecycles = lifecycles
+    self.asOf = asOf
+  }
+
+  static func key(_ marketplace: String, _ number: String) -> String {
+    marketplace + "\u{1F}" + number
+  }
+
+  mutating func load(_ records: [Record]) throws(ReconcileError) {
+    for r in records {
+      switch r.kind {
+      case .invoice: if let v = InvoiceView(r) { invoices.append(v) }
+      case .remittance: if let v = RemittanceView(r) { remittances.append(v) }
+      case .deduction: if let v = DeductionView(r) { deductionViews.append(v) }
+      case .purchaseOrder: if let v = PurchaseOrderView(r) { orders.append(v) }
+      case .shipment: if let v = ShipmentView(r) { shipments.append(v) }
+      case .return: if let v = ReturnView(r) { returnViews.append(v) }
+      case .creditNote: if let v = CreditNoteView(r) { creditNotes.append(v) }
+      default: break
+      }
+    }
+    invoices.sort { $0.id < $1.id }
+    remittances.sort { ($0.date, $0.id) < ($1.date, $1.id) }
+    deductionViews.sort { $0.id < $1.id }
+    orders.sort { $0.id < $1.id }
+    shipments.sort { $0.id < $1.id }
+    returnViews.sort { $0.id < $1.id }
+    creditNotes.sort { $0.id < $1.id }
+    for (i, inv) in invoices.enumerated() {
+      invoiceIndex[Self.key(inv.marketplace, inv.number)] = i
+      invoiceByID[inv.id] = i
+    }
+  }
+
+  mutating func finding(
+    _ code: String, _ severity: ReconcileFinding.Severity, _ marketplace: String, _ day: Int,
+    _ records: [String], _ amount: Money?, _ text: Sentence
+  ) {
+    findings.append(
+      ReconcileFinding(
+        code: code, severity: severity, marketplace: marketplace, month: month(day),
+        records: records.sorted(), amount: amount, en: text.en, zh: text.zh))
+  }
+
+  // MARK: Invoice ledger
+
+  mutating func ledgers() throws(ReconcileError) {
+    var payments: [Int: [InvoiceLedger.Entry]] = [:]
+    var deductions: [Int: [InvoiceLedger.Entry]] = [:]
+    var discounts: [Int: Money] = [:]
+    var invoicePaymentLines: [Int: Int] = [:]
+    for pay in remittances {
+      // The lines must add up to the payment.
+      var sum = Money.zero(pay.amount.currency)
+      var sameCurrency = true
+      for line in pay.lines {
+        if line.amountPaid.currency != pay.amount.currency {
+          sameCurrency = false
+          continue
+        }
+        sum = try add(sum, line.amountPaid)
+      }
+      let difference = try sub(sum, pay.amount)
+      if sameCurrency && magnitude(difference).amount > rules.tolerance(pay.amount.currency) {
+        finding(
+          "remittance.unbalanced", .error, pay.marketplace, pay.date, [pay.id], difference,
+          Sentence.unbalanced(pay.paymentId, lines: sum, payment: pay.amount))
+      }
+      for line in pay.lines {
+        // Which invoice the line belongs to: a person's match, else its number or base.
+        var target: Int?
+        if let matched = pay.lineMatches[line.number] {
+          target = invoiceByID[matched]
+          if target == nil {
+            finding(
+              "match.stale", .warning, pay.marketplace, pay.date, [pay.id, matched],
+              line.amountPaid,
+              Sentence.staleMatch(pay.paymentId, line: line.number, invoice: matched))
+          }
+        } else if line.classification == "invoice" {
+          target = invoiceIndex[Self.key(pay.marketplace, line.invoiceNumber)]
+        } else if let base = line.base,
+          DeductionClassifier.suffixClassifications.contains(line.classification)
+        {
+          target = invoiceIndex[Self.key(pay.marketplace, base)]
+        }
+        guard let i = target else {
+          if line.classification == "invoice" {
+            finding(
+              "payment.unmatched", .warning, pay.marketplace, pay.date, [pay.id], line.amountPaid,
+              Sentence.unmatched(
+                line.invoiceNumber, payment: pay.paymentId, amount: line.amountPaid)
+            )
+          }
+          if line.classification == "credit-note" || line.classification == "other" {
+            settledNumbers[line.invoiceNumber, default: []].append(pay.paymentId)
+          }
+          continue
+        }
+        let invoice = invoices[i]
+        var amount = line.amountPaid
+        if amount.currency != invoice.total.currency {
+          guard let rate = pay.exchangeRate,
+            let converted = try? amount.amount * rate
+          else {
+            finding(
+              "ledger.currency", .error, invoice.marketplace, invoice.date, [invoice.id, pay.id],
+              line.amountPaid,
+              Sentence.currency(
+                invoice.number, payment: pay.paymentId, paid: line.amountPaid,
+                invoiced: invoice.total.currency))
+            continue
+          }
+          amount = Money(
+            converted.rounded(toPlaces: invoice.total.currency.minorUnits), invoice.total.currency)
+        }
+        let isPayment =
+          line.classification == "invoice"
+          || pay.lineMatches[line.number] != nil
+            && !DeductionClassifier.deductionTypes.contains(line.classification)
+        let entry = InvoiceLedger.Entry(
+          type: isPayment ? "payment" : line.classification, reference: line.invoiceNumber,
+          amount: amount, paymentId: pay.paymentId, date: pay.date)
+        if isPayment {
+          payments[i, default: []].append(entry)
+          if !amount.isNegative { invoicePaymentLines[i, default: 0] += 1 }
+          if let d = line.discount, d.currency == invoice.total.currency {
+            discounts[i] = try add(discounts[i] ?? .zero(invoice.total.currency), d)
+          }
+        } else {
+          deductions[i, default: []].append(entry)
+        }
+      }
+    }
+    for (i, invoice) in invoices.enumerated() {
+      let currency = invoice.total.currency
+      let pays = payments[i] ?? []
+      let deds = deductions[i] ?? []
+      let discount = discounts[i] ?? .zero(currency)
+      var paid = Money.zero(currency)
+      var deducted = Money.zero(currency)
+      var reversed = Money.zero(currency)
+      for e in pays { paid = try add(paid, e.amount) }
+      for e in deds {
+        paid = try add(paid, e.amount)
+        if e.amount.isNegative {
+          deducted = try add(deducted, -e.amount)
+        } else {
+          reversed = try add(reversed, e.amount)
+        }
+      }
+      // invoiced − discount − Σ deductions + Σ reversals − Σ paid
+      var open = try sub(invoice.total, discount)
+      open = try sub(open, deducted)
+      open = try add(open, reversed)
+      open = try sub(open, paid)
+      let tolerance = rules.tolerance(currency)
+      var rounding: Money?
+      var settledOpen = open
+      if !open.isZero && magnitude(open).amount <= tolerance {
+        rounding = open
+        settledOpen = .zero(currency)
+      }
+      let netDeducted = try sub(deducted, reversed)
+      let status: String
+      if settledOpen.isZero {
+        status = netDeducted.amount > .zero ? "paid-with-deductions" : "paid"
+      } else if settledOpen.isNegative {
+        status = "overpaid"
+      } else if pays.isEmpty && deds.isEmpty {
+        status = "unpaid"
+      } else {
+        status = "partially-paid"
+      }
+      let due = invoice.due
+      var daysPastDue: Int?
+      if let due, status == "unpaid" || status == "partially-paid", asOf > due {
+        daysPastDue = asOf - due
+      }
+      ledgersOut.append(
+        InvoiceLedger(
+          id: invoice.id, invoiceNumber: invoice.number, marketplace: invoice.marketplace,
+          currency: currency, invoiceDate: invoice.date, dueDate: due, invoiced: invoice.total,
+          discount: discount,
+          payments: pays.sorted {
+            ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
+          },
+          deductions: deds.sorted {
+            ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
+          },
+          paid: paid, open: settledOpen, status: status, daysPastDue: daysPastDue,
+          rounding: rounding))
+      if let rounding {
+        finding(
+          "ledger.rounding", .info, invoice.marketplace, invoice.date, [invoice.id], rounding,
+          Sentence.rounding(invoice.number, rounding))
+      }
+      if (invoicePaymentLines[i] ?? 0) > 1 {
+        finding(
+          "invoice.paid-twice", .error, invoice.marketplace, invoice.date,
+          [invoice.id] + pays.map(\.paymentId), paid,
+          Sentence.paidTwice(invoice.number, payments: pays.map(\.paymentId)))
+      }
+      if status == "overpaid" {
+        finding(
+          "invoice.overpaid", .warning, invoice.marketplace, invoice.date, [invoice.id],
+          -settledOpen,
+          Sentence.overpaid(invoice.number, -settledOpen))
+      }
+      if let days = daysPastDue {
+        finding(
+          "invoice.past-due", .warning, invoice.marketplace, invoice.date, [invoice.id],
+          settledOpen,
+          Sentence.pastDue(invoice.number, days: days, open: settledOpen))
+      }
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import AcornModel
+
+/// Results as JSON: the document `acorn reconcile --json` prints, and the files committed under
+/// `reconciliation/<MKT>/<YYYY-MM>.json` (each item in the month of its own date). Amounts are
+/// decimal strings, dates `YYYY-MM-DD`; arrays keep the result's order.
+extension ReconcileResult {
+  static func amount(_ m: Money) -> JSONValue { .string(m.amountText) }
+  static func amount(_ m: Money?) -> JSONValue { m.map { .string($0.amountText) } ?? .null }
+  static func day(_ d: Int?) -> JSONValue { d.map { .string(CivilDate.string($0)) } ?? .null }
+  static func int(_ n: Int?) -> JSONValue { n.map { .number(DecimalNumber($0)) } ?? .null }
+
+  static func json(_ l: InvoiceLedger) -> JSONValue {
+    func entries(_ list: [InvoiceLedger.Entry]) -> JSONValue {
+      .array(
+        list.map { e in
+          .object([
+            "type": .string(e.type), "reference": .string(e.reference), "amount": amount(e.amount),
+            "paymentId": .string(e.paymentId), "date": day(e.date),
+          ])
+        })
+    }
+    var o: [String: JSONValue] = [
+      "id": .string(l.id), "invoiceNumber": .string(l.invoiceNumber),
+      "marketplace": .string(l.marketplace), "currency": .string(l.currency.code),
+      "invoiceDate": day(l.invoiceDate), "dueDate": day(l.dueDate), "invoiced": amount(l.invoiced),
+      "discount": amount(l.discount), "payments": entries(l.payments),
+      "deductions": entries(l.deductions), "paid": amount(l.paid), "open": amount(l.open),
+      "status": .string(l.status),
+    ]
+    if let d = l.daysPastDue { o["daysPastDue"] = int(d) }
+    if let r = l.rounding { o["rounding"] = amount(r) }
+    return .object(o)
+  }
+
+  static func json(_ p: PurchaseOrderMatch) -> JSONValue {
+    .object([
+      "id": .string(p.id), "purchaseOrderNumber": .string(p.purchaseOrderNumber),
+      "marketplace": .string(p.marketplace), "date": day(p.date),
+      "invoiceNumbers": .array(p.invoiceNumbers.map(JSONValue.string)),
+      "shipmentIds": .array(p.shipmentIds.map(JSONValue.string)),
+      "lines": .array(
+        p.lines.map { l in
+          var o: [String: JSONValue] = [
+            "itemSequenceNumber": .string(l.sequence), "ordered": int(l.ordered),
+            "accepted": int(l.accepted), "shipped": int(l.shipped), "received": int(l.received),
+            "invoiced": int(l.invoiced), "poCost": amount(l.poCost),
+            "acknowledgedCost": amount(l.acknowledgedCost), "invoicedCost": amount(l.invoicedCost),
+          ]
+          if let a = l.asin { o["asin"] = .string(a) }
+          if let s = l.expectedShortage {
+            o["expectedShortage"] = int(s)
+            o["expectedShortageAmount"] = amount(l.expectedShortageAmount)
+          }
+          return .object(o)
+        }),
+    ])
+  }
+
+  static func json(_ d: DeductionAssessment) -> JSONValue {
+    var o: [String: JSONValue] = [
+      "id": .string(d.id), "deductionNumber": .string(d.number),
+      "marketplace": .string(d.marketplace),
+      "type": .string(d.type), "date": day(d.date), "amount": amount(d.amount),
+      "currency": .string(d.amount.currency.code),
+      "invoiceNumber": d.invoiceNumber.map(JSONValue.string) ?? .null,
+      "purchaseOrderNumbers": .array(d.purchaseOrderNumbers.map(JSONValue.string)),
+      "paymentId": d.paymentId.map(JSONValue.string) ?? .null, "verdict": .string(d.verdict),
+      "reason": .string(d.reason), "reasonZh": .string(d.reasonZh),
+      "state": d.state.map(JSONValue.string) ?? .null,
+    ]
+    if let n = d.net { o["net"] = amount(n) }
+    if let e = d.evidence {
+      var ev: [String: JSONValue] = ["shipmentIds": .array(e.shipmentIds.map(JSONValue.string))]
+      if let v = e.shipped { ev["shipped"] = int(v) }
+      if let v = e.received { ev["received"] = int(v) }
+      if let v = e.invoiced { ev["invoiced"] = int(v) }
+      if let v = e.invoicedCost { ev["invoicedCost"] = amount(v) }
+      if let v = e.purchaseOrderCost { ev["purchaseOrderCost"] = amount(v) }
+      if let v = e.carrier { ev["carrier"] = .string(v) }
+      if let v = e.tracking { ev["tracking"] = .string(v) }
+      o["evidence"] = .object(ev)
+    }
+    return .object(o)
+  }
+
+  static func json(_ r: ReturnAssessment) -> JSONValue {
+    .object([
+      "id": .string(r.id), "returnId": .string(r.returnId), "marketplace": .string(r.marketplace),
+      "noticeDate": day(r.noticeDate), "creditDueDate": day(r.creditDueDate),
+      "approvedRefund": amount(r.approvedRefund), "credited": amount(r.credited),
+      "currency": (r.approvedRefund?.currency.code).map(JSONValue.string) ?? .null,
+      "creditNoteIds": .array(r.creditNoteIds.map(JSONValue.string)),
+      "deductionIds": .array(r.deductionIds.map(JSONValue.string)), "status": .string(r.status),
+      "state": r.state.map(JSONValue.string) ?? .null,
+    ])
+  }
+
+  static func json(_ f: ReconcileFinding) -> JSONValue {
+    .object([
+      "code": .string(f.code), "severity": .string(f.severity.rawValue),
+      "marketplace": .string(f.marketplace), "month": .string(f.month),
+      "records": .array(f.records.map(JSONValue.string)), "amount": amount(f.amount),
+      "currency": (f.amount?.currency.code).map(JSONValue.string) ?? .null,
+      "en": .string(f.en), "zh": .string(f.zh),
+    ])
+  }
+
+  static func json(_ p: Proposal) -> JSONValue {
+    .object([
+      "id": .string(p.recordID), "field": .string(p.field), "from": .string(p.from),
+      "to": .string(p.to), "reason": .string(p.reason),
+    ])
+  }
+
+  /// The whole result (`acorn reconcile --json`).
+  public var json: JSONValue {
+    .object([
+      "asOf": Self.day(asOf), "invoices": .array(invoices.map(Self.json)),
+      "purchaseOrders": .array(purchaseOrders.map(Self.json)),
+      "deductions": .array(deductions.map(Self.json)), "returns": .array(returns.map(Self.json)),
+      "findings": .array(findings.map(Self.json)), "proposals": .array(proposals.map(Self.json)),
+    ])
+  }
+
+  /// The committed files: `reconciliation/<MKT>/<YYYY-MM>.json` → content, one per marketplace
+  /// and month that has anything.
+  public var files: [String: JSONValue] {
+    struct Bucket {
+      var invoices: [JSONValue] = []
+      var orders: [JSONValue] = []
+      var deductions: [JSONValue] = []
+      var returns: [JSONValue] = []
+      var findings: [JSONValue] = []
+    }
+    var buckets: [String: Bucket] = [:]
+    func key(_ m: String, _ d: Int) -> String { "\(m)/\(month(d))" }
+    for l in invoices {
+      buckets[key(l.marketplace, l.invoiceDate), default: Bucket()].invoices.append(Self.json(l))
+    }
+    for p in purchaseOrders {
+      buckets[key(p.marketplace, p.date), default: Bucket()].orders.append(Self.json(p))
+    }
+    for d in deductions {
+      buckets[key(d.marketplace, d.date), default: Bucket()].deductions.append(Self.json(d))
+    }
+    for r in returns {
+      buckets[key(r.marketplace, r.noticeDate), default: Bucket()].returns.append(Self.json(r))
+    }
+    for f in findings {
+      buckets["\(f.marketplace)/\(f.month)", default: Bucket()].findings.append(Self.json(f))
+    }
+    var out: [String: JSONValue] = [:]
+    for (k, b) in buckets {
+      let parts = k.split(separator: "/").map(String.init)
+      out["reconciliation/\(k).json"] = .object([
+        "asOf": Self.day(asOf), "marketplace": .string(parts[0]), "month": .string(parts[1]),
+        "invoices": .array(b.invoices), "purchaseOrders": .array(b.orders),
+        "deductions": .array(b.deductions), "returns": .array(b.returns),
+        "findings": .array(b.findings),
+      ])
+    }
+    return out
+  }
+
+  /// Only what is in one marketplace.
+  public func filtered(marketplace: String) -> ReconcileResult {
+    ReconcileResult(
+      asOf: asOf, invoices: invoices.filter { $0.marketplace == marketplace },
+      purchaseOrders: purchaseOrders.filter { $0.marketplace == marketplace },
+      deductions: deductions.filter { $0.marketplace == marketplace },
+      returns: returns.filter { $0.marketplace == marketplace },
+      findings: findings.filter { $0.marketplace == marketplace },
+      proposals: proposals.filter {
+        $0.recordID.split(separator: "-").dropFirst().first.map(String.init) == marketplace
+      })
+  }
+}
