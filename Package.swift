@@ -33,7 +33,7 @@ let package = Package(
     .target(
       name: "AcornWorkspace",
       dependencies: [
-        "AcornModel", "AcornMerge", "AcornGit", "AcornIndex",
+        "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -46,6 +46,7 @@ let package = Package(
       name: "AcornCLI",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
+        "AcornReconcile",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

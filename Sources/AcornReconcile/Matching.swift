@@ -342,7 +342,7 @@ extension Run {
         && (amazonApproved || pastAuthorized.contains(r.state ?? "")) && r.state != "rejected"
       var credited: Money?
       for cn in notes {
-        let value = magnitude(cn.total)
+        let value = magnitude(cn.net)
         credited = credited.map { c in (try? add(c, value)) ?? c } ?? value
       }
       for d in deds {

@@ -153,6 +153,11 @@ struct Run {
   // MARK: Invoice ledger
 
   mutating func ledgers() throws(ReconcileError) {
+    var creditNoteNumbers: Set<String> = []
+    for cn in creditNotes {
+      creditNoteNumbers.insert(Self.key(cn.marketplace, cn.number))
+      if let d = cn.debitNoteNumber { creditNoteNumbers.insert(Self.key(cn.marketplace, d)) }
+    }
     var payments: [Int: [InvoiceLedger.Entry]] = [:]
     var deductions: [Int: [InvoiceLedger.Entry]] = [:]
     var discounts: [Int: Money] = [:]
@@ -193,6 +198,11 @@ struct Run {
           target = invoiceIndex[Self.key(pay.marketplace, base)]
         }
         guard let i = target else {
+          // A credit or debit note settled on the payment (returns, co-op credits).
+          if creditNoteNumbers.contains(Self.key(pay.marketplace, line.invoiceNumber)) {
+            settledNumbers[line.invoiceNumber, default: []].append(pay.paymentId)
+            continue
+          }
           if line.classification == "invoice" {
             finding(
               "payment.unmatched", .warning, pay.marketplace, pay.date, [pay.id], line.amountPaid,

@@ -235,6 +235,23 @@ lifecycles:
 """####
     ),
     (
+      "rules/reconcile.yaml",
+      ####"""
+# Reconciliation settings (docs/reconciliation.md).
+# A ledger difference up to the tolerance (per currency, or default) is rounding: the invoice
+# counts as settled and the difference is reported (finding ledger.rounding), never hidden.
+tolerance:
+  default: "0.01"
+  JPY: "1"
+# Days after Amazon's return notice by which the credit note (or a deduction of the approved
+# refund) is due; after that the return is late (finding return.credit-late). Source: Acorn policy
+# (DESIGN.md section 5) on Vendor Central's practice of deducting returns "from an upcoming
+# payment" (amazowl.com/?p=7392), read 2026-11-29.
+creditNoteDays: 30
+
+"""####
+    ),
+    (
       "schemas/accounts.schema.json",
       ####"""
 {
@@ -2363,6 +2380,38 @@ lifecycles:
     "workflow",
     "provenance"
   ],
+  "additionalProperties": false
+}
+
+"""####
+    ),
+    (
+      "schemas/reconcile.schema.json",
+      ####"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://schemas.acorn.invalid/reconcile.schema.json",
+  "title": "Reconciliation settings (rules/reconcile.yaml)",
+  "description": "Tolerances and the credit-note window used by acorn reconcile.",
+  "type": "object",
+  "properties": {
+    "tolerance": {
+      "description": "Largest ledger difference counted as rounding, per ISO 4217 currency code or default.",
+      "type": "object",
+      "propertyNames": {
+        "pattern": "^(default|[A-Z]{3})$"
+      },
+      "additionalProperties": {
+        "$ref": "common.schema.json#/$defs/decimal"
+      }
+    },
+    "creditNoteDays": {
+      "description": "Days after the return notice by which its credit is due.",
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 365
+    }
+  },
   "additionalProperties": false
 }
 

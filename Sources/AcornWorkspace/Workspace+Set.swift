@@ -29,6 +29,16 @@ extension Workspace {
   ) throws(WorkspaceError) -> SetResult {
     let lock = try WorkspaceLock.acquire(self)
     defer { lock.release() }
+    return try setLocked(
+      query, assignments: assignments, note: note, message: message, commit: commit,
+      author: author, now: now)
+  }
+
+  /// `set` for a caller that holds the workspace lock (reconcile --apply).
+  func setLocked(
+    _ query: String, assignments: [(field: String, value: String)], note: String?, message: String?,
+    commit: Bool, author: Signature, now: Date
+  ) throws(WorkspaceError) -> SetResult {
     let entry = try findRecord(query)
     let original = try readRecord(entry)
     guard let kind = original.kind, let id = original.id else {

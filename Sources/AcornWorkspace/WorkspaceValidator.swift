@@ -15,7 +15,11 @@ extension Workspace {
     ("rules/lifecycles.yaml", "lifecycles.schema.json"),
     ("rules/deadlines.yaml", "deadlines.schema.json"),
     ("rules/accounts.yaml", "accounts.schema.json"),
+    ("rules/reconcile.yaml", "reconcile.schema.json"),
   ]
+
+  /// Settings files a workspace may lack (defaults apply).
+  static let optionalSettings: Set<String> = ["rules/reconcile.yaml"]
 
   public static let schemasFolder = "schemas"
 
@@ -161,6 +165,8 @@ extension Workspace {
     var settings: [String: JSONValue] = [:]
     for (file, schemaName) in Self.settingsFiles {
       guard FileSystem.exists(path(file)) else {
+        // Added after the first workspaces were made: optional, its defaults apply.
+        if Self.optionalSettings.contains(file) { continue }
         findings.append(
           Finding(
             code: "settings.missing", file: file,

@@ -321,6 +321,8 @@ public struct CreditNoteView: Sendable, Hashable {
   public var noteType: String?
   public var issueDate: Int?
   public var total: Money
+  /// The total without tax, when the note gives its tax (a refund is approved before tax).
+  public var net: Money
   public var debitNoteNumber: String?
   public var returnsReference: String?
   public var referenceInvoiceNumber: String?
@@ -339,6 +341,13 @@ public struct CreditNoteView: Sendable, Hashable {
     noteType = s?["noteType"]?.stringValue
     issueDate = RecordViews.day(s?["issueDate"])
     self.total = total
+    if let tax = RecordViews.money(s?["taxTotal"]), tax.currency == total.currency,
+      let n = try? total - tax
+    {
+      net = n
+    } else {
+      net = total
+    }
     debitNoteNumber = s?["debitNoteNumber"]?.stringValue
     returnsReference = s?["returnsReferenceNumber"]?.stringValue
     referenceInvoiceNumber = s?["referenceInvoiceNumber"]?.stringValue

@@ -1,0 +1,111 @@
+import AcornModel
+import AcornReconcile
+import AcornWorkspace
+import ArgumentParser
+import Foundation
+
+struct ReconcileCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reconcile",
+    abstract:
+      "Reconcile invoices against payments and deductions, PO lines, deductions' evidence and returns' credits.",
+    discussion: """
+      Writes deterministic results to reconciliation/<MKT>/<YYYY-MM>.json (each invoice, PO, \
+      deduction and return in the month of its own date) and commits them, so a new remittance \
+      shows up as a reviewable diff. Exit 1 when there are error findings. With --apply, the \
+      lifecycle moves the evidence supports (a return whose credit a remittance settled → settled) \
+      are made through the same rules as acorn set. Rules: docs/reconciliation.md.
+      """)
+
+  @OptionGroup var workspaceOptions: WorkspaceOptions
+  @OptionGroup var output: OutputOptions
+
+  @Option(help: "Only this marketplace.") var marketplace: Marketplace?
+
+  @Option(
+    name: .customLong("as-of"),
+    help: "The day results are as of (YYYY-MM-DD; default: the latest day the records speak of).")
+  var asOf: String?
+
+  @Flag(help: "Make the lifecycle moves the results propose.") var apply = false
+
+  @Flag(name: .customLong("no-commit"), help: "Write the files, commit nothing.")
+  var noCommit = false
+
+  @Option(help: "Language of the sentences: en or zh-CN.") var lang: String = "en"
+
+  func validate() throws {
+    if let asOf, CivilDate.day(asOf) == nil {
+      throw ValidationError("--as-of takes a calendar date YYYY-MM-DD that exists, not \"\(asOf)\"")
+    }
+    if !["en", "zh-CN", "zh"].contains(lang) {
+      throw ValidationError("--lang takes en or zh-CN, not \"\(lang)\"")
+    }
+  }
+
+  func run() throws {
+    let workspace = try Workspace(at: workspaceOptions.workspace)
+    let outcome = try workspace.reconcile(
+      Workspace.ReconcileOptions(
+        asOf: asOf.flatMap(CivilDate.day), marketplace: marketplace?.code, apply: apply,
+        commit: !noCommit),
+      author: Author.signature(workspace), now: Date())
+    let result = outcome.result
+    let errors = result.findings.filter { $0.severity == .error }
+    if output.json {
+      guard case .object(var doc) = result.json else { return }
+      doc["commit"] = outcome.commit.map { .string($0.hex) } ?? .null
+      doc["changedFiles"] = .array(outcome.changedFiles.map(JSONValue.string))
+      doc["applied"] = .array(
+        outcome.applied.map {
+          .object([
+            "id": .string($0.recordID), "field": .string($0.field), "from": .string($0.from),
+            "to": .string($0.to),
+          ])
+        })
+      Terminal.outBytes(CanonicalJSON.bytes(.object(doc)))
+    } else {
+      let zh = lang.hasPrefix("zh")
+      Terminal.out("Reconciled as of \(CivilDate.string(result.asOf))")
+      for line in Workspace.reconcileSummary(result).split(separator: "\n") {
+        Terminal.out("  " + line)
+      }
+      let open = Self.openByCurrency(result)
+      if !open.isEmpty { Terminal.out("  Open receivables: " + open.joined(separator: ", ")) }
+      var shown = result.findings.filter { $0.severity != .info }
+      shown = shown.filter { $0.severity == .error } + shown.filter { $0.severity == .warning }
+      for f in shown.prefix(50) {
+        Terminal.out("\(f.severity.rawValue)[\(f.code)] \(zh ? f.zh : f.en)")
+      }
+      if shown.count > 50 { Terminal.out("… \(shown.count - 50) more (acorn reconcile --json)") }
+      for p in outcome.applied {
+        Terminal.out("applied: \(p.recordID) \(p.field) \(p.from) → \(p.to) (\(p.reason))")
+      }
+      if !apply {
+        for p in result.proposals {
+          Terminal.out(
+            "proposed: \(p.recordID) \(p.field) \(p.from) → \(p.to) (\(p.reason)); acorn reconcile --apply makes it"
+          )
+        }
+      }
+      if let c = outcome.commit {
+        Terminal.out(
+          "Committed \(c.short): \(outcome.changedFiles.count) reconciliation file\(outcome.changedFiles.count == 1 ? "" : "s") changed"
+        )
+      } else if outcome.changedFiles.isEmpty {
+        Terminal.out("Reconciliation files unchanged.")
+      } else {
+        Terminal.out("Wrote \(outcome.changedFiles.count) files (not committed: --no-commit).")
+      }
+    }
+    if !errors.isEmpty { throw ExitCode(1) }
+  }
+
+  static func openByCurrency(_ r: ReconcileResult) -> [String] {
+    var totals: [CurrencyCode: Money] = [:]
+    for l in r.invoices where !l.open.isZero {
+      totals[l.currency] = totals[l.currency].map { (try? $0 + l.open) ?? $0 } ?? l.open
+    }
+    return totals.keys.sorted().compactMap { totals[$0]?.description }
+  }
+}

@@ -1,0 +1,162 @@
+import AcornGit
+import AcornModel
+import AcornReconcile
+import Foundation
+
+/// `acorn reconcile`: the reconciler over every record, its results written under
+/// `reconciliation/` and committed, and (with `apply`) the lifecycle moves it proposes made
+/// through the same rules as `acorn set`.
+extension Workspace {
+  public static let reconciliationFolder = "reconciliation"
+
+  public struct ReconcileOptions: Sendable {
+    /// The day results are as of (days since 1970); default: the latest day the records speak of.
+    public var asOf: Int?
+    public var marketplace: String?
+    public var apply: Bool
+    public var commit: Bool
+
+    public init(
+      asOf: Int? = nil, marketplace: String? = nil, apply: Bool = false, commit: Bool = true
+    ) {
+      self.asOf = asOf
+      self.marketplace = marketplace
+      self.apply = apply
+      self.commit = commit
+    }
+  }
+
+  public struct ReconcileOutcome: Sendable {
+    public var result: ReconcileResult
+    /// Files written or removed under `reconciliation/` (paths relative to the root).
+    public var changedFiles: [String]
+    public var applied: [Proposal]
+    public var commit: ObjectID?
+  }
+
+  /// `rules/reconcile.yaml` (defaults when the file is absent; refused when it does not load).
+  public func reconcileRules() throws(WorkspaceError) -> ReconcileRules {
+    let file = "rules/reconcile.yaml"
+    guard FileSystem.exists(path(file)) else { return ReconcileRules() }
+    var findings: [Finding] = []
+    let schemas = loadSchemas(into: &findings)
+    guard let value = loadSetting(file, schema: "reconcile.schema.json", schemas, &findings) else {
+      throw Self.rulesError(findings.filter { $0.severity == .error }.sorted())
+    }
+    var tolerance: [String: DecimalNumber] = [:]
+    for (k, v) in value["tolerance"]?.objectValue ?? [:] {
+      if let text = v.stringValue, let d = try? DecimalNumber(parsing: text) { tolerance[k] = d }
+    }
+    return ReconcileRules(
+      tolerance: tolerance, creditNoteDays: value["creditNoteDays"]?.intValue ?? 30)
+  }
+
+  /// Every record file that parses, as records (broken files are reported by validate).
+  func allRecords() -> [Record] {
+    recordFiles().compactMap { rel in
+      guard rel.hasSuffix(".json"), let bytes = try? FileSystem.read(path(rel)),
+        let value = try? JSONParser.parse(bytes).value, case .object = value
+      else { return nil }
+      return Record(json: value)
+    }
+  }
+
+  /// Runs the reconciler and writes its files; the caller holds the lock.
+  func reconcileLocked(
+    _ options: ReconcileOptions, rules: Rules, settings: ReconcileRules, today: Int
+  ) throws(WorkspaceError) -> (ReconcileResult, [String]) {
+    let records = allRecords()
+    let asOf = options.asOf ?? Reconciler.latestDay(records) ?? today
+    var result: ReconcileResult
+    do {
+      result = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(
+        records, asOf: asOf)
+    } catch {
+      throw WorkspaceError(error.code, error.message)
+    }
+    if let m = options.marketplace { result = result.filtered(marketplace: m) }
+    let files = result.files
+    var changed: [String] = []
+    do {
+      for (rel, value) in files.sorted(by: { $0.key < $1.key }) {
+        let bytes = CanonicalJSON.bytes(value)
+        if (try? FileSystem.read(path(rel))) != bytes {
+          try FileSystem.writeAtomically(bytes, to: path(rel))
+          changed.append(rel)
+        }
+      }
+      // Months and marketplaces that no longer have anything lose their file.
+      let scope = Self.reconciliationFolder + "/" + (options.marketplace.map { $0 + "/" } ?? "")
+      for name in FileSystem.files(under: path(Self.reconciliationFolder)) {
+        let rel = Self.reconciliationFolder + "/" + name
+        if rel.hasPrefix(scope) && files[rel] == nil {
+          try FileSystem.remove(path(rel))
+          changed.append(rel)
+        }
+      }
+    } catch {
+      throw WorkspaceError("reconcile.write", "cannot write the reconciliation files", cause: error)
+    }
+    return (result, changed.sorted())
+  }
+
+  public func reconcile(
+    _ options: ReconcileOptions, author: Signature, now: Date
+  ) throws(WorkspaceError) -> ReconcileOutcome {
+    let lock = try WorkspaceLock.acquire(self)
+    defer { lock.release() }
+    let rules = try rules()
+    let settings = try reconcileRules()
+    let today = Int(now.timeIntervalSince1970 / 86_400)
+    var (result, changed) = try reconcileLocked(
+      options, rules: rules, settings: settings, today: today)
+    var applied: [Proposal] = []
+    var recordPaths: [String] = []
+    if options.apply && !result.proposals.isEmpty {
+      for p in result.proposals {
+        let r = try setLocked(
+          p.recordID, assignments: [(p.field, p.to)], note: "acorn reconcile: \(p.reason)",
+          message: nil, commit: false, author: author, now: now)
+        if !r.changes.isEmpty {
+          applied.append(p)
+          recordPaths.append(r.path)
+        }
+      }
+      // The results again, now that the moves are made.
+      let again = try reconcileLocked(options, rules: rules, settings: settings, today: today)
+      result = again.0
+      changed = Array(Set(changed + again.1)).sorted()
+    }
+    var commit: ObjectID?
+    if options.commit && !(changed.isEmpty && recordPaths.isEmpty) {
+      let summary = Self.reconcileSummary(result)
+      let moves = applied.map { "  \($0.recordID) \($0.field): \($0.from) → \($0.to)" }
+      let message =
+        "Reconcile as of \(CivilDate.string(result.asOf))\n\n\(summary)\n"
+        + (moves.isEmpty ? "" : "\nApplied:\n" + moves.joined(separator: "\n") + "\n")
+      commit = try self.commit(paths: changed + recordPaths, message: message, author: author)
+    }
+    return ReconcileOutcome(result: result, changedFiles: changed, applied: applied, commit: commit)
+  }
+
+  /// One line per fact a reviewer wants first.
+  public static func reconcileSummary(_ r: ReconcileResult) -> String {
+    var statuses: [String: Int] = [:]
+    for l in r.invoices { statuses[l.status, default: 0] += 1 }
+    let order = ["paid", "paid-with-deductions", "partially-paid", "unpaid", "overpaid"]
+    let invoices = order.compactMap { s in statuses[s].map { "\($0) \(s)" } }.joined(
+      separator: ", ")
+    var verdicts: [String: Int] = [:]
+    for d in r.deductions { verdicts[d.verdict, default: 0] += 1 }
+    let deductions = verdicts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+      .joined(separator: ", ")
+    let errors = r.findings.filter { $0.severity == .error }.count
+    let warnings = r.findings.filter { $0.severity == .warning }.count
+    return """
+      Invoices: \(r.invoices.count)\(invoices.isEmpty ? "" : " (\(invoices))")
+      Deductions: \(r.deductions.count)\(deductions.isEmpty ? "" : " (\(deductions))")
+      Returns: \(r.returns.count), \(r.returns.filter { $0.status == "late" }.count) late for their credit
+      Findings: \(errors) errors, \(warnings) warnings
+      """
+  }
+}

@@ -1,0 +1,423 @@
+import AcornModel
+import AcornReconcile
+import Testing
+
+/// Hand-made records: each case states what a reconciler must conclude.
+enum Make {
+  static let us = Marketplace.all[0]
+
+  static func money(_ a: String, _ c: String = "USD") -> JSONValue {
+    .object(["amount": .string(a), "currency": .string(c)])
+  }
+
+  static func record(
+    _ kind: RecordKind, _ source: [String: JSONValue], workflow: [String: JSONValue] = [:],
+    marketplace: Marketplace = us
+  ) -> Record {
+    (try? Record(
+      kind: kind, marketplace: marketplace, source: source, workflow: workflow,
+      provenance: ["origin": .string("manual")])) ?? Record(json: .null)
+  }
+
+  static func invoice(
+    _ number: String, total: String, date: String = "2026-01-05", currency: String = "USD",
+    po: String = "PO1", lines: [(asin: String, units: Int, cost: String)] = []
+  ) -> Record {
+    record(
+      .invoice,
+      [
+        "invoiceNumber": .string(number), "invoiceDate": .string(date),
+        "totalAmount": money(total, currency), "purchaseOrderNumbers": .array([.string(po)]),
+        "paymentTerms": .object([
+          "discountPercent": .string("2"), "discountDueDays": .number(DecimalNumber(30)),
+          "netDueDays": .number(DecimalNumber(60)),
+        ]),
+        "lines": .array(
+          lines.enumerated().map { i, l in
+            .object([
+              "itemSequenceNumber": .string(String(i + 1)), "purchaseOrderNumber": .string(po),
+              "amazonProductIdentifier": .string(l.asin),
+              "invoicedEaches": .number(DecimalNumber(l.units)), "netCost": money(l.cost, currency),
+            ])
+          }),
+      ])
+  }
+
+  /// (invoice number, classification, paid, discount)
+  static func payment(
+    _ id: String, date: String = "2026-02-06", amount: String? = nil, currency: String = "USD",
+    rate: String? = nil, lines: [(String, String, String, String?)]
+  ) -> Record {
+    var total = DecimalNumber.zero
+    var out: [JSONValue] = []
+    for (i, l) in lines.enumerated() {
+      var line: [String: JSONValue] = [
+        "lineNumber": .number(DecimalNumber(i + 1)), "invoiceNumber": .string(l.0),
+        "classification": .string(l.1), "amountPaid": money(l.2, currency),
+      ]
+      let (cls, base) = DeductionClassifier.classify(l.0)
+      if cls == l.1, let base { line["baseInvoiceNumber"] = .string(base) }
+      if let d = l.3 { line["discountTaken"] = money(d, currency) }
+      out.append(.object(line))
+      total = (try? total + (try DecimalNumber(parsing: l.2))) ?? total
+    }
+    var source: [String: JSONValue] = [
+      "uniquePaymentId": .string(id), "paymentDate": .string(date),
+      "paymentAmount": money(amount ?? total.formatted(minimumScale: 2), currency),
+      "lines": .array(out),
+    ]
+    if let rate { source["exchangeRate"] = .string(rate) }
+    return record(.remittance, source)
+  }
+
+  static func deduction(
+    _ number: String, type: String, amount: String, base: String? = nil, payment: String = "P9",
+    date: String = "2026-02-13", extra: [String: JSONValue] = [:],
+    workflow: [String: JSONValue] = [:]
+  ) -> Record {
+    var source: [String: JSONValue] = [
+      "deductionNumber": .string(number), "deductionType": .string(type),
+      "deductionDate": .string(date), "amount": money(amount), "uniquePaymentId": .string(payment),
+    ]
+    if let base { source["baseInvoiceNumber"] = .string(base) }
+    for (k, v) in extra { source[k] = v }
+    return record(
+      .deduction, source, workflow: ["state": .string("detected")].merging(workflow) { $1 })
+  }
+
+  static func order(
+    _ number: String,
+    lines: [(asin: String, ordered: Int, accepted: Int, received: Int?, cost: String)],
+    date: String = "2025-12-20"
+  ) -> Record {
+    record(
+      .purchaseOrder,
+      [
+        "purchaseOrderNumber": .string(number), "purchaseOrderDate": .string(date + "T09:00:00Z"),
+        "purchaseOrderState": .string("Closed"),
+        "lines": .array(
+          lines.enumerated().map { i, l in
+            var q: [String: JSONValue] = [
+              "ordered": .number(DecimalNumber(l.ordered)),
+              "accepted": .number(DecimalNumber(l.accepted)),
+            ]
+            if let r = l.received { q["received"] = .number(DecimalNumber(r)) }
+            return .object([
+              "itemSequenceNumber": .string(String(i + 1)),
+              "amazonProductIdentifier": .string(l.asin),
+              "orderedQuantity": .object([
+                "amount": .number(DecimalNumber(l.ordered)), "unitOfMeasure": .string("Eaches"),
+                "unitSize": .number(DecimalNumber(1)),
+              ]),
+              "netCost": money(l.cost), "acknowledgedNetCost": money(l.cost),
+              "quantities": .object(q),
+            ])
+          }),
+      ])
+  }
+
+  static func shipment(_ id: String, po: String, lines: [(asin: String, units: Int)]) -> Record {
+    record(
+      .shipment,
+      [
+        "shipmentIdentifier": .string(id), "shipmentDate": .string("2025-12-28T10:00:00Z"),
+        "purchaseOrderNumbers": .array([.string(po)]),
+        "transportation": .object([
+          "carrierScac": .string("UPSN"), "carrierShipmentReferenceNumber": .string("1Z999"),
+        ]),
+        "lines": .array(
+          lines.map { l in
+            .object([
+              "purchaseOrderNumber": .string(po), "amazonProductIdentifier": .string(l.asin),
+              "shippedEaches": .number(DecimalNumber(l.units)),
+              "shippedQuantity": .object([
+                "amount": .number(DecimalNumber(l.units)), "unitOfMeasure": .string("Eaches"),
+                "unitSize": .number(DecimalNumber(1)),
+              ]),
+            ])
+          }),
+      ])
+  }
+
+  static func day(_ s: String) -> Int { CivilDate.day(s) ?? 0 }
+
+  static func run(_ records: [Record], asOf: String = "2026-03-31") throws -> ReconcileResult {
+    try Reconciler(lifecycles: refund).run(records, asOf: day(asOf))
+  }
+
+  static let refund = LifecycleSet(lifecycles: [
+    "refund": Lifecycle(
+      name: "refund", kinds: [.return], field: JSONPath(dotted: "workflow.state") ?? .root,
+      initial: "notified", terminal: ["rejected", "settled", "written-off"],
+      transitions: [
+        "notified": ["authorized", "rejected"], "authorized": ["received", "written-off"],
+        "received": ["credit-issued", "disputed", "written-off"],
+        "disputed": ["credit-issued", "written-off"], "credit-issued": ["settled"],
+      ], roles: [:])
+  ])
+}
+
+@Suite("invoice ledger")
+struct LedgerTests {
+  func ledger(_ r: ReconcileResult, _ n: String) throws -> InvoiceLedger {
+    try #require(r.invoices.first { $0.invoiceNumber == n })
+  }
+
+  @Test("paid with the discount; a shortage on a later payment and its reversal; open is exact")
+  func paidWithDeductions() throws {
+    let r = try Make.run([
+      Make.invoice("A1", total: "1000.00"),
+      Make.payment("P1", lines: [("A1", "invoice", "980.00", "20.00")]),
+      Make.payment("P2", date: "2026-02-13", lines: [("A1SC", "shortage-claim", "-100.00", nil)]),
+    ])
+    let l = try ledger(r, "A1")
+    #expect(l.discount.amountText == "20.00")
+    #expect(l.paid.amountText == "880.00")
+    #expect(l.open.isZero)
+    #expect(l.status == "paid-with-deductions")
+    #expect(l.deductions.map(\.type) == ["shortage-claim"])
+    #expect(l.deductions.first?.paymentId == "P2")
+    let reversed = try Make.run([
+      Make.invoice("A1", total: "1000.00"),
+      Make.payment("P1", lines: [("A1", "invoice", "980.00", "20.00")]),
+      Make.payment("P2", date: "2026-02-13", lines: [("A1SC", "shortage-claim", "-100.00", nil)]),
+      Make.payment(
+        "P3", date: "2026-03-13", lines: [("A1SCR", "shortage-claim-reversal", "100.00", nil)]),
+    ])
+    let back = try ledger(reversed, "A1")
+    #expect(back.status == "paid")
+    #expect(back.paid.amountText == "980.00")
+  }
+
+  @Test("unpaid past due, partially paid, overpaid, paid twice")
+  func statuses() throws {
+    let r = try Make.run(
+      [
+        Make.invoice("U1", total: "100.00"), Make.invoice("H1", total: "100.00"),
+        Make.invoice("O1", total: "100.00"), Make.invoice("T1", total: "100.00"),
+        Make.payment(
+          "P1", lines: [("H1", "invoice", "40.00", nil), ("O1", "invoice", "120.00", nil)]),
+        Make.payment("P2", lines: [("T1", "invoice", "100.00", nil)]),
+        Make.payment("P3", date: "2026-02-20", lines: [("T1", "invoice", "100.00", nil)]),
+      ], asOf: "2026-03-31")
+    let unpaid = try ledger(r, "U1")
+    #expect(unpaid.status == "unpaid")
+    #expect(unpaid.dueDate == Make.day("2026-03-06"))
+    #expect(unpaid.daysPastDue == 25)
+    #expect(try ledger(r, "H1").status == "partially-paid")
+    #expect(try ledger(r, "H1").open.amountText == "60.00")
+    #expect(try ledger(r, "O1").status == "overpaid")
+    #expect(try ledger(r, "T1").status == "overpaid")
+    let codes = r.findings.map(\.code)
+    #expect(codes.contains("invoice.past-due"))
+    #expect(codes.contains("invoice.overpaid"))
+    #expect(
+      r.findings.contains { $0.code == "invoice.paid-twice" && $0.records.contains("INV-US-T1") })
+    // Not yet due: no past-due finding the day before.
+    let early = try Make.run([Make.invoice("U1", total: "100.00")], asOf: "2026-03-06")
+    #expect(!early.findings.contains { $0.code == "invoice.past-due" })
+    let late = try Make.run([Make.invoice("U1", total: "100.00")], asOf: "2026-03-07")
+    #expect(late.findings.contains { $0.code == "invoice.past-due" })
+  }
+
+  @Test("a difference within the tolerance is rounding: settled, and reported")
+  func rounding() throws {
+    let r = try Make.run([
+      Make.invoice("R1", total: "100.00"),
+      Make.payment("P1", lines: [("R1", "invoice", "99.99", nil)]),
+    ])
+    let l = try ledger(r, "R1")
+    #expect(l.status == "paid")
+    #expect(l.rounding?.amountText == "0.01")
+    #expect(r.findings.contains { $0.code == "ledger.rounding" && $0.severity == .info })
+    let strict = try Reconciler(rules: ReconcileRules(tolerance: ["default": .zero])).run(
+      [
+        Make.invoice("R1", total: "100.00"),
+        Make.payment("P1", lines: [("R1", "invoice", "99.99", nil)]),
+      ],
+      asOf: Make.day("2026-03-31"))
+    #expect(strict.invoices.first?.status == "partially-paid")
+  }
+
+  @Test("a payment in another currency counts at the remittance's rate; without one it is an error")
+  func currency() throws {
+    let r = try Make.run([
+      Make.invoice("E1", total: "110.00", currency: "EUR"),
+      Make.payment(
+        "P1", currency: "USD", rate: "0.9166666", lines: [("E1", "invoice", "120.00", nil)]),
+    ])
+    #expect(r.invoices.first?.paid.amountText == "110.00")
+    #expect(r.invoices.first?.status == "paid")
+    let none = try Make.run([
+      Make.invoice("E1", total: "110.00", currency: "EUR"),
+      Make.payment("P1", currency: "USD", lines: [("E1", "invoice", "120.00", nil)]),
+    ])
+    #expect(none.findings.contains { $0.code == "ledger.currency" && $0.severity == .error })
+  }
+
+  @Test("lines that do not add up to the payment; a line for an invoice nobody knows")
+  func remittanceChecks() throws {
+    let r = try Make.run([
+      Make.invoice("K1", total: "50.00"),
+      Make.payment(
+        "P1", amount: "60.00",
+        lines: [("K1", "invoice", "50.00", nil), ("ZZ9", "invoice", "5.00", nil)]),
+    ])
+    let unbalanced = try #require(r.findings.first { $0.code == "remittance.unbalanced" })
+    #expect(unbalanced.amount?.amountText == "-5.00")
+    #expect(unbalanced.en.contains("55.00 USD"))
+    let unmatched = try #require(r.findings.first { $0.code == "payment.unmatched" })
+    #expect(unmatched.en.contains("ZZ9"))
+    #expect(unmatched.zh.contains("ZZ9"))
+  }
+}
+
+@Suite("three-way match and verdicts")
+struct VerdictTests {
+  static let base: [Record] = [
+    Make.order("PO1", lines: [("B0A", 10, 10, 8, "10.00"), ("B0B", 5, 5, 5, "4.00")]),
+    Make.invoice("I1", total: "120.00", lines: [("B0A", 10, "10.00"), ("B0B", 5, "4.00")]),
+  ]
+
+  @Test("invoiced − received is the expected shortage; shipped ≠ received an ASN risk")
+  func threeWay() throws {
+    let r = try Make.run(
+      Self.base + [Make.shipment("S1", po: "PO1", lines: [("B0A", 10), ("B0B", 5)])])
+    let line = try #require(r.purchaseOrders.first?.lines.first)
+    #expect(line.shipped == 10 && line.received == 8 && line.invoiced == 10)
+    #expect(line.expectedShortage == 2)
+    #expect(line.expectedShortageAmount?.amountText == "20.00")
+    #expect(r.findings.filter { $0.code == "po.asn-accuracy" }.count == 1)
+    #expect(!r.findings.contains { $0.code == "po.over-invoiced" })
+  }
+
+  @Test(
+    "a shortage claim: disputable when receipts cover it, valid when we shipped short, else proof of delivery"
+  )
+  func shortageVerdicts() throws {
+    let claim = Make.deduction("I1SC", type: "shortage-claim", amount: "-20.00", base: "I1")
+    // Shipped 10, received 8, invoiced 10: Amazon says not received; the carrier decides.
+    let pod = try Make.run(
+      Self.base + [Make.shipment("S1", po: "PO1", lines: [("B0A", 10), ("B0B", 5)]), claim])
+    let a = try #require(pod.deductions.first)
+    #expect(a.verdict == "needs-evidence")
+    #expect(a.reason.contains("UPSN 1Z999"))
+    #expect(a.evidence?.shipped == 15 && a.evidence?.received == 13 && a.evidence?.invoiced == 15)
+    // Shipped only 8 of the 10 invoiced: the claim stands.
+    let short = try Make.run(
+      Self.base + [Make.shipment("S1", po: "PO1", lines: [("B0A", 8), ("B0B", 5)]), claim])
+    #expect(short.deductions.first?.verdict == "valid")
+    // Amazon received everything: disputable, and a finding with the amount to recover.
+    let covered = try Make.run(
+      [
+        Make.order("PO1", lines: [("B0A", 10, 10, 10, "10.00"), ("B0B", 5, 5, 5, "4.00")]),
+        Self.base[1], Make.shipment("S1", po: "PO1", lines: [("B0A", 10), ("B0B", 5)]), claim,
+      ])
+    #expect(covered.deductions.first?.verdict == "disputable")
+    let f = try #require(covered.findings.first { $0.code == "deduction.disputable" })
+    #expect(f.amount?.amountText == "20.00")
+    // Claims more than the receipts are short: disputable.
+    let over = try Make.run(
+      Self.base + [
+        Make.shipment("S1", po: "PO1", lines: [("B0A", 10), ("B0B", 5)]),
+        Make.deduction("I1SC", type: "shortage-claim", amount: "-50.00", base: "I1"),
+      ])
+    #expect(over.deductions.first?.verdict == "disputable")
+    // No invoice to compare with.
+    let orphan = try Make.run([
+      Make.deduction("X9SC", type: "shortage-claim", amount: "-5.00", base: "X9")
+    ])
+    #expect(orphan.deductions.first?.verdict == "needs-evidence")
+    #expect(orphan.findings.contains { $0.code == "deduction.unlinked" })
+  }
+
+  @Test("a price claim: valid above the agreed cost, disputable at it")
+  func priceVerdicts() throws {
+    let claim = Make.deduction("I1PC", type: "price-claim", amount: "-5.00", base: "I1")
+    #expect(try Make.run(Self.base + [claim]).deductions.first?.verdict == "disputable")
+    let above = try Make.run([
+      Self.base[0],
+      Make.invoice("I1", total: "125.00", lines: [("B0A", 10, "10.50"), ("B0B", 5, "4.00")]), claim,
+    ])
+    let a = try #require(above.deductions.first)
+    #expect(a.verdict == "valid")
+    #expect(a.evidence?.invoicedCost?.amountText == "10.50")
+    #expect(a.evidence?.purchaseOrderCost?.amountText == "10.00")
+  }
+
+  @Test(
+    "an ASN-accuracy chargeback: disputable when the ASN matches receipts; twice disputed, no more")
+  func chargebacks() throws {
+    let asn = Make.deduction(
+      "777VCBSINV", type: "chargeback", amount: "-100.00",
+      extra: [
+        "chargebackType": .string("ASN Accuracy"), "purchaseOrderNumbers": .array([.string("PO2")]),
+      ])
+    let good = try Make.run([
+      Make.order("PO2", lines: [("B0C", 4, 4, 4, "1.00")]),
+      Make.shipment("S2", po: "PO2", lines: [("B0C", 4)]), asn,
+    ])
+    #expect(good.deductions.first?.verdict == "disputable")
+    let missing = try Make.run([Make.order("PO2", lines: [("B0C", 4, 4, 4, "1.00")]), asn])
+    #expect(missing.deductions.first?.verdict == "valid")
+    let twice = Make.deduction(
+      "778VCBSINV", type: "chargeback", amount: "-100.00",
+      workflow: ["disputeAttempts": .number(DecimalNumber(2))])
+    #expect(try Make.run([twice]).deductions.first?.verdict == "valid")
+  }
+}
+
+@Suite("returns and their credits")
+struct ReturnCreditTests {
+  static func ret(
+    _ id: String, notice: String = "2026-01-10", approved: String = "50.00",
+    state: String = "authorized"
+  )
+    -> Record
+  {
+    Make.record(
+      .return,
+      [
+        "returnId": .string(id), "noticeDate": .string(notice + "T08:00:00Z"),
+        "status": .string("Approved"), "totalApprovedRefund": Make.money(approved),
+        "totalRequestedRefund": Make.money(approved),
+      ], workflow: ["state": .string(state)])
+  }
+
+  static func note(_ number: String, returnId: String, total: String) -> Record {
+    Make.record(
+      .creditNote,
+      [
+        "creditNoteNumber": .string(number), "noteType": .string("amazon-debit-note"),
+        "issueDate": .string("2026-01-20"), "totalAmount": Make.money(total),
+        "returnsReferenceNumber": .string(returnId), "debitNoteNumber": .string(number),
+      ])
+  }
+
+  @Test("no credit 30 days after the notice is late — not the day before")
+  func late() throws {
+    let onTime = try Make.run([Self.ret("R1")], asOf: "2026-02-09")
+    #expect(onTime.returns.first?.status == "waiting")
+    let due = try Make.run([Self.ret("R1")], asOf: "2026-02-10")
+    #expect(due.returns.first?.status == "late")
+    #expect(due.findings.contains { $0.code == "return.credit-late" && $0.severity == .error })
+  }
+
+  @Test("a credit of another amount is reported; a settled credit proposes the move to settled")
+  func credits() throws {
+    let different = try Make.run([Self.ret("R1"), Self.note("DN1", returnId: "R1", total: "45.00")])
+    #expect(different.returns.first?.status == "different")
+    #expect(
+      different.findings.first { $0.code == "return.credit-different" }?.amount?.amountText
+        == "-5.00")
+    let settled = try Make.run([
+      Self.ret("R1", state: "credit-issued"), Self.note("DN1", returnId: "R1", total: "50.00"),
+      Make.payment("P1", lines: [("DN1", "credit-note", "-50.00", nil)]),
+    ])
+    #expect(settled.returns.first?.status == "settled")
+    #expect(settled.proposals.map(\.to) == ["settled"])
+    #expect(settled.proposals.first?.recordID == "RET-US-R1")
+    // A return still notified is not due for a credit; a rejected one never.
+    #expect(try Make.run([Self.ret("R2", state: "notified")]).returns.first?.status != "not-due")
+  }
+}
