@@ -185,6 +185,12 @@ struct MergeDriverCommand: ParsableCommand {
       return bytes
     }
     let workspace = try Workspace(at: ".")
+    if path.hasPrefix(Workspace.reconciliationFolder + "/") {
+      // Derived from the records: keep our side (left in %A) and let the next acorn command
+      // recompute it from the merged records.
+      workspace.markReconciliationStale()
+      return
+    }
     // git names the merged branches in GITHEAD_<sha>; the side named vendor-central wins source.
     let env = ProcessInfo.processInfo.environment
     let named = env.filter { $0.key.hasPrefix("GITHEAD_") }.map(\.value)

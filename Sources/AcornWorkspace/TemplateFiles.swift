@@ -9,6 +9,8 @@ enum TemplateFiles {
       ####"""
 # Records merge and diff through Acorn (`acorn doctor` sets up the drivers in a clone).
 records/** merge=acorn diff=acorn
+# Derived results: never conflict; acorn recomputes them from the merged records.
+reconciliation/** merge=acorn
 *.json text eol=lf
 *.yaml text eol=lf
 

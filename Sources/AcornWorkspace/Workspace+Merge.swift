@@ -216,6 +216,7 @@ extension Workspace {
       }
       guard let ours = try repo.resolveCommit("HEAD") else {
         try repo.fastForward(to: theirs, message: "merge \(revision): fast-forward")
+        _ = try commitRefreshedReconciliation(author: author, reason: "merging \(revision)")
         return MergeReport(
           outcome: .fastForward(theirs), diff: try diff(from: nil, to: theirs), conflicts: [])
       }
@@ -225,6 +226,8 @@ extension Workspace {
       }
       if try repo.isAncestor(ours, of: theirs) {
         try repo.fastForward(to: theirs, message: "merge \(revision): fast-forward")
+        // Records arrived; results derived from them follow, in a commit of their own.
+        _ = try commitRefreshedReconciliation(author: author, reason: "merging \(revision)")
         return MergeReport(
           outcome: .fastForward(theirs), diff: try diff(from: ours, to: theirs), conflicts: [])
       }
@@ -249,7 +252,10 @@ extension Workspace {
           "\(revision) makes \(special.path) a symbolic link or submodule; a workspace holds regular files only, so it is not merged",
           refusal: true)
       }
-      for change in theirChanges {
+      // Reconciliation files are derived: never merged, recomputed from the merged records.
+      let reconciled =
+        usesReconciliation || theirChanges.contains { Self.isReconciliationPath($0.path) }
+      for change in theirChanges where !Self.isReconciliationPath(change.path) {
         let rel = change.path
         guard let mine = ourChanges[rel] else {
           writes[rel] = try change.newBlob.map { b throws(GitError) in try repo.blob(b) }
@@ -302,9 +308,14 @@ extension Workspace {
       }
       try writeMergedFiles(writes, limit: killAfterWrites)
       try? FileManager.default.removeItem(atPath: mergeWritingPath)
+      var derived: [String] = []
+      if reconciled {
+        try? FileSystem.makeDirectories(path(Self.reconciliationFolder))
+        derived = try refreshReconciliation()
+      }
       if conflicts.isEmpty || allowConflicts {
         let commit = try self.commit(
-          paths: Array(writes.keys), message: subject + summary + "\n", author: author,
+          paths: Array(writes.keys) + derived, message: subject + summary + "\n", author: author,
           extraParents: [theirs])
         endMerge()
         return MergeReport(

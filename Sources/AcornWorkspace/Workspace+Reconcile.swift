@@ -159,4 +159,52 @@ extension Workspace {
       Findings: \(errors) errors, \(warnings) warnings
       """
   }
+
+  /// Whether this workspace keeps reconciliation results (someone ran `acorn reconcile`).
+  public var usesReconciliation: Bool { FileSystem.isDirectory(path(Self.reconciliationFolder)) }
+
+  static func isReconciliationPath(_ rel: String) -> Bool {
+    rel.hasPrefix(reconciliationFolder + "/")
+  }
+
+  /// Set by the merge driver when plain git merged reconciliation files: they are derived, so the
+  /// driver keeps one side and the next acorn command that writes recomputes them.
+  var reconciliationStalePath: String { path(".acorn/reconcile-stale") }
+
+  public func markReconciliationStale() {
+    try? FileSystem.writeAtomically(Array("stale\n".utf8), to: reconciliationStalePath)
+  }
+
+  /// Recomputes the reconciliation files from the records in the working tree (the caller holds
+  /// the lock); returns the paths that changed. Nothing when the workspace keeps none.
+  func refreshReconciliation(now: Date = Date()) throws(WorkspaceError) -> [String] {
+    guard usesReconciliation else { return [] }
+    let (_, changed) = try reconcileLocked(
+      ReconcileOptions(), rules: try rules(), settings: try reconcileRules(),
+      today: Int(now.timeIntervalSince1970 / 86_400))
+    return changed
+  }
+
+  /// After HEAD moved without a merge commit of acorn's (a fast-forward, a plain git merge):
+  /// recompute and commit the reconciliation files on their own.
+  func commitRefreshedReconciliation(author: Signature, reason: String) throws(WorkspaceError)
+    -> ObjectID?
+  {
+    let changed = try refreshReconciliation()
+    guard !changed.isEmpty else { return nil }
+    return try commit(
+      paths: changed, message: "Reconcile after \(reason)\n", author: author)
+  }
+
+  /// Called with the lock held by every writing command: reconciliation files that a plain git
+  /// merge marked stale are recomputed and committed, when no merge is in progress.
+  func refreshStaleReconciliation() throws(WorkspaceError) {
+    guard FileSystem.exists(reconciliationStalePath), mergeInProgress() == nil else { return }
+    let repo = try repository()
+    let author = Self.author(
+      environment: ProcessInfo.processInfo.environment, configured: repo.configuredIdentity(),
+      now: Date())
+    _ = try commitRefreshedReconciliation(author: author, reason: "a merge outside acorn")
+    try? FileSystem.remove(reconciliationStalePath)
+  }
 }

@@ -177,6 +177,7 @@ extension Workspace {
       }
       guard let ours = try repo.resolveCommit("HEAD") else {
         try repo.fastForward(to: theirs, message: "pull: fast-forward")
+        _ = try commitRefreshedReconciliation(author: author, reason: "pulling")
         return .fastForwarded(from: nil, to: theirs)
       }
       if try ours == theirs || repo.isAncestor(theirs, of: ours) {
@@ -192,6 +193,7 @@ extension Workspace {
             "cannot fast-forward: uncommitted changes would be overwritten; commit them first (acorn commit -m …)",
             cause: error)
         }
+        _ = try commitRefreshedReconciliation(author: author, reason: "pulling")
         return .fastForwarded(from: ours, to: theirs)
       }
       return .merged(

@@ -163,8 +163,11 @@ extension Workspace {
         refusal: true)
     }
     try refuseHandEdits(repo, paths: pending.map(\.path), merging: merging)
+    // Concluding a merge: the derived reconciliation follows the records as resolved.
+    let derived = merging != nil ? try refreshReconciliation() : []
     let commit = try self.commit(
-      paths: pending.map(\.path), message: message.hasSuffix("\n") ? message : message + "\n",
+      paths: pending.map(\.path) + derived,
+      message: message.hasSuffix("\n") ? message : message + "\n",
       author: author, extraParents: merging.map { [$0] } ?? [])
     if merging != nil { endMerge() }
     return (commit, changes)

@@ -54,7 +54,10 @@ public final class WorkspaceLock {
     // What a killed writer left: temporary files are removed, and a merge killed while writing
     // its files is finished, before anything else changes.
     FileSystem.removeStrayTemporaries(under: workspace.root)
-    do { try workspace.completeInterruptedMerge() } catch {
+    do {
+      try workspace.completeInterruptedMerge()
+      try workspace.refreshStaleReconciliation()
+    } catch {
       lock.release()
       throw error
     }

@@ -263,6 +263,14 @@ extension Workspace {
         ))
     }
 
+    if FileSystem.exists(reconciliationStalePath) {
+      findings.append(
+        Finding(
+          code: "reconciliation.stale", severity: .warning, file: Self.reconciliationFolder,
+          message:
+            "a merge outside acorn kept one side of the reconciliation files; the next acorn command that writes (or acorn reconcile) recomputes them"
+        ))
+    }
     // What a plain git merge or rebase left behind.
     if let leftovers = try? gitLeftovers() {
       for rel in leftovers.unmerged {

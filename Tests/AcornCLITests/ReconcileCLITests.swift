@@ -92,3 +92,100 @@ struct ReconcileCLITests {
   }
 
 }
+
+extension ReconcileCLITests {
+  static func payment(_ dir: Folder, _ name: String, number: String, invoice: String) throws
+    -> String
+  {
+    let file = dir.path + "/\(name).csv"
+    try """
+    Payment Number,Payment Date,Invoice Number,Amount Paid,Currency
+    \(number),2026-02-15,\(invoice),20.00,USD
+    """.write(toFile: file, atomically: true, encoding: .utf8)
+    return file
+  }
+
+  static func reconciliation(_ ws: String) -> [String: Data] {
+    HardeningCLITests.files(ws).filter { $0.key.hasPrefix("reconciliation/") }
+  }
+
+  @Test(
+    "two teammates import different remittances offline, pull: no conflict, the same reconciliation as one importing both"
+  )
+  func converge() throws {
+    let dir = Folder()
+    let base = try HistoryCLITests.committed(dir)
+    for n in ["INV-1", "INV-2"] {
+      try HandX12.invoice(po: "PO123", number: n).write(
+        toFile: dir.path + "/\(n).edi", atomically: true, encoding: .utf8)
+      #expect(try CLI.run(["import", dir.path + "/\(n).edi"], in: base).status == 0)
+    }
+    #expect(try CLI.run(["reconcile"], in: base).status == 0)
+    _ = try HistoryCLITests.gitRun(
+      ["init", "--bare", "-q", dir.path + "/remote.git"], in: dir.path)
+    _ = try HistoryCLITests.gitRun(["remote", "add", "origin", dir.path + "/remote.git"], in: base)
+    #expect(try CLI.run(["push"], in: base).status == 0)
+    for name in ["a", "b", "c"] {
+      #expect(try CLI.run(["clone", dir.path + "/remote.git", name], in: dir.path).status == 0)
+    }
+    let (a, b, c) = (dir.path + "/a", dir.path + "/b", dir.path + "/c")
+    let r1 = try Self.payment(dir, "r1", number: "7001", invoice: "INV-1")
+    let r2 = try Self.payment(dir, "r2", number: "7002", invoice: "INV-2")
+    #expect(try CLI.run(["import", r1], in: a).status == 0)
+    #expect(try CLI.run(["reconcile"], in: a).status == 0)
+    #expect(try CLI.run(["import", r2], in: b).status == 0)
+    #expect(try CLI.run(["reconcile"], in: b).status == 0)
+    #expect(try CLI.run(["push"], in: a).status == 0)
+    let pull = try CLI.run(["pull"], in: b)
+    #expect(pull.status == 0, "\(pull.stdout)\(pull.stderr)")
+    #expect(try CLI.run(["conflicts"], in: b).status == 0)
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: b) == "")
+    // One person importing both.
+    #expect(try CLI.run(["import", r1, r2], in: c).status == 0)
+    #expect(try CLI.run(["reconcile"], in: c).status == 0)
+    let merged = Self.reconciliation(b)
+    #expect(!merged.isEmpty)
+    #expect(merged == Self.reconciliation(c))
+    let doc = try JSONParser.parse(
+      Array(try CLI.run(["reconcile", "--json", "--no-commit"], in: b).stdout.utf8)
+    ).value
+    let statuses = (doc["invoices"]?.arrayValue ?? []).filter {
+      ["INV-1", "INV-2"].contains($0["invoiceNumber"]?.stringValue ?? "")
+    }.map { $0["status"]?.stringValue }
+    #expect(statuses == ["paid", "paid"])
+  }
+
+  @Test(
+    "plain git merge keeps one side of the reconciliation files; the next acorn command recomputes them"
+  )
+  func plainGitMerge() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try HandX12.invoice(po: "PO123", number: "INV-1").write(
+      toFile: dir.path + "/i.edi", atomically: true, encoding: .utf8)
+    #expect(try CLI.run(["import", dir.path + "/i.edi"], in: ws).status == 0)
+    #expect(try CLI.run(["reconcile"], in: ws).status == 0)
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "-b", "other"], in: ws)
+    #expect(
+      try CLI.run(
+        ["import", try Self.payment(dir, "r1", number: "7001", invoice: "INV-1")], in: ws
+      ).status == 0)
+    #expect(try CLI.run(["reconcile"], in: ws).status == 0)
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "main"], in: ws)
+    // Both branches change the same files: results as of another day on main.
+    #expect(try CLI.run(["reconcile", "--as-of", "2026-03-01"], in: ws).status == 0)
+    _ = try HistoryCLITests.gitRun(["merge", "-q", "--no-edit", "other"], in: ws)
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws) == "")
+    let validate = try CLI.run(["validate"], in: ws)
+    #expect(validate.stdout.contains("reconciliation.stale"))
+    // The next writing command recomputes and commits them.
+    #expect(try CLI.run(["set", "RET-DE-R-DE-000123", "--note", "checked"], in: ws).status == 0)
+    let log = try HistoryCLITests.gitRun(["log", "--format=%s", "-2"], in: ws)
+    #expect(log.contains("Reconcile after a merge outside acorn"), "\(log)")
+    let before = Self.reconciliation(ws)
+    let again = try CLI.run(["reconcile"], in: ws)
+    #expect(again.stdout.contains("Reconciliation files unchanged."), "\(again.stdout)")
+    #expect(Self.reconciliation(ws) == before)
+    #expect(!(try CLI.run(["validate"], in: ws)).stdout.contains("reconciliation.stale"))
+  }
+}
