@@ -19,7 +19,7 @@ public struct Acorn: ParsableCommand {
       IndexCommand.self,
       QueryCommand.self, MergeCommand.self, ConflictsCommand.self, ResolveCommand.self,
       MergeDriverCommand.self, DoctorCommand.self, SyncCommand.self,
-      SandboxCommand.self, ImportCommand.self, ReconcileCommand.self,
+      SandboxCommand.self, ImportCommand.self, ReconcileCommand.self, MatchCommand.self,
     ]
   )
 

@@ -1459,6 +1459,16 @@ creditNoteDays: 30
           "description": "Vendor Central dispute case ids.",
           "x-acorn-merge": "union"
         },
+        "invoiceIds": {
+          "$ref": "common.schema.json#/$defs/relatedIds",
+          "description": "Invoice records a person linked the deduction to (acorn match).",
+          "x-acorn-merge": "union"
+        },
+        "returnIds": {
+          "$ref": "common.schema.json#/$defs/relatedIds",
+          "description": "Return records a person linked the deduction to (acorn match): it is their refund.",
+          "x-acorn-merge": "union"
+        },
         "evidence": {
           "description": "Evidence gathered, oldest first.",
           "type": "array",
@@ -2609,6 +2619,28 @@ creditNoteDays: 30
           "description": "Finance has checked the payment.",
           "type": "boolean",
           "x-acorn-merge": "lww-or-conflict"
+        },
+        "lineMatches": {
+          "description": "Payment lines a person linked to an invoice record (acorn match).",
+          "type": "array",
+          "x-acorn-merge": "union",
+          "items": {
+            "type": "object",
+            "properties": {
+              "lineNumber": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "invoiceId": {
+                "$ref": "common.schema.json#/$defs/documentNumber"
+              }
+            },
+            "required": [
+              "lineNumber",
+              "invoiceId"
+            ],
+            "additionalProperties": false
+          }
         },
         "assignee": {
           "$ref": "common.schema.json#/$defs/email",

@@ -189,3 +189,40 @@ extension ReconcileCLITests {
     #expect(!(try CLI.run(["validate"], in: ws)).stdout.contains("reconciliation.stale"))
   }
 }
+
+extension ReconcileCLITests {
+  @Test("acorn match links a payment line the numbers could not; the reconciler honours it")
+  func match() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try HandX12.invoice(po: "PO123", number: "INV-1").write(
+      toFile: dir.path + "/i.edi", atomically: true, encoding: .utf8)
+    #expect(try CLI.run(["import", dir.path + "/i.edi"], in: ws).status == 0)
+    // Amazon's payment names the invoice with a typo.
+    #expect(
+      try CLI.run(["import", try Self.payment(dir, "r", number: "7001", invoice: "INV_1")], in: ws)
+        .status == 0)
+    let before = try CLI.run(["reconcile", "--no-commit", "--json"], in: ws)
+    #expect(before.stdout.contains("payment.unmatched"))
+    let bad = try CLI.run(["match", "PAY-US-7001", "--invoice", "INV-US-INV-1"], in: ws)
+    #expect(bad.status == 1)
+    #expect(bad.stderr.contains("--line"))
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
+    _ = try HistoryCLITests.gitRun(["clean", "-qfd", "reconciliation"], in: ws)
+    let linked = try CLI.run(
+      ["match", "PAY-US-7001", "--line", "1", "--invoice", "INV-US-INV-1"], in: ws)
+    #expect(linked.status == 0, "\(linked.stderr)")
+    #expect(linked.stdout.contains("PAY-US-7001 line 1 → INV-US-INV-1"))
+    let after = try JSONParser.parse(
+      Array(try CLI.run(["reconcile", "--json"], in: ws).stdout.utf8)
+    ).value
+    let inv = after["invoices"]?.arrayValue?.first { $0["invoiceNumber"] == .string("INV-1") }
+    #expect(inv?["status"] == .string("paid"))
+    #expect(
+      !(after["findings"]?.arrayValue ?? []).contains { $0["code"] == .string("payment.unmatched") }
+    )
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+    let wrong = try CLI.run(["match", "INV-US-INV-1", "--return", "RET-DE-R-DE-000123"], in: ws)
+    #expect(wrong.status == 1)
+  }
+}

@@ -421,3 +421,23 @@ struct ReturnCreditTests {
     #expect(try Make.run([Self.ret("R2", state: "notified")]).returns.first?.status != "not-due")
   }
 }
+
+@Suite("people's links")
+struct MatchLinkTests {
+  @Test("a matched line counts for its invoice; a link to a record that is gone is reported")
+  func links() throws {
+    var pay = Make.payment("P1", lines: [("A-1", "invoice", "100.00", nil)])
+    pay.json =
+      pay.json.setting(
+        .array([
+          .object(["lineNumber": .number(DecimalNumber(1)), "invoiceId": .string("INV-US-A1")])
+        ]),
+        at: JSONPath([.key("workflow"), .key("lineMatches")])) ?? pay.json
+    let r = try Make.run([Make.invoice("A1", total: "100.00"), pay])
+    #expect(r.invoices.first?.status == "paid")
+    #expect(!r.findings.contains { $0.code == "payment.unmatched" })
+    let stale = try Make.run([pay])
+    #expect(
+      stale.findings.contains { $0.code == "match.stale" && $0.records.contains("INV-US-A1") })
+  }
+}
