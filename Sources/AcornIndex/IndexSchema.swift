@@ -10,9 +10,12 @@ enum ColumnType {
   case amount
   /// A money object's amount in integer minor units (NULL when it has finer precision).
   case minor
+  /// A money object's amount in exact integer millionths of the currency unit (`SUM()` over it is
+  /// exact, sub-cent amounts included; NULL only past six decimals or ±9.2 trillion).
+  case micro
   /// A money object's currency.
   case currency
-  /// A JSON array of strings, joined with commas.
+  /// A JSON array of strings: one row each in the `links` table, never a joined string.
   case list
 }
 
@@ -29,7 +32,7 @@ struct Column {
 
   var sqlType: String {
     switch type {
-    case .integer, .minor: "INTEGER"
+    case .integer, .minor, .micro: "INTEGER"
     default: "TEXT"
     }
   }
@@ -48,7 +51,10 @@ struct TableSpec {
 
 enum IndexSchema {
   static func money(_ name: String, _ path: String) -> [Column] {
-    [Column(name, path, .amount), Column(name + "_minor", path, .minor)]
+    [
+      Column(name, path, .amount), Column(name + "_minor", path, .minor),
+      Column(name + "_micro", path, .micro),
+    ]
   }
 
   static let tables: [TableSpec] = [
@@ -88,7 +94,6 @@ enum IndexSchema {
         Column("shipment_date", "source.shipmentDate"),
         Column("arn", "source.amazonReferenceNumber"),
         Column("ship_to", "source.shipToParty.partyId"),
-        Column("po_numbers", "source.purchaseOrderNumbers", .list),
       ],
       lines: (
         "shipment_lines",
@@ -105,7 +110,6 @@ enum IndexSchema {
         Column("invoice_date", "source.invoiceDate"),
         Column("status", "source.invoiceStatus"), Column("due_date", "source.dueDate"),
         Column("currency", "source.totalAmount", .currency),
-        Column("po_numbers", "source.purchaseOrderNumbers", .list),
         Column("assignee", "workflow.assignee"),
       ] + money("total", "source.totalAmount") + money("tax_total", "source.taxTotal"),
       lines: (
@@ -144,7 +148,6 @@ enum IndexSchema {
         Column("authorization_id", "source.authorizationId"),
         Column("notice_date", "source.noticeDate"), Column("status", "source.status"),
         Column("state", "workflow.state"), Column("assignee", "workflow.assignee"),
-        Column("credit_note_ids", "workflow.creditNoteIds", .list),
         Column("currency", "source.totalRequestedRefund", .currency),
       ] + money("requested_refund", "source.totalRequestedRefund")
         + money("approved_refund", "source.totalApprovedRefund"),
@@ -191,6 +194,21 @@ enum IndexSchema {
       indexes: ["deduction_number", "base_invoice_number", "payment_id", "state"], lineIndexes: []),
   ]
 
+  /// Id and number sets, as rows of `links(path, kind, field, value)`: joins on them are exact
+  /// and indexed (`field` is the column name the set would have had).
+  static let linkFields: [(kind: RecordKind, field: String, path: String)] = [
+    (.shipment, "po_numbers", "source.purchaseOrderNumbers"),
+    (.invoice, "po_numbers", "source.purchaseOrderNumbers"),
+    (.deduction, "po_numbers", "source.purchaseOrderNumbers"),
+    (.remittance, "vendor_codes", "source.vendorCodes"),
+    (.return, "credit_note_ids", "workflow.creditNoteIds"),
+    (.return, "deduction_ids", "workflow.deductionIds"),
+    (.creditNote, "return_ids", "workflow.returnIds"),
+    (.deduction, "invoice_ids", "workflow.invoiceIds"),
+    (.deduction, "return_ids", "workflow.returnIds"),
+    (.deduction, "dispute_case_ids", "workflow.disputeCaseIds"),
+  ]
+
   /// The key column a kind's lines table repeats from its header (to join without the path).
   static func headerKey(_ spec: TableSpec) -> Column? { spec.columns.first }
 
@@ -210,6 +228,12 @@ enum IndexSchema {
     try db.execute(sql: "CREATE INDEX records_id ON records(id)")
     try db.execute(sql: "CREATE INDEX records_kind ON records(kind, marketplace)")
     try db.execute(sql: "CREATE INDEX records_key ON records(key)")
+    try db.execute(
+      sql:
+        "CREATE TABLE links (path TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL)"
+    )
+    try db.execute(sql: "CREATE INDEX links_value ON links(field, value)")
+    try db.execute(sql: "CREATE INDEX links_path ON links(path)")
     for spec in tables {
       let columns =
         ["path TEXT PRIMARY KEY", "id TEXT NOT NULL", "marketplace TEXT"]
@@ -238,6 +262,7 @@ struct IndexWriter {
 
   func delete(path: String) throws {
     try db.cachedStatement(sql: "DELETE FROM records WHERE path = ?").execute(arguments: [path])
+    try db.cachedStatement(sql: "DELETE FROM links WHERE path = ?").execute(arguments: [path])
     for spec in IndexSchema.tables {
       try db.cachedStatement(sql: "DELETE FROM \(spec.name) WHERE path = ?").execute(arguments: [
         path
@@ -280,9 +305,14 @@ struct IndexWriter {
         let int = minor.exactInt
       else { return .null }
       return Int64(int).databaseValue
+    case .micro:
+      guard let text = node["amount"]?.stringValue ?? node["amount"]?.decimalValue?.formatted(),
+        let amount = try? DecimalNumber(parsing: text), amount.scale <= 6,
+        let micro = try? amount * DecimalNumber(1_000_000), let int = micro.exactInt
+      else { return .null }
+      return Int64(int).databaseValue
     case .list:
-      return (node.arrayValue?.compactMap(\.stringValue).joined(separator: ","))?.databaseValue
-        ?? .null
+      return .null
     }
   }
 
@@ -314,6 +344,15 @@ struct IndexWriter {
     ])
     guard let kind = r.kind, let spec = IndexSchema.tables.first(where: { $0.kind == kind }) else {
       return
+    }
+    for link in IndexSchema.linkFields where link.kind == kind {
+      var node: JSONValue? = record
+      for key in link.path.split(separator: ".") { node = node?[String(key)] }
+      for value in Set((node?.arrayValue ?? []).compactMap(\.stringValue)).sorted() {
+        try db.cachedStatement(
+          sql: "INSERT INTO links(path, kind, field, value) VALUES (?,?,?,?)"
+        ).execute(arguments: [path, kind.rawValue, link.field, value])
+      }
     }
     let names = ["path", "id", "marketplace"] + spec.columns.map(\.name)
     var values: [DatabaseValue] = [

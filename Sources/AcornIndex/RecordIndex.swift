@@ -10,7 +10,7 @@ import GRDB
 /// This module knows records, not git: callers hand it the changed paths and their content.
 public final class RecordIndex {
   /// Bump when the tables change; an index of another version is rebuilt.
-  public static let schemaVersion = 2
+  public static let schemaVersion = 3
 
   let queue: DatabaseQueue
   public let path: String
@@ -42,6 +42,7 @@ public final class RecordIndex {
     do {
       var config = Configuration()
       config.busyMode = .timeout(5)
+      config.prepareDatabase { db in db.add(function: DecimalSum.function) }
       queue = try DatabaseQueue(path: path, configuration: config)
       try queue.write { db in
         let tables = try String.fetchAll(
@@ -72,6 +73,7 @@ public final class RecordIndex {
     do {
       var config = Configuration()
       config.readonly = true
+      config.prepareDatabase { db in db.add(function: DecimalSum.function) }
       queue = try DatabaseQueue(path: path, configuration: config)
     } catch {
       throw IndexError.unusable("\(error)")
@@ -126,8 +128,12 @@ public final class RecordIndex {
   {
     do {
       try queue.inTransaction { db in
-        for table in IndexSchema.tables { try db.execute(sql: "DELETE FROM \(table.name)") }
+        for table in IndexSchema.tables {
+          try db.execute(sql: "DELETE FROM \(table.name)")
+          if let lines = table.lines { try db.execute(sql: "DELETE FROM \(lines.name)") }
+        }
         try db.execute(sql: "DELETE FROM records")
+        try db.execute(sql: "DELETE FROM links")
         let writer = IndexWriter(db: db)
         for (path, record) in records { try writer.insert(path: path, record: record) }
         for (path, error) in broken { try writer.insertBroken(path: path, error: error) }
@@ -236,4 +242,38 @@ extension IndexError {
     }
     return .database("\(error)")
   }
+}
+
+/// `dsum(x)`: the exact sum of decimal text (or integers), as decimal text — what `SUM()` over
+/// the amount columns would give without floating point. NULLs are skipped; anything that is not
+/// a decimal is an error, never a silent zero.
+struct DecimalSum: DatabaseAggregate {
+  static let function = DatabaseFunction(
+    "dsum", argumentCount: 1, pure: true, aggregate: DecimalSum.self)
+
+  var sum = DecimalNumber.zero
+  var seen = false
+
+  init() {}
+
+  mutating func step(_ values: [DatabaseValue]) throws {
+    guard let value = values.first else { return }
+    let text: String
+    switch value.storage {
+    case .null: return
+    case .int64(let n): text = String(n)
+    case .string(let s): text = s
+    case .double(let d):
+      throw DatabaseError(message: "dsum: \(d) is a floating-point value; sum the text columns")
+    case .blob: throw DatabaseError(message: "dsum: a blob is not a decimal")
+    }
+    do {
+      sum = try sum + DecimalNumber(parsing: text)
+      seen = true
+    } catch {
+      throw DatabaseError(message: "dsum: \"\(text)\" is not a decimal (\(error))")
+    }
+  }
+
+  func finalize() -> (any DatabaseValueConvertible)? { seen ? sum.formatted() : nil }
 }

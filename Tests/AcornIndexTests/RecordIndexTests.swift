@@ -132,3 +132,62 @@ struct RecordIndexTests {
     #expect(throws: IndexError.self) { try RecordIndex(path: file.path) }
   }
 }
+
+@Suite("exact money in SQL")
+struct ExactSumTests {
+  static func deduction(_ n: Int, _ amount: String) -> (path: String, record: JSONValue) {
+    (
+      "records/US/deduction/2026-01/DED-US-D\(n).json",
+      .object([
+        "id": .string("DED-US-D\(n)"), "kind": .string("deduction"), "marketplace": .string("US"),
+        "schemaVersion": .number(DecimalNumber(1)),
+        "source": .object([
+          "deductionNumber": .string("D\(n)"), "deductionType": .string("other"),
+          "deductionDate": .string("2026-01-05"),
+          "amount": .object(["amount": .string(amount), "currency": .string("USD")]),
+          "purchaseOrderNumbers": .array([.string("PO\(n % 2)")]),
+        ]),
+        "workflow": .object([:]), "provenance": .object(["origin": .string("manual")]),
+      ])
+    )
+  }
+
+  @Test("sub-cent amounts: _minor is NULL, _micro and dsum() are exact; sets are link rows")
+  func exact() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    let amounts = ["0.1234", "0.10", "0.20", "1000000.0001", "-0.3"]
+    try index.rebuild(
+      amounts.enumerated().map { Self.deduction($0.offset, $0.element) },
+      state: .init(commit: nil, dirtyPaths: []))
+    let minor = try index.query("SELECT count(*) FROM deductions WHERE amount_minor IS NULL")
+    #expect(minor.rows == [[.number(DecimalNumber(2))]])
+    let micro = try index.query("SELECT sum(amount_micro) FROM deductions")
+    #expect(micro.rows == [[.number(DecimalNumber(1_000_000_123_500))]])
+    let dsum = try index.query("SELECT dsum(amount) FROM deductions")
+    #expect(dsum.rows == [[.string("1000000.1235")]])
+    // 0.1 + 0.2 in floating point is not 0.3; dsum is.
+    let small = try index.query(
+      "SELECT dsum(amount), sum(amount) = 0.3 FROM deductions WHERE amount IN ('0.10', '0.20')")
+    #expect(small.rows.first?.first == .string("0.3"))
+    #expect(throws: IndexError.self) {
+      try index.query("SELECT dsum(deduction_type) FROM deductions")
+    }
+    let linked = try index.query(
+      """
+      SELECT d.deduction_number FROM deductions d JOIN links l ON l.path = d.path
+      WHERE l.field = 'po_numbers' AND l.value = 'PO1' ORDER BY 1
+      """)
+    #expect(linked.rows == [[.string("D1")], [.string("D3")]])
+  }
+
+  @Test("a forced rebuild does not duplicate line rows")
+  func rebuildTwice() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    try index.rebuild(Fixtures.records, state: .init(commit: "a", dirtyPaths: []))
+    let once = try index.query("SELECT count(*) FROM po_lines").rows
+    try index.rebuild(Fixtures.records, state: .init(commit: "a", dirtyPaths: []))
+    #expect(try index.query("SELECT count(*) FROM po_lines").rows == once)
+  }
+}
