@@ -37,7 +37,11 @@ enum Render {
       "records": .array(diff.records.map(json)),
       "files": .array(
         diff.files.map {
-          .object(["path": .string($0.path), "change": .string($0.change.rawValue)])
+          var o: [String: JSONValue] = [
+            "path": .string($0.path), "change": .string($0.change.rawValue),
+          ]
+          if !$0.sentences.isEmpty { o["sentences"] = .array($0.sentences.map(JSONValue.string)) }
+          return .object(o)
         }),
     ])
   }
@@ -71,7 +75,10 @@ enum Render {
         )
       }
     }
-    for file in diff.files { out.append(indent + "\(file.path) \(file.change.rawValue)") }
+    for file in diff.files {
+      out.append(indent + "\(file.path) \(file.change.rawValue)")
+      for s in file.sentences { out.append(indent + "  " + s) }
+    }
     return out
   }
 
@@ -111,10 +118,17 @@ enum Render {
       }
       out.append("")
     }
-    if !diff.files.isEmpty {
+    for file in diff.files where !file.sentences.isEmpty {
+      out.append("#### Reconciliation `\(file.path)` · \(file.change.rawValue)")
+      out.append("")
+      for s in file.sentences { out.append("- " + markdownCell(s)) }
+      out.append("")
+    }
+    let others = diff.files.filter { $0.sentences.isEmpty }
+    if !others.isEmpty {
       out.append(
         "Other files: "
-          + diff.files.map { "`\($0.path)` (\($0.change.rawValue))" }.joined(separator: ", "))
+          + others.map { "`\($0.path)` (\($0.change.rawValue))" }.joined(separator: ", "))
     }
     return out.joined(separator: "\n")
   }

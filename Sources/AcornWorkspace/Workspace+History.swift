@@ -1,5 +1,6 @@
 import AcornGit
 import AcornModel
+import AcornReconcile
 import Foundation
 
 /// A record that differs between two states of the workspace, field by field.
@@ -16,10 +17,12 @@ public struct RecordChange: Sendable, Hashable {
   public var fields: [FieldChange]
 }
 
-/// A non-record file that differs (settings, rules, schemas).
+/// A non-record file that differs (settings, rules, schemas, reconciliation results).
 public struct FileChange: Sendable, Hashable {
   public var path: String
   public var change: RecordChange.Change
+  /// For reconciliation results: what changed, as business sentences.
+  public var sentences: [String] = []
 }
 
 /// What changed between two states: records field by field, other files by path.
@@ -110,10 +113,15 @@ extension Workspace {
           let change = Self.recordChange(path: rel, old: versions.old, new: versions.new)
           if change.change != .modified || !change.fields.isEmpty { records.append(change) }
         } else {
-          files.append(
-            FileChange(
-              path: rel,
-              change: versions.old == nil ? .added : (versions.new == nil ? .deleted : .modified)))
+          var file = FileChange(
+            path: rel,
+            change: versions.old == nil ? .added : (versions.new == nil ? .deleted : .modified))
+          if Self.isReconciliationPath(rel) {
+            file.sentences = ReconcileDiff.sentences(
+              old: versions.old.flatMap { try? JSONParser.parse($0).value },
+              new: versions.new.flatMap { try? JSONParser.parse($0).value })
+          }
+          files.append(file)
         }
       }
       return WorkspaceDiff(

@@ -226,3 +226,34 @@ extension ReconcileCLITests {
     #expect(wrong.status == 1)
   }
 }
+
+extension ReconcileCLITests {
+  @Test("a new remittance shows in diff, log and --markdown as business sentences")
+  func businessDiff() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try HandX12.invoice(po: "PO123", number: "INV-1").write(
+      toFile: dir.path + "/i.edi", atomically: true, encoding: .utf8)
+    #expect(try CLI.run(["import", dir.path + "/i.edi"], in: ws).status == 0)
+    #expect(try CLI.run(["reconcile"], in: ws).status == 0)
+    let file = dir.path + "/pay.csv"
+    try """
+    Payment Number,Payment Date,Invoice Number,Amount Paid,Currency
+    7001,2026-02-15,INV-1,20.00,USD
+    7001,2026-02-15,INV-1SC,-5.00,USD
+    """.write(toFile: file, atomically: true, encoding: .utf8)
+    #expect(try CLI.run(["import", file], in: ws).status == 0)
+    let sentence =
+      "INV-1 unpaid → paid-with-deductions, shortage-claim 5.00 USD (payment 7001), 1 payment, open 20.00 → 0.00 USD"
+    let diff = try CLI.run(["diff", "HEAD~1", "HEAD"], in: ws)
+    #expect(diff.stdout.contains(sentence), "\(diff.stdout)")
+    #expect(try CLI.run(["log", "-n", "1"], in: ws).stdout.contains(sentence))
+    let markdown = try CLI.run(["diff", "HEAD~1", "HEAD", "--markdown"], in: ws).stdout
+    #expect(markdown.contains("- " + sentence))
+    let json = try JSONParser.parse(
+      Array(try CLI.run(["diff", "HEAD~1", "HEAD", "--json"], in: ws).stdout.utf8)
+    ).value
+    let files = json["files"]?.arrayValue ?? []
+    #expect(files.contains { ($0["sentences"]?.arrayValue ?? []).contains(.string(sentence)) })
+  }
+}
