@@ -43,10 +43,15 @@ demo: build
 	$(ACORN) query -C $(DEMO_DIR) "SELECT deduction_number, amount, currency, state FROM deductions WHERE deduction_type = 'shortage-claim' AND state = 'detected' ORDER BY deduction_date LIMIT 5"
 	@echo "== finance takes one into review; the next sync keeps the team's workflow"
 	$(ACORN) set -C $(DEMO_DIR) $$($(ACORN) query -C $(DEMO_DIR) "SELECT id FROM deductions WHERE deduction_type = 'shortage-claim' AND state = 'detected' ORDER BY deduction_date LIMIT 1" --csv | tail -1 | tr -d '\r') workflow.state=in-review --note "POD requested from the carrier"
+	@echo "== reconcile: what Amazon owes, what it took and why (exit 1 means error findings, e.g. a late credit)"
+	@$(ACORN) reconcile -C $(DEMO_DIR) > $(DEMO_DIR)/.acorn/reconcile.txt; status=$$?; \
+	  head -16 $(DEMO_DIR)/.acorn/reconcile.txt; test $$status -le 1
 	$(ACORN) sync -C $(DEMO_DIR) --until 2026-09-30
 	$(ACORN) status -C $(DEMO_DIR)
 	git -C $(DEMO_DIR) log --oneline --graph -6
 	$(ACORN) diff -C $(DEMO_DIR) HEAD~1 HEAD --stat | tail -1
+	@echo "== the sync's merge recomputed the reconciliation: a reviewer reads it as sentences"
+	$(ACORN) diff -C $(DEMO_DIR) HEAD~1 HEAD | grep -A2 '^reconciliation/' | head -12
 	$(ACORN) validate $(DEMO_DIR)
 
 lint:

@@ -89,18 +89,25 @@ public enum ReconcileDiff {
         out.append("Return \(id): new, \(text(r["status"]))")
       }
     }
-    // Findings that appeared or went away.
+    // Findings that appeared, went away or changed (same code and records, new words).
     func findings(_ v: JSONValue?) -> [String: String] {
       var m: [String: String] = [:]
       for f in v?["findings"]?.arrayValue ?? [] {
-        let en = f["en"]?.stringValue ?? ""
-        m["\(f["code"]?.stringValue ?? "") \(en)"] = "\(f["severity"]?.stringValue ?? "") \(en)"
+        let records = (f["records"]?.arrayValue ?? []).compactMap(\.stringValue).joined(
+          separator: ",")
+        m["\(f["code"]?.stringValue ?? "") \(records)"] =
+          "\(f["severity"]?.stringValue ?? "") \(f["en"]?.stringValue ?? "")"
       }
       return m
     }
     let (oldFindings, newFindings) = (findings(old), findings(new))
-    for key in newFindings.keys.sorted() where oldFindings[key] == nil {
-      out.append("+ \(newFindings[key] ?? key)")
+    for key in newFindings.keys.sorted() {
+      guard let now = newFindings[key] else { continue }
+      if let was = oldFindings[key] {
+        if was != now { out.append("~ \(now)") }
+      } else {
+        out.append("+ \(now)")
+      }
     }
     for key in oldFindings.keys.sorted() where newFindings[key] == nil {
       out.append("− resolved: \(oldFindings[key] ?? key)")
