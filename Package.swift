@@ -21,6 +21,7 @@ let package = Package(
     .target(name: "AcornModel"),
     .target(name: "AcornMerge", dependencies: ["AcornModel"]),
     .target(name: "AcornReconcile", dependencies: ["AcornModel"]),
+    .target(name: "AcornAlerts", dependencies: ["AcornModel", "AcornReconcile"]),
     .systemLibrary(
       name: "CLibGit2",
       pkgConfig: "libgit2",
@@ -33,7 +34,7 @@ let package = Package(
     .target(
       name: "AcornWorkspace",
       dependencies: [
-        "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile",
+        "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -46,7 +47,7 @@ let package = Package(
       name: "AcornCLI",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
-        "AcornReconcile",
+        "AcornReconcile", "AcornAlerts",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -60,6 +61,8 @@ let package = Package(
     .testTarget(name: "AcornGitTests", dependencies: ["AcornGit"]),
     .testTarget(
       name: "AcornReconcileTests", dependencies: ["AcornReconcile", "AcornModel", "AcornSync"]),
+    .testTarget(
+      name: "AcornAlertsTests", dependencies: ["AcornAlerts", "AcornReconcile", "AcornModel"]),
     .testTarget(
       name: "AcornMergeTests",
       dependencies: [

@@ -77,6 +77,47 @@ postings:
 """####
     ),
     (
+      "rules/alerts.yaml",
+      ####"""
+# Anomaly rules and sync health (docs/alerts.md). A value per group and period is compared with a
+# fixed threshold (`above`, per marketplace under `marketplaces`) or with the group's own trailing
+# periods (`sigma` standard deviations above their mean). Groups below `minimum` are not judged.
+anomalies:
+  - id: return-rate
+    description: Returned ÷ received units per ASIN, this week (received over the last four weeks).
+    descriptionZh: 每个 ASIN 本周的退货数 ÷ 收货数（收货按近四周计）。
+    metric: return-rate
+    above: "0.05"
+    sigma: "3"
+    trailing: 8
+    minimum: "50"
+    level: warning
+    marketplaces:
+      JP: {above: "0.03"}
+  - id: chargeback-count
+    description: Chargebacks of one type over the last 30 days.
+    descriptionZh: 近 30 天同一类型的罚款次数。
+    metric: chargeback-count
+    above: "3"
+    sigma: "3"
+    trailing: 6
+    level: warning
+  - id: chargeback-amount
+    description: The amount of chargebacks of one type over the last 30 days, against the months before.
+    descriptionZh: 近 30 天同一类型的罚款金额，与之前各月相比。
+    metric: chargeback-amount
+    sigma: "3"
+    trailing: 6
+    level: warning
+
+# A source that has not synced successfully for longer than this alerts.
+syncHealth:
+  maxDaysWithoutSync: 2
+  level: warning
+
+"""####
+    ),
+    (
       "rules/deadlines.yaml",
       ####"""
 # Dispute windows and alert thresholds. Policies drift: every figure names its source and the
@@ -84,6 +125,7 @@ postings:
 deadlines:
   - id: credit-note-overdue
     description: An authorized return has no credit note 30 days after Amazon's return notice.
+    descriptionZh: 已授权的退货在亚马逊退货通知后 30 天内仍无贷项通知单。
     kind: return
     when: {workflow.state: [authorized, received]}
     anchor: source.noticeDate
@@ -97,6 +139,7 @@ deadlines:
 
   - id: shortage-dispute-window
     description: Shortage claims are best disputed within 30 days after the invoice due date; 40+ days are rarely won.
+    descriptionZh: 短缺索赔最好在发票到期日后 30 天内申诉；超过 40 天几乎无法胜诉。
     kind: deduction
     when: {source.deductionType: [shortage-claim, shortage-claim-revised], workflow.state: [detected, in-review]}
     anchor: source.deductionDate
@@ -111,6 +154,7 @@ deadlines:
 
   - id: price-claim-dispute-window
     description: Price claims (PPV) within 30 days of the invoice due date, else a 6-8 month settlement.
+    descriptionZh: 价格索赔（PPV）须在发票到期日后 30 天内申诉，否则进入 6–8 个月的结算流程。
     kind: deduction
     when: {source.deductionType: price-claim, workflow.state: [detected, in-review]}
     anchor: source.deductionDate
@@ -124,6 +168,7 @@ deadlines:
 
   - id: chargeback-dispute-window
     description: Chargebacks can be disputed within 30 days of being raised, at most twice.
+    descriptionZh: 罚款可在发出后 30 天内申诉，最多两次。
     kind: deduction
     when: {source.deductionType: chargeback, workflow.state: [detected, in-review, decided]}
     anchor: source.deductionDate
@@ -138,6 +183,7 @@ deadlines:
 
   - id: dispute-hard-cap
     description: No PQV or PPV dispute or re-dispute is accepted 2 years after the deduction.
+    descriptionZh: 扣款 2 年后不再接受任何 PQV 或 PPV 申诉或再申诉。
     kind: deduction
     when: {source.deductionType: [shortage-claim, shortage-claim-revised, price-claim]}
     anchor: source.deductionDate
@@ -151,6 +197,7 @@ deadlines:
 
   - id: invoice-past-terms
     description: An invoice not paid after its net due date.
+    descriptionZh: 发票过了付款期限仍未支付。
     kind: invoice
     when: {source.invoiceStatus: [SUBMITTED, IN_PROGRESS, APPROVED_FOR_PAYMENT, PROOF_OF_DELIVERY_REQUIRED]}
     anchor: source.dueDate
@@ -161,19 +208,31 @@ deadlines:
       retrieved: 2026-11-29
       confidence: amazon
 
-thresholds:
-  - id: return-rate
-    description: Returned units above 5 % of received units over 90 days.
-    metric: return-rate
-    periodDays: 90
-    above: "0.05"
+  - id: return-stuck
+    description: A return has stayed authorized or received for three weeks; move it on or chase Amazon.
+    descriptionZh: 退货停留在已授权或已收货状态已三周；请推进或催促亚马逊。
+    kind: return
+    when: {workflow.state: [authorized, received]}
+    anchor: source.noticeDate
+    days: 21
     level: warning
-  - id: chargeback-frequency
-    description: More than 3 chargebacks in 30 days.
-    metric: chargeback-count
-    periodDays: 30
-    above: "3"
+    provenance:
+      source: Acorn policy (DESIGN.md section 5), so that the 30-day credit window is not reached unnoticed
+      retrieved: 2026-11-29
+      confidence: unverified
+
+  - id: deduction-unassigned
+    description: A detected deduction nobody has taken on after three days.
+    descriptionZh: 已发现的扣款三天后仍无人负责。
+    kind: deduction
+    when: {workflow.state: detected, workflow.assignee: "(none)", source.deductionType: [shortage-claim, shortage-claim-revised, price-claim, chargeback]}
+    anchor: source.deductionDate
+    days: 3
     level: warning
+    provenance:
+      source: Acorn policy, so that the 30-day dispute windows are not spent waiting
+      retrieved: 2026-11-29
+      confidence: unverified
 
 """####
     ),
@@ -504,6 +563,140 @@ creditNoteDays: 30
     "marketplaces",
     "timeZone"
   ],
+  "additionalProperties": false
+}
+
+"""####
+    ),
+    (
+      "schemas/alerts.schema.json",
+      ####"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://schemas.acorn.invalid/alerts.schema.json",
+  "title": "Anomaly rules and sync health (rules/alerts.yaml)",
+  "description": "Anomaly rules and the sync-health limit used by acorn alerts.",
+  "type": "object",
+  "properties": {
+    "anomalies": {
+      "description": "Anomaly rules.",
+      "type": "array",
+      "items": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^[a-z][a-z0-9-]*$"
+          },
+          "description": {
+            "type": "string"
+          },
+          "descriptionZh": {
+            "description": "What it measures, in Simplified Chinese.",
+            "type": "string"
+          },
+          "metric": {
+            "type": "string",
+            "enum": [
+              "return-rate",
+              "chargeback-count",
+              "chargeback-amount"
+            ]
+          },
+          "above": {
+            "$ref": "common.schema.json#/$defs/decimal"
+          },
+          "sigma": {
+            "$ref": "common.schema.json#/$defs/decimal"
+          },
+          "trailing": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 52
+          },
+          "minimum": {
+            "$ref": "common.schema.json#/$defs/decimal"
+          },
+          "level": {
+            "type": "string",
+            "enum": [
+              "info",
+              "warning",
+              "error"
+            ]
+          },
+          "marketplaces": {
+            "description": "Thresholds per marketplace.",
+            "type": "object",
+            "propertyNames": {
+              "$ref": "common.schema.json#/$defs/marketplace"
+            },
+            "additionalProperties": {
+              "type": "object",
+              "properties": {
+                "above": {
+                  "$ref": "common.schema.json#/$defs/decimal"
+                }
+              },
+              "additionalProperties": false
+            }
+          },
+          "provenance": {
+            "type": "object",
+            "properties": {
+              "source": {
+                "type": "string",
+                "minLength": 1
+              },
+              "retrieved": {
+                "$ref": "common.schema.json#/$defs/date"
+              },
+              "confidence": {
+                "type": "string",
+                "enum": [
+                  "amazon",
+                  "industry",
+                  "unverified"
+                ]
+              },
+              "note": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "source",
+              "retrieved"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "id",
+          "metric",
+          "level"
+        ],
+        "additionalProperties": false
+      }
+    },
+    "syncHealth": {
+      "type": "object",
+      "properties": {
+        "maxDaysWithoutSync": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "level": {
+          "type": "string",
+          "enum": [
+            "info",
+            "warning",
+            "error"
+          ]
+        }
+      },
+      "additionalProperties": false
+    }
+  },
   "additionalProperties": false
 }
 
@@ -1141,6 +1334,10 @@ creditNoteDays: 30
           },
           "description": {
             "description": "What it warns about.",
+            "type": "string"
+          },
+          "descriptionZh": {
+            "description": "What it warns about, in Simplified Chinese.",
             "type": "string"
           },
           "kind": {

@@ -8,6 +8,8 @@ extension Workspace {
     public var source: String
     public var marketplace: String
     public var lastRun: String?
+    /// The last failed run's error (Amazon's code and request id), when the last run failed.
+    public var lastError: String?
   }
 
   public struct Status: Sendable {
@@ -124,7 +126,9 @@ extension Workspace {
       for (mkt, state) in (value["marketplaces"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }
       ) {
         out.append(
-          SyncState(source: source, marketplace: mkt, lastRun: state["lastRun"]?.stringValue))
+          SyncState(
+            source: source, marketplace: mkt, lastRun: state["lastRun"]?.stringValue,
+            lastError: state["lastError"]?.stringValue))
       }
     }
     return out

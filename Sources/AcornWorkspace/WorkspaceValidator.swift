@@ -16,10 +16,11 @@ extension Workspace {
     ("rules/deadlines.yaml", "deadlines.schema.json"),
     ("rules/accounts.yaml", "accounts.schema.json"),
     ("rules/reconcile.yaml", "reconcile.schema.json"),
+    ("rules/alerts.yaml", "alerts.schema.json"),
   ]
 
   /// Settings files a workspace may lack (defaults apply).
-  static let optionalSettings: Set<String> = ["rules/reconcile.yaml"]
+  static let optionalSettings: Set<String> = ["rules/reconcile.yaml", "rules/alerts.yaml"]
 
   public static let schemasFolder = "schemas"
 

@@ -37,7 +37,7 @@ for name in sorted(os.listdir(SCHEMAS)):
     if name.endswith(".schema.json"):
         with open(os.path.join(SCHEMAS, name), encoding="utf-8") as f:
             schemas[name] = json.load(f)
-check(len(schemas) == 14, "14 schemas (7 record kinds, common, 6 settings files), found %d" % len(schemas))
+check(len(schemas) == 15, "15 schemas (7 record kinds, common, 7 settings files), found %d" % len(schemas))
 
 for name, schema in schemas.items():
     try:
@@ -101,7 +101,8 @@ for mutate, what in [
 # Settings and rules.
 for rel, schema in [("acorn.yaml", "acorn.schema.json"), ("team.yaml", "team.schema.json"),
                     ("rules/lifecycles.yaml", "lifecycles.schema.json"), ("rules/deadlines.yaml", "deadlines.schema.json"),
-                    ("rules/accounts.yaml", "accounts.schema.json"), ("rules/reconcile.yaml", "reconcile.schema.json")]:
+                    ("rules/accounts.yaml", "accounts.schema.json"), ("rules/reconcile.yaml", "reconcile.schema.json"),
+                    ("rules/alerts.yaml", "alerts.schema.json")]:
     with open(os.path.join(ROOT, "workspace-template", rel), encoding="utf-8") as f:
         doc = yaml.safe_load(f)
     # PyYAML reads unquoted dates as datetime.date; Acorn reads YAML scalars as text.

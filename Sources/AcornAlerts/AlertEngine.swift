@@ -1,0 +1,169 @@
+import AcornModel
+import AcornReconcile
+
+/// One open alert: what needs someone's attention, by when, why the date is what it is, and a
+/// sentence in English and Simplified Chinese.
+public struct Alert: Sendable, Hashable, Comparable {
+  /// Stable across runs (rule and records): what `alerts/sent/` remembers as notified.
+  public var id: String
+  public var rule: String
+  public var level: AlertLevel
+  public var marketplace: String
+  public var dueDate: Int?
+  /// Days until the due date; negative once it has passed.
+  public var daysLeft: Int?
+  public var records: [String]
+  public var amount: Money?
+  /// For anomalies: what was measured against what.
+  public var measured: String?
+  public var en: String
+  public var zh: String
+  public var provenance: Provenance?
+
+  public static func < (a: Alert, b: Alert) -> Bool {
+    (b.level.rank, a.daysLeft ?? Int.max, a.marketplace, a.id)
+      < (a.level.rank, b.daysLeft ?? Int.max, b.marketplace, b.id)
+  }
+}
+
+/// The last sync of one source and marketplace, from `sync/<source>.json`.
+public struct SyncHealth: Sendable, Hashable {
+  public var source: String
+  public var marketplace: String
+  public var lastSuccess: Int?
+  public var lastError: String?
+
+  public init(source: String, marketplace: String, lastSuccess: Int?, lastError: String? = nil) {
+    self.source = source
+    self.marketplace = marketplace
+    self.lastSuccess = lastSuccess
+    self.lastError = lastError
+  }
+}
+
+/// Alerts from records, their reconciliation and the sync state: pure, the day passed in.
+public struct AlertEngine: Sendable {
+  public var deadlines: [DeadlineRule]
+  public var anomalies: [AnomalyRule]
+  public var syncHealth: SyncHealthRule
+
+  public init(
+    deadlines: [DeadlineRule], anomalies: [AnomalyRule] = [],
+    syncHealth: SyncHealthRule = SyncHealthRule()
+  ) {
+    self.deadlines = deadlines
+    self.anomalies = anomalies
+    self.syncHealth = syncHealth
+  }
+
+  public func run(
+    records: [Record], reconciliation: ReconcileResult, sync: [SyncHealth] = [], asOf: Int
+  ) -> [Alert] {
+    var out: [Alert] = []
+    out += deadlineAlerts(records, reconciliation, asOf)
+    out += anomalyAlerts(records, asOf)
+    out += syncAlerts(sync, asOf)
+    return out.sorted()
+  }
+
+  // MARK: Deadlines
+
+  func deadlineAlerts(_ records: [Record], _ r: ReconcileResult, _ asOf: Int) -> [Alert] {
+    let ledgers = Dictionary(r.invoices.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    let returns = Dictionary(r.returns.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    var out: [Alert] = []
+    for rule in deadlines {
+      for record in records where record.kind == rule.kind && rule.matches(record.json) {
+        guard let id = record.id, let market = record.json["marketplace"]?.stringValue else {
+          continue
+        }
+        var anchor = record.json[rule.anchor]?.stringValue.flatMap {
+          CivilDate.day(String($0.prefix(10)))
+        }
+        var amount: Money?
+        switch rule.kind {
+        case .invoice:
+          // Paid invoices are not past their terms, whatever their status says.
+          if let l = ledgers[id] {
+            if ["paid", "paid-with-deductions", "overpaid"].contains(l.status) { continue }
+            amount = l.open
+            if anchor == nil, let due = l.dueDate { anchor = due - rule.days }
+          }
+        case .return:
+          // A return whose credit exists (or that needs none) is not overdue.
+          if let a = returns[id],
+            ["credited", "settled", "different", "not-due"].contains(a.status)
+          {
+            continue
+          }
+          amount = returns[id]?.approvedRefund
+        case .deduction:
+          amount = DeductionView(record).map { $0.amount.isNegative ? -$0.amount : $0.amount }
+          if let max = rule.maxDisputes,
+            (record.json["workflow"]?["disputeAttempts"]?.intValue ?? 0) >= max
+          {
+            out.append(
+              Alert(
+                id: "\(rule.id):\(id):exhausted", rule: rule.id, level: .info, marketplace: market,
+                dueDate: nil, daysLeft: nil, records: [id], amount: amount, measured: nil,
+                en: "\(id): disputed \(max) times already; no further dispute is possible.",
+                zh: "\(id)：已申诉 \(max) 次，不能再申诉。", provenance: rule.provenance))
+            continue
+          }
+        default: break
+        }
+        guard let start = anchor else { continue }
+        let due = start + rule.days
+        let daysLeft = due - asOf
+        guard daysLeft <= rule.warnDaysBefore else { continue }
+        let level: AlertLevel = daysLeft < 0 ? rule.level : min(rule.level, .warning)
+        let (en, zh) = Self.deadlineSentence(rule, id, CivilDate.string(due), daysLeft, amount)
+        out.append(
+          Alert(
+            id: "\(rule.id):\(id)", rule: rule.id, level: level, marketplace: market, dueDate: due,
+            daysLeft: daysLeft, records: [id], amount: amount, measured: nil, en: en, zh: zh,
+            provenance: rule.provenance))
+      }
+    }
+    return out
+  }
+
+  static func deadlineSentence(
+    _ rule: DeadlineRule, _ id: String, _ due: String, _ daysLeft: Int, _ amount: Money?
+  ) -> (String, String) {
+    let value = amount.map { " (\($0))" } ?? ""
+    let zhValue = amount.map { "（\($0)）" } ?? ""
+    if daysLeft < 0 {
+      return (
+        "\(id)\(value): \(rule.description) — overdue by \(-daysLeft) day\(daysLeft == -1 ? "" : "s") (due \(due)).",
+        "\(id)\(zhValue)：\(rule.descriptionZh) — 已逾期 \(-daysLeft) 天（截止 \(due)）。"
+      )
+    }
+    return (
+      "\(id)\(value): \(rule.description) — \(daysLeft == 0 ? "due today" : "\(daysLeft) day\(daysLeft == 1 ? "" : "s") left") (due \(due)).",
+      "\(id)\(zhValue)：\(rule.descriptionZh) — \(daysLeft == 0 ? "今天截止" : "还剩 \(daysLeft) 天")（截止 \(due)）。"
+    )
+  }
+
+  // MARK: Sync health
+
+  func syncAlerts(_ states: [SyncHealth], _ asOf: Int) -> [Alert] {
+    states.compactMap { s in
+      let days = s.lastSuccess.map { asOf - $0 }
+      guard days == nil || (days ?? 0) > syncHealth.maxDays else { return nil }
+      let since =
+        s.lastSuccess.map { "since \(CivilDate.string($0)) (\(asOf - $0) days)" } ?? "ever"
+      let zhSince = s.lastSuccess.map { "自 \(CivilDate.string($0)) 起（\(asOf - $0) 天）" } ?? "从未成功"
+      let error = s.lastError.map { "; last error: \($0)" } ?? ""
+      return Alert(
+        id: "sync-health:\(s.source):\(s.marketplace)", rule: "sync-health",
+        level: syncHealth.level,
+        marketplace: s.marketplace, dueDate: nil, daysLeft: nil, records: [], amount: nil,
+        measured: days.map { "\($0) days without a successful sync, limit \(syncHealth.maxDays)" },
+        en: "\(s.source) \(s.marketplace) has not synced successfully \(since)\(error).",
+        zh:
+          "\(s.source) \(s.marketplace) 未成功同步\(zhSince)\(s.lastError.map { "；最近错误：\($0)" } ?? "")。",
+        provenance: nil)
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import AcornModel
+
+/// The anomaly rules: a value per group and period, against a fixed threshold (per marketplace)
+/// or against the group's own trailing periods (mean + k standard deviations). Statistics of
+/// rates and counts use floating point; money shown is exact.
+extension AlertEngine {
+  /// Monday-based week of a day (1970-01-01 was a Thursday).
+  static func week(_ day: Int) -> Int { (day + 3) / 7 }
+
+  struct Series {
+    var current: Double
+    var base: Double
+    var trailing: [Double]
+  }
+
+  /// Whether `s` is anomalous under `rule` in `market`, and the sentence of what was measured.
+  static func judge(_ rule: AnomalyRule, _ market: String, _ s: Series, unit: (Double) -> String)
+    -> String?
+  {
+    guard s.base >= (Double(rule.minimum.description) ?? 0) else { return nil }
+    let threshold = (rule.aboveByMarketplace[market] ?? rule.above).flatMap {
+      Double($0.description)
+    }
+    if let t = threshold, s.current > t {
+      return "\(unit(s.current)) against a threshold of \(unit(t))"
+    }
+    // A trend needs a history: at least three earlier periods where the thing happened at all
+    // (before a sync's first day every period looks like zero).
+    if let k = rule.sigma.flatMap({ Double($0.description) }),
+      s.trailing.filter({ $0 > 0 }).count >= 3
+    {
+      let n = Double(s.trailing.count)
+      let mean = s.trailing.reduce(0, +) / n
+      let variance = s.trailing.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+      let sd = variance.squareRoot()
+      let limit = mean + k * max(sd, mean * 0.1, 1e-9)
+      if s.current > limit {
+        return
+          "\(unit(s.current)) against \(unit(mean)) ± \(unit(sd)) over the \(s.trailing.count) periods before (limit \(unit(limit)))"
+      }
+    }
+    return nil
+  }
+
+  static func percent(_ x: Double) -> String {
+    let tenths = Int((x * 1000).rounded())
+    return "\(tenths / 10).\(abs(tenths % 10)) %"
+  }
+
+  static func count(_ x: Double) -> String {
+    x == x.rounded()
+      ? String(Int(x))
+      : String(Int((x * 10).rounded()) / 10) + "." + String(abs(Int((x * 10).rounded()) % 10))
+  }
+
+  func anomalyAlerts(_ records: [Record], _ asOf: Int) -> [Alert] {
+    var out: [Alert] = []
+    for rule in anomalies {
+      switch rule.metric {
+      case .returnRate: out += returnRate(rule, records, asOf)
+      case .chargebackCount, .chargebackAmount: out += chargebacks(rule, records, asOf)
+      }
+    }
+    return out
+  }
+
+  /// Returned ÷ received units per ASIN for the week of `asOf`; received units are counted over
+  /// the four weeks up to it (returns trail receipts).
+  func returnRate(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+    var received: [String: [Int: Int]] = [:]  // market|asin → week → units
+    var returned: [String: [Int: Int]] = [:]
+    for r in records {
+      guard let market = r.json["marketplace"]?.stringValue else { continue }
+      switch r.kind {
+      case .purchaseOrder:
+        guard let po = PurchaseOrderView(r) else { continue }
+        for l in po.lines {
+          guard let asin = l.asin, let units = l.received, units > 0 else { continue }
+          received["\(market)|\(asin)", default: [:]][Self.week(po.date), default: 0] += units
+        }
+      case .return:
+        guard
+          let day = r.json["source"]?["noticeDate"]?.stringValue.flatMap({
+            CivilDate.day(String($0.prefix(10)))
+          })
+        else { continue }
+        for l in r.json["source"]?["lines"]?.arrayValue ?? [] {
+          guard let asin = l["amazonProductIdentifier"]?.stringValue,
+            let units = l["requestedQuantity"]?.intValue
+          else { continue }
+          returned["\(market)|\(asin)", default: [:]][Self.week(day), default: 0] += units
+        }
+      default: break
+      }
+    }
+    let now = Self.week(asOf)
+    var out: [Alert] = []
+    for key in returned.keys.sorted() {
+      let parts = key.split(separator: "|").map(String.init)
+      func rate(_ w: Int) -> (Double, Double)? {
+        let base = (w - 3...w).reduce(0) { $0 + (received[key]?[$1] ?? 0) }
+        guard base > 0 else { return nil }
+        return (Double(returned[key]?[w] ?? 0) / Double(base), Double(base))
+      }
+      guard let (current, base) = rate(now), current > 0 else { continue }
+      let trailing = (1...max(1, rule.trailing)).compactMap { d -> Double? in
+        guard let (r, b) = rate(now - d), b >= (Double(rule.minimum.description) ?? 0) else {
+          return nil
+        }
+        return r
+      }
+      guard
+        let measured = Self.judge(
+          rule, parts[0], Series(current: current, base: base, trailing: trailing),
+          unit: Self.percent)
+      else { continue }
+      out.append(
+        Alert(
+          id: "\(rule.id):\(key):\(CivilDate.string(now * 7 - 3))", rule: rule.id,
+          level: rule.level,
+          marketplace: parts[0], dueDate: nil, daysLeft: nil, records: [], amount: nil,
+          measured: measured,
+          en:
+            "Returns of \(parts[1]) in \(parts[0]) this week: \(measured) (returned ÷ received units).",
+          zh: "\(parts[0]) 的 \(parts[1]) 本周退货率：\(measured)（退货数 ÷ 收货数）。",
+          provenance: rule.provenance))
+    }
+    return out
+  }
+
+  /// Chargebacks per type over the 30 days up to `asOf`, against the periods of 30 days before.
+  func chargebacks(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+    var counts: [String: [Int: Double]] = [:]  // market|type → period → count or amount
+    var amounts: [String: Money] = [:]
+    for r in records where r.kind == .deduction {
+      guard let d = DeductionView(r), d.type == "chargeback", d.date <= asOf else { continue }
+      var type = d.chargebackType ?? "chargeback"
+      if d.chargebackType == nil, let text = d.description,
+        let last = text.split(separator: ":").last
+      {
+        type = String(last).trimmingSpaces()
+      }
+      let key = "\(d.marketplace)|\(type)"
+      let period = (asOf - d.date) / 30
+      let value =
+        rule.metric == .chargebackCount ? 1 : abs(Double(d.amount.amount.description) ?? 0)
+      counts[key, default: [:]][period, default: 0] += value
+      if period == 0 {
+        let m = d.amount.isNegative ? -d.amount : d.amount
+        amounts[key] = amounts[key].map { (try? $0 + m) ?? $0 } ?? m
+      }
+    }
+    var out: [Alert] = []
+    for key in counts.keys.sorted() {
+      let parts = key.split(separator: "|").map(String.init)
+      let current = counts[key]?[0] ?? 0
+      guard current > 0 else { continue }
+      let trailing = (1...max(1, rule.trailing)).map { counts[key]?[$0] ?? 0 }
+      let currency = amounts[key]?.currency.code ?? ""
+      let byAmount = rule.metric == .chargebackAmount
+      let unit: (Double) -> String = { x in
+        byAmount ? Self.count(x) + " " + currency : Self.count(x)
+      }
+      guard
+        let measured = Self.judge(
+          rule, parts[0], Series(current: current, base: current, trailing: trailing), unit: unit)
+      else { continue }
+      let what = rule.metric == .chargebackCount ? "chargebacks" : "chargeback amount"
+      out.append(
+        Alert(
+          id: "\(rule.id):\(key):\(CivilDate.string(asOf))", rule: rule.id, level: rule.level,
+          marketplace: parts[0], dueDate: nil, daysLeft: nil, records: [], amount: amounts[key],
+          measured: measured,
+          en: "\(parts[1]) \(what) in \(parts[0]) over the last 30 days: \(measured).",
+          zh:
+            "\(parts[0]) 近 30 天 \(parts[1]) 罚款\(rule.metric == .chargebackCount ? "次数" : "金额")：\(measured)。",
+          provenance: rule.provenance))
+    }
+    return out
+  }
+}

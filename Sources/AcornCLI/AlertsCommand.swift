@@ -1,0 +1,106 @@
+import AcornAlerts
+import AcornModel
+import AcornWorkspace
+import ArgumentParser
+import Foundation
+
+struct AlertsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "alerts",
+    abstract: "Open alerts: deadlines closing or passed, anomalies, sync health.",
+    discussion: """
+      Every open alert with its level, days left (negative: overdue), the records and amounts \
+      involved, the rule and its provenance, in English or Chinese. Rules: rules/deadlines.yaml and \
+      rules/alerts.yaml (docs/alerts.md). --fail-on warning|error exits 1 when any alert is at or \
+      above that level, for CI.
+      """)
+
+  enum Level: String, ExpressibleByArgument, CaseIterable {
+    case warning, error
+  }
+
+  @OptionGroup var workspaceOptions: WorkspaceOptions
+  @OptionGroup var output: OutputOptions
+
+  @Option(
+    name: .customLong("as-of"),
+    help: "The day alerts are computed for (YYYY-MM-DD; default today, UTC).")
+  var asOf: String?
+
+  @Option(help: "Only this marketplace.") var marketplace: Marketplace?
+
+  @Option(
+    name: .customLong("fail-on"), help: "Exit 1 when an alert is at or above: warning or error.")
+  var failOn: Level?
+
+  @Option(help: "Language of the sentences: en or zh-CN.") var lang: String = "en"
+
+  func validate() throws {
+    if let asOf, CivilDate.day(asOf) == nil {
+      throw ValidationError("--as-of takes a calendar date YYYY-MM-DD that exists, not \"\(asOf)\"")
+    }
+    if !["en", "zh-CN", "zh"].contains(lang) {
+      throw ValidationError("--lang takes en or zh-CN, not \"\(lang)\"")
+    }
+  }
+
+  static func json(_ a: Alert) -> JSONValue {
+    var o: [String: JSONValue] = [
+      "id": .string(a.id), "rule": .string(a.rule), "level": .string(a.level.rawValue),
+      "marketplace": .string(a.marketplace), "records": .array(a.records.map(JSONValue.string)),
+      "en": .string(a.en), "zh": .string(a.zh),
+      "dueDate": a.dueDate.map { .string(CivilDate.string($0)) } ?? .null,
+      "daysLeft": a.daysLeft.map { .number(DecimalNumber($0)) } ?? .null,
+      "amount": a.amount.map { .string($0.amountText) } ?? .null,
+      "currency": (a.amount?.currency.code).map(JSONValue.string) ?? .null,
+      "measured": a.measured.map(JSONValue.string) ?? .null,
+    ]
+    if let p = a.provenance {
+      var po: [String: JSONValue] = [
+        "source": .string(p.source), "retrieved": .string(p.retrieved),
+      ]
+      if let c = p.confidence { po["confidence"] = .string(c) }
+      if let n = p.note { po["note"] = .string(n) }
+      o["provenance"] = .object(po)
+    }
+    return .object(o)
+  }
+
+  func run() throws {
+    let workspace = try Workspace(at: workspaceOptions.workspace)
+    let day = asOf.flatMap(CivilDate.day) ?? Int(Date().timeIntervalSince1970 / 86_400)
+    let alerts = try workspace.alerts(
+      Workspace.AlertOptions(asOf: day, marketplace: marketplace?.code))
+    if output.json {
+      Terminal.outBytes(
+        CanonicalJSON.bytes(
+          .object([
+            "asOf": .string(CivilDate.string(day)), "alerts": .array(alerts.map(Self.json)),
+          ])))
+    } else if alerts.isEmpty {
+      Terminal.out("No open alerts as of \(CivilDate.string(day)).")
+    } else {
+      let zh = lang.hasPrefix("zh")
+      for a in alerts {
+        let when = a.daysLeft.map { $0 < 0 ? "\(-$0)d overdue" : "\($0)d left" } ?? "-"
+        Terminal.out("\(a.level.rawValue)  \(when)  [\(a.rule)] \(zh ? a.zh : a.en)")
+        if let p = a.provenance {
+          Terminal.out(
+            "    rule source: \(p.source) (read \(p.retrieved)\(p.confidence.map { ", \($0)" } ?? ""))"
+          )
+        }
+      }
+      let counts = AlertLevel.allCases.reversed().compactMap { l -> String? in
+        let n = alerts.filter { $0.level == l }.count
+        return n == 0 ? nil : "\(n) \(l.rawValue)"
+      }
+      Terminal.out(
+        "\(alerts.count) open alerts as of \(CivilDate.string(day)): \(counts.joined(separator: ", "))"
+      )
+    }
+    if let failOn {
+      let threshold: AlertLevel = failOn == .error ? .error : .warning
+      if alerts.contains(where: { $0.level >= threshold }) { throw ExitCode(1) }
+    }
+  }
+}

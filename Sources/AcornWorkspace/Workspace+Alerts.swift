@@ -1,0 +1,68 @@
+import AcornAlerts
+import AcornModel
+import AcornReconcile
+import Foundation
+
+/// `acorn alerts`: deadlines, anomalies and sync health over the records, their reconciliation
+/// and the sync state.
+extension Workspace {
+  public struct AlertOptions: Sendable {
+    public var asOf: Int
+    public var marketplace: String?
+
+    public init(asOf: Int, marketplace: String? = nil) {
+      self.asOf = asOf
+      self.marketplace = marketplace
+    }
+  }
+
+  /// Loads a rules file checked against its schema; nil when it is absent (its defaults apply),
+  /// refused (exit 2) when it does not load.
+  func optionalRules(_ file: String, schema: String) throws(WorkspaceError) -> JSONValue? {
+    guard FileSystem.exists(path(file)) else { return nil }
+    var findings: [Finding] = []
+    let schemas = loadSchemas(into: &findings)
+    guard let value = loadSetting(file, schema: schema, schemas, &findings) else {
+      throw Self.rulesError(findings.filter { $0.severity == .error }.sorted())
+    }
+    return value
+  }
+
+  /// The engine configured from `rules/deadlines.yaml` and `rules/alerts.yaml`.
+  public func alertEngine() throws(WorkspaceError) -> AlertEngine {
+    let deadlines = try optionalRules("rules/deadlines.yaml", schema: "deadlines.schema.json")
+    let alerts = try optionalRules("rules/alerts.yaml", schema: "alerts.schema.json")
+    return AlertEngine(
+      deadlines: deadlines.map(DeadlineRule.parse) ?? [],
+      anomalies: alerts.map(AnomalyRule.parse) ?? [],
+      syncHealth: alerts.map(SyncHealthRule.parse) ?? SyncHealthRule())
+  }
+
+  /// The sync state per source and marketplace, from `sync/<source>.json`.
+  public func syncHealth() -> [SyncHealth] {
+    syncStates().map { s in
+      SyncHealth(
+        source: s.source, marketplace: s.marketplace,
+        lastSuccess: s.lastRun.flatMap { CivilDate.day(String($0.prefix(10))) },
+        lastError: s.lastError)
+    }
+  }
+
+  public func alerts(_ options: AlertOptions) throws(WorkspaceError) -> [Alert] {
+    let rules = try rules()
+    let engine = try alertEngine()
+    let records = allRecords()
+    let settings = try reconcileRules()
+    let reconciled: ReconcileResult
+    do {
+      reconciled = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(
+        records, asOf: options.asOf)
+    } catch {
+      throw WorkspaceError(error.code, error.message)
+    }
+    let all = engine.run(
+      records: records, reconciliation: reconciled, sync: syncHealth(), asOf: options.asOf)
+    guard let m = options.marketplace else { return all }
+    return all.filter { $0.marketplace == m }
+  }
+}

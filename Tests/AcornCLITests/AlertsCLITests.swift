@@ -1,0 +1,48 @@
+import AcornModel
+import Foundation
+import Testing
+
+@Suite("acorn alerts")
+struct AlertsCLITests {
+  @Test(
+    "deadlines from the template's rules, with provenance; --fail-on exit codes; --json; Chinese")
+  func alerts() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    // The fixture's shortage claim (2019-10-01, detected): due 2019-10-31, alert from 2019-10-21.
+    let quiet = try CLI.run(["alerts", "--as-of", "2019-10-20", "--fail-on", "warning"], in: ws)
+    #expect(quiet.stdout.contains("shortage-dispute-window") == false, "\(quiet.stdout)")
+    let closing = try CLI.run(
+      ["alerts", "--as-of", "2019-10-21", "--json", "--fail-on", "error"], in: ws)
+    #expect(closing.status == 0, "\(closing.stdout)")
+    let doc = try JSONParser.parse(Array(closing.stdout.utf8)).value
+    let alert = try #require(
+      doc["alerts"]?.arrayValue?.first { $0["rule"] == .string("shortage-dispute-window") })
+    #expect(alert["daysLeft"] == .number(DecimalNumber(10)))
+    #expect(alert["level"] == .string("warning"))
+    #expect(alert["amount"] == .string("280.00"))
+    #expect(alert["provenance"]?["source"]?.stringValue?.contains("supplypike") == true)
+    #expect(alert["zh"]?.stringValue?.contains("还剩 10 天") == true)
+    let warn = try CLI.run(["alerts", "--as-of", "2019-10-21", "--fail-on", "warning"], in: ws)
+    #expect(warn.status == 1)
+    let overdue = try CLI.run(["alerts", "--as-of", "2019-11-01", "--fail-on", "error"], in: ws)
+    #expect(overdue.status == 1)
+    #expect(
+      overdue.stdout.contains("error  1d overdue  [shortage-dispute-window]"), "\(overdue.stdout)")
+    let chinese = try CLI.run(["alerts", "--as-of", "2019-11-01", "--lang", "zh-CN"], in: ws)
+    #expect(chinese.stdout.contains("已逾期 1 天"))
+  }
+
+  @Test("a sync that stopped working alerts; status shows the last sync")
+  func syncHealth() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    #expect(try CLI.run(["sync", "--until", "2026-10-01"], in: ws).status == 0)
+    let fresh = try CLI.run(["alerts", "--as-of", "2026-10-03", "--json"], in: ws)
+    #expect(!fresh.stdout.contains("sync-health"))
+    let stale = try CLI.run(["alerts", "--as-of", "2026-10-04"], in: ws)
+    #expect(
+      stale.stdout.contains("sandbox US has not synced successfully since 2026-10-01 (3 days)"))
+  }
+}
