@@ -16,6 +16,7 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .target(name: "AcornModel"),
@@ -35,10 +36,17 @@ let package = Package(
       name: "AcornWorkspace",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
+        "AcornNotify",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
-    .target(name: "AcornSPAPI", dependencies: ["AcornModel"]),
+    .target(name: "AcornHTTP"),
+    .target(
+      name: "AcornNotify",
+      dependencies: [
+        "AcornModel", "AcornAlerts", "AcornHTTP", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
+    .target(name: "AcornSPAPI", dependencies: ["AcornModel", "AcornHTTP"]),
     .target(name: "AcornImport", dependencies: ["AcornModel"]),
     .target(
       name: "AcornSync",
@@ -47,7 +55,7 @@ let package = Package(
       name: "AcornCLI",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
-        "AcornReconcile", "AcornAlerts",
+        "AcornReconcile", "AcornAlerts", "AcornNotify",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -77,7 +85,11 @@ let package = Package(
     .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
     .testTarget(name: "AcornImportTests", dependencies: ["AcornImport", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
-    .testTarget(name: "AcornCLITests", dependencies: ["AcornModel"]),
+    .testTarget(
+      name: "AcornCLITests",
+      dependencies: [
+        "AcornModel", "AcornSync", "AcornHTTP", .product(name: "Crypto", package: "swift-crypto"),
+      ]),
   ]
 )
 

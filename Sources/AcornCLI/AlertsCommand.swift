@@ -1,4 +1,5 @@
 import AcornAlerts
+import AcornHTTP
 import AcornModel
 import AcornWorkspace
 import ArgumentParser
@@ -34,6 +35,11 @@ struct AlertsCommand: ParsableCommand {
   var failOn: Level?
 
   @Option(help: "Language of the sentences: en or zh-CN.") var lang: String = "en"
+
+  @Flag(help: "Post new alerts to the channels of acorn.yaml (docs/alerts.md).") var notify = false
+
+  @Option(help: "Per-user credentials file (default ~/.config/acorn/credentials.json, mode 0600).")
+  var credentials: String?
 
   func validate() throws {
     if let asOf, CivilDate.day(asOf) == nil {
@@ -71,12 +77,37 @@ struct AlertsCommand: ParsableCommand {
     let day = asOf.flatMap(CivilDate.day) ?? Int(Date().timeIntervalSince1970 / 86_400)
     let alerts = try workspace.alerts(
       Workspace.AlertOptions(asOf: day, marketplace: marketplace?.code))
+    var outcomes: [Workspace.NotifyOutcome] = []
+    if notify {
+      let channels = try workspace.notificationChannels(
+        environment: ProcessInfo.processInfo.environment,
+        credentials: try Credentials.file(credentials, workspace: workspace)?.json)
+      outcomes = try workspace.notify(
+        alerts, channels: channels, transport: URLSessionTransport(), asOf: day,
+        author: Author.signature(workspace), now: Date())
+      for o in outcomes {
+        if let e = o.error {
+          Terminal.errorLine("notify \(o.channel): failed, will retry on the next run: \(e)")
+        } else if !output.json {
+          Terminal.errorLine(
+            "notify \(o.channel): \(o.sent.count) new alert\(o.sent.count == 1 ? "" : "s") sent")
+        }
+      }
+    }
     if output.json {
-      Terminal.outBytes(
-        CanonicalJSON.bytes(
-          .object([
-            "asOf": .string(CivilDate.string(day)), "alerts": .array(alerts.map(Self.json)),
-          ])))
+      var doc: [String: JSONValue] = [
+        "asOf": .string(CivilDate.string(day)), "alerts": .array(alerts.map(Self.json)),
+      ]
+      if notify {
+        doc["notifications"] = .array(
+          outcomes.map { o in
+            .object([
+              "channel": .string(o.channel), "sent": .array(o.sent.map(JSONValue.string)),
+              "error": o.error.map(JSONValue.string) ?? .null,
+            ])
+          })
+      }
+      Terminal.outBytes(CanonicalJSON.bytes(.object(doc)))
     } else if alerts.isEmpty {
       Terminal.out("No open alerts as of \(CivilDate.string(day)).")
     } else {

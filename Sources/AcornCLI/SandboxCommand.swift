@@ -69,23 +69,16 @@ struct SandboxServeCommand: ParsableCommand {
   }
 }
 
-/// LWA credentials: environment variables, else a per-user file with mode 0600. Never the workspace.
+/// Credentials: environment variables, else a per-user file with mode 0600. Never the workspace.
 enum Credentials {
-  static func load(file: String?, workspace: Workspace) throws -> LWACredentials {
+  /// The per-user credentials file, parsed, after its checks (not in the workspace, mode 0600);
+  /// nil when there is none.
+  static func file(_ file: String?, workspace: Workspace) throws -> (path: String, json: JSONValue)?
+  {
     let env = ProcessInfo.processInfo.environment
-    if let id = env["ACORN_LWA_CLIENT_ID"], let secret = env["ACORN_LWA_CLIENT_SECRET"],
-      let refresh = env["ACORN_LWA_REFRESH_TOKEN"]
-    {
-      return LWACredentials(clientId: id, clientSecret: secret, refreshToken: refresh)
-    }
     let home = env["HOME"] ?? NSHomeDirectory()
     let path = file ?? env["ACORN_CREDENTIALS_FILE"] ?? (home + "/.config/acorn/credentials.json")
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw WorkspaceError(
-        "credentials.missing",
-        "no SP-API credentials: set ACORN_LWA_CLIENT_ID, ACORN_LWA_CLIENT_SECRET and ACORN_LWA_REFRESH_TOKEN, or write them to \(path) (mode 0600); see docs/sp-api.md"
-      )
-    }
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
     let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
     if absolute.hasPrefix(workspace.root + "/") {
       throw WorkspaceError(
@@ -104,8 +97,29 @@ enum Credentials {
       )
     }
     guard let data = FileManager.default.contents(atPath: absolute),
-      let json = try? JSONParser.parse([UInt8](data)).value,
-      let id = json["clientId"]?.stringValue, let secret = json["clientSecret"]?.stringValue,
+      let json = try? JSONParser.parse([UInt8](data)).value
+    else {
+      throw WorkspaceError("credentials.format", "\(path) is not JSON")
+    }
+    return (path, json)
+  }
+
+  static func load(file: String?, workspace: Workspace) throws -> LWACredentials {
+    let env = ProcessInfo.processInfo.environment
+    if let id = env["ACORN_LWA_CLIENT_ID"], let secret = env["ACORN_LWA_CLIENT_SECRET"],
+      let refresh = env["ACORN_LWA_REFRESH_TOKEN"]
+    {
+      return LWACredentials(clientId: id, clientSecret: secret, refreshToken: refresh)
+    }
+    guard let (path, json) = try Self.file(file, workspace: workspace) else {
+      let home = env["HOME"] ?? NSHomeDirectory()
+      let path = file ?? env["ACORN_CREDENTIALS_FILE"] ?? (home + "/.config/acorn/credentials.json")
+      throw WorkspaceError(
+        "credentials.missing",
+        "no SP-API credentials: set ACORN_LWA_CLIENT_ID, ACORN_LWA_CLIENT_SECRET and ACORN_LWA_REFRESH_TOKEN, or write them to \(path) (mode 0600); see docs/sp-api.md"
+      )
+    }
+    guard let id = json["clientId"]?.stringValue, let secret = json["clientSecret"]?.stringValue,
       let refresh = json["refreshToken"]?.stringValue
     else {
       throw WorkspaceError(

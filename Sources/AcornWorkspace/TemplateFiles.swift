@@ -42,6 +42,10 @@ sources:
   sp-api:
     enabled: false
     region: NA
+# Channels for `acorn alerts --notify` (docs/alerts.md). URLs and secrets stay out of the workspace:
+# name the environment variables that hold them, or put them in the per-user credentials file.
+#   - {name: ops, type: wecom, urlEnv: ACORN_WECOM_OPS_URL, lang: zh-CN, minLevel: warning}
+#   - {name: finance, type: dingtalk, urlEnv: ACORN_DINGTALK_URL, secretEnv: ACORN_DINGTALK_SECRET}
 notifications: []
 
 """####
@@ -521,9 +525,9 @@ creditNoteDays: 30
         "type": "object",
         "properties": {
           "name": {
-            "description": "Label.",
+            "description": "Label; also the folder under alerts/sent/ that remembers what this channel was sent.",
             "type": "string",
-            "minLength": 1
+            "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$"
           },
           "type": {
             "type": "string",
@@ -547,12 +551,24 @@ creditNoteDays: 30
               "warning",
               "error"
             ]
+          },
+          "secretEnv": {
+            "description": "Environment variable holding the signing secret (DingTalk and Feishu signature modes, the generic webhook's HMAC).",
+            "type": "string",
+            "pattern": "^[A-Z_][A-Z0-9_]*$"
+          },
+          "lang": {
+            "description": "Language of the messages.",
+            "type": "string",
+            "enum": [
+              "en",
+              "zh-CN"
+            ]
           }
         },
         "required": [
           "name",
-          "type",
-          "urlEnv"
+          "type"
         ],
         "additionalProperties": false
       }
@@ -3462,6 +3478,22 @@ creditNoteDays: 30
 # Not enforced yet: Acorn records the roles but does not check them when a transition is made
 # (any member may make any legal move). Enforcement comes with the audit work (docs/cli.md).
 members: []
+
+"""####
+    ),
+    (
+      "templates/notify.en.md",
+      ####"""
+**Acorn: {{count}} new alert(s) for {{workspace}}** (as of {{asOf}})
+{{alert}}- **{{level}}** {{text}}
+
+"""####
+    ),
+    (
+      "templates/notify.zh-CN.md",
+      ####"""
+**Acorn：{{workspace}} 有 {{count}} 条新提醒**（截至 {{asOf}}）
+{{alert}}- **{{level}}** {{text}}
 
 """####
     ),

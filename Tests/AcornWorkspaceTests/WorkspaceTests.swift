@@ -219,7 +219,7 @@ struct ValidateTests {
     #expect(has("schema.pattern", Self.invoice, path: "source.totalAmount.amount"))
     #expect(has("invariant.total", Self.remittance, path: "source.paymentAmount"))
     #expect(has("credential.lwa-refresh-token", Self.deduction))
-    #expect(has("credential.lwa-client-secret", "acorn.yaml", line: 17))
+    #expect(has("credential.lwa-client-secret", "acorn.yaml", line: 21))
     #expect(has("record.path", moved))
     #expect(has("lifecycle.state", Self.returnFile, path: "workflow.state"))
     #expect(has("conflict.open", Self.returnFile, path: "conflicts[0]"))
