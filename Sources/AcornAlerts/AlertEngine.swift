@@ -153,14 +153,16 @@ public struct AlertEngine: Sendable {
       guard days == nil || (days ?? 0) > syncHealth.maxDays else { return nil }
       let since =
         s.lastSuccess.map { "since \(CivilDate.string($0)) (\(asOf - $0) days)" } ?? "ever"
-      let zhSince = s.lastSuccess.map { "自 \(CivilDate.string($0)) 起（\(asOf - $0) 天）" } ?? "从未成功"
+      let zhSince = s.lastSuccess.map { "，自 \(CivilDate.string($0)) 起（\(asOf - $0) 天）" } ?? "（从未成功）"
       let error = s.lastError.map { "; last error: \($0)" } ?? ""
       return Alert(
         id: "sync-health:\(s.source):\(s.marketplace)", rule: "sync-health",
         level: syncHealth.level,
         marketplace: s.marketplace, dueDate: nil, daysLeft: nil, records: [], amount: nil,
         measured: days.map { "\($0) days without a successful sync, limit \(syncHealth.maxDays)" },
-        en: "\(s.source) \(s.marketplace) has not synced successfully \(since)\(error).",
+        en: s.lastSuccess == nil
+          ? "\(s.source) \(s.marketplace) has never synced successfully\(error)."
+          : "\(s.source) \(s.marketplace) has not synced successfully \(since)\(error).",
         zh:
           "\(s.source) \(s.marketplace) 未成功同步\(zhSince)\(s.lastError.map { "；最近错误：\($0)" } ?? "")。",
         provenance: nil)

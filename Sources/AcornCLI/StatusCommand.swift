@@ -24,6 +24,11 @@ struct StatusCommand: ParsableCommand {
               "source": .string(state.source), "marketplace": .string(state.marketplace),
             ]
             if let t = state.lastRun { e["lastRun"] = .string(t) }
+            if let t = state.lastAttempt { e["lastAttempt"] = .string(t) }
+            if let t = state.lastError { e["lastError"] = .string(t) }
+            if let n = state.requests { e["requests"] = .number(DecimalNumber(n)) }
+            if let n = state.throttled { e["throttled"] = .number(DecimalNumber(n)) }
+            if let n = state.written { e["written"] = .number(DecimalNumber(n)) }
             return .object(e)
           }),
       ]
@@ -72,7 +77,15 @@ struct StatusCommand: ParsableCommand {
       Terminal.out("Last sync: never")
     } else {
       for state in s.lastSync {
-        Terminal.out("Last sync: \(state.source) \(state.marketplace) \(state.lastRun ?? "never")")
+        var details: [String] = []
+        if let a = state.lastAttempt { details.append("last attempt \(a)") }
+        if let w = state.written { details.append("\(w) records written") }
+        if let r = state.requests { details.append("\(r) requests") }
+        if let t = state.throttled { details.append("\(t) throttled") }
+        Terminal.out(
+          "Last sync: \(state.source) \(state.marketplace) \(state.lastRun ?? "never")"
+            + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
+        if let e = state.lastError { Terminal.out("  last error: \(e)") }
       }
     }
     Terminal.out("Open conflicts: \(s.openConflicts)")

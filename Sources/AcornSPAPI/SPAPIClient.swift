@@ -202,7 +202,12 @@ public final class SPAPIClient: @unchecked Sendable {
     let response: HTTPResponse
     do { response = try transport.send(request, timeout: configuration.timeout) } catch let e
       as SPAPIError
-    { throw e } catch {
+    { throw e } catch let e as HTTPError {
+      switch e {
+      case .transport(let m): throw .transport(m)
+      case .timeout(let u): throw .timeout(u)
+      }
+    } catch {
       throw .transport("\(error)")
     }
     stats.tokenRefreshes += 1

@@ -83,6 +83,29 @@ public struct SyncEngine {
   {
     let lock = try WorkspaceLock.acquire(workspace)
     defer { lock.release() }
+    let markets = options.marketplaces.map(\.code)
+    do {
+      let report = try runLocked(options, author: author, progress: progress)
+      var written: [String: Int] = [:]
+      for m in report.markets { written[m.marketplace] = m.new + m.changed }
+      workspace.recordSyncHealth(
+        source: options.source.name, marketplaces: markets, error: nil,
+        requests: report.requests?.requests, throttled: report.requests?.throttled,
+        written: written, now: Date())
+      return report
+    } catch {
+      var stats: SPAPIClient.Stats?
+      if case .spAPI(let client) = options.source { stats = client.stats }
+      workspace.recordSyncHealth(
+        source: options.source.name, marketplaces: markets, error: error.message,
+        requests: stats?.requests, throttled: stats?.throttled, written: [:], now: Date())
+      throw error
+    }
+  }
+
+  func runLocked(_ options: Options, author: Signature, progress: (String) -> Void)
+    throws(WorkspaceError) -> SyncReport
+  {
     let repo = try workspace.repository()
     do {
       let current = try repo.currentBranch()

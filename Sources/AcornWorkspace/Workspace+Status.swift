@@ -10,6 +10,44 @@ extension Workspace {
     public var lastRun: String?
     /// The last failed run's error (Amazon's code and request id), when the last run failed.
     public var lastError: String?
+    /// From this clone's `.acorn/sync-health.json`: the last attempt, its requests, throttled
+    /// answers and records written.
+    public var lastAttempt: String?
+    public var requests: Int?
+    public var throttled: Int?
+    public var written: Int?
+  }
+
+  var syncHealthPath: String { path(".acorn/sync-health.json") }
+
+  /// Records a sync run's outcome in `.acorn/sync-health.json` (this clone's, never committed):
+  /// the day of the attempt, the error (with Amazon's code and request id) when it failed, the
+  /// requests and throttled answers, and the records written per marketplace.
+  public func recordSyncHealth(
+    source: String, marketplaces: [String], error: String?, requests: Int?, throttled: Int?,
+    written: [String: Int], now: Date
+  ) {
+    var doc =
+      (try? FileSystem.read(syncHealthPath)).flatMap { try? JSONParser.parse($0).value }?
+      .objectValue ?? [:]
+    var bySource = doc[source]?.objectValue ?? [:]
+    let day = CivilDate.string(Int(now.timeIntervalSince1970 / 86_400))
+    for m in marketplaces {
+      var entry = bySource[m]?.objectValue ?? [:]
+      entry["lastAttempt"] = .string(day)
+      if let error {
+        entry["lastError"] = .string(error)
+      } else {
+        entry.removeValue(forKey: "lastError")
+        entry["lastSuccess"] = .string(day)
+        entry["written"] = .number(DecimalNumber(written[m] ?? 0))
+      }
+      if let requests { entry["requests"] = .number(DecimalNumber(requests)) }
+      if let throttled { entry["throttled"] = .number(DecimalNumber(throttled)) }
+      bySource[m] = .object(entry)
+    }
+    doc[source] = .object(bySource)
+    try? FileSystem.writeAtomically(CanonicalJSON.bytes(.object(doc)), to: syncHealthPath)
   }
 
   public struct Status: Sendable {
@@ -116,6 +154,7 @@ extension Workspace {
 
   /// Cursor files `sync/<source>.json`: `{"marketplaces": {"US": {"lastRun": "…"}}}`.
   func syncStates() -> [SyncState] {
+    let health = (try? FileSystem.read(syncHealthPath)).flatMap { try? JSONParser.parse($0).value }
     var out: [SyncState] = []
     for name in FileSystem.files(under: path(Self.syncFolder))
     where name.hasSuffix(".json") && !name.contains("/") {
@@ -125,10 +164,26 @@ extension Workspace {
       let source = String(name.dropLast(5))
       for (mkt, state) in (value["marketplaces"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }
       ) {
+        let local = health?[source]?[mkt]
         out.append(
           SyncState(
             source: source, marketplace: mkt, lastRun: state["lastRun"]?.stringValue,
-            lastError: state["lastError"]?.stringValue))
+            lastError: local?["lastError"]?.stringValue,
+            lastAttempt: local?["lastAttempt"]?.stringValue, requests: local?["requests"]?.intValue,
+            throttled: local?["throttled"]?.intValue, written: local?["written"]?.intValue))
+      }
+    }
+    // A source this clone tried that never succeeded has no cursor yet: it is listed too.
+    for (source, markets) in (health?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+      for (mkt, local) in (markets.objectValue ?? [:]).sorted(by: { $0.key < $1.key })
+      where !out.contains(where: { $0.source == source && $0.marketplace == mkt }) {
+        out.append(
+          SyncState(
+            source: source, marketplace: mkt, lastRun: nil,
+            lastError: local["lastError"]?.stringValue,
+            lastAttempt: local["lastAttempt"]?.stringValue,
+            requests: local["requests"]?.intValue, throttled: local["throttled"]?.intValue,
+            written: local["written"]?.intValue))
       }
     }
     return out

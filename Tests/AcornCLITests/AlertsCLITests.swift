@@ -46,3 +46,31 @@ struct AlertsCLITests {
       stale.stdout.contains("sandbox US has not synced successfully since 2026-10-01 (3 days)"))
   }
 }
+
+extension AlertsCLITests {
+  @Test("a failed sync is recorded with its error: status shows it, alerts say it")
+  func failedSync() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    let env = [
+      "ACORN_LWA_CLIENT_ID": "a", "ACORN_LWA_CLIENT_SECRET": "b", "ACORN_LWA_REFRESH_TOKEN": "c",
+    ]
+    let failed = try CLI.run(
+      [
+        "sync", "--source", "sp-api", "--endpoint", "http://127.0.0.1:9", "--token-endpoint",
+        "http://127.0.0.1:9/auth/o2/token", "--until", "2026-10-01",
+      ], in: ws, environment: env)
+    #expect(failed.status == 2)
+    let status = try CLI.run(["status", "--json"], in: ws)
+    let doc = try JSONParser.parse(Array(status.stdout.utf8)).value
+    let state = doc["lastSync"]?.arrayValue?.first { $0["source"] == .string("sp-api") }
+    #expect(state?["lastError"]?.stringValue?.contains("network error") == true, "\(status.stdout)")
+    #expect(state?["lastRun"] == nil)
+    let alerts = try CLI.run(["alerts", "--fail-on", "warning"], in: ws)
+    #expect(alerts.status == 1)
+    #expect(alerts.stdout.contains("sp-api US has never synced successfully; last error:"))
+    #expect(
+      !(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws)).contains("sync-health"))
+  }
+}
