@@ -94,6 +94,15 @@ struct ReconcileCLITests {
 }
 
 extension ReconcileCLITests {
+  /// The fixtures' workspace with invoice INV-1 (20.00 USD) imported from an 810.
+  static func withInvoice(_ dir: Folder) throws -> String {
+    let ws = try HistoryCLITests.committed(dir)
+    try HandX12.invoice(po: "PO123", number: "INV-1").write(
+      toFile: dir.path + "/i.edi", atomically: true, encoding: .utf8)
+    #expect(try CLI.run(["import", dir.path + "/i.edi"], in: ws).status == 0)
+    return ws
+  }
+
   static func payment(_ dir: Folder, _ name: String, number: String, invoice: String) throws
     -> String
   {
@@ -160,10 +169,7 @@ extension ReconcileCLITests {
   )
   func plainGitMerge() throws {
     let dir = Folder()
-    let ws = try HistoryCLITests.committed(dir)
-    try HandX12.invoice(po: "PO123", number: "INV-1").write(
-      toFile: dir.path + "/i.edi", atomically: true, encoding: .utf8)
-    #expect(try CLI.run(["import", dir.path + "/i.edi"], in: ws).status == 0)
+    let ws = try Self.withInvoice(dir)
     #expect(try CLI.run(["reconcile"], in: ws).status == 0)
     _ = try HistoryCLITests.gitRun(["checkout", "-q", "-b", "other"], in: ws)
     #expect(
@@ -194,10 +200,7 @@ extension ReconcileCLITests {
   @Test("acorn match links a payment line the numbers could not; the reconciler honours it")
   func match() throws {
     let dir = Folder()
-    let ws = try HistoryCLITests.committed(dir)
-    try HandX12.invoice(po: "PO123", number: "INV-1").write(
-      toFile: dir.path + "/i.edi", atomically: true, encoding: .utf8)
-    #expect(try CLI.run(["import", dir.path + "/i.edi"], in: ws).status == 0)
+    let ws = try Self.withInvoice(dir)
     // Amazon's payment names the invoice with a typo.
     #expect(
       try CLI.run(["import", try Self.payment(dir, "r", number: "7001", invoice: "INV_1")], in: ws)
@@ -231,10 +234,7 @@ extension ReconcileCLITests {
   @Test("a new remittance shows in diff, log and --markdown as business sentences")
   func businessDiff() throws {
     let dir = Folder()
-    let ws = try HistoryCLITests.committed(dir)
-    try HandX12.invoice(po: "PO123", number: "INV-1").write(
-      toFile: dir.path + "/i.edi", atomically: true, encoding: .utf8)
-    #expect(try CLI.run(["import", dir.path + "/i.edi"], in: ws).status == 0)
+    let ws = try Self.withInvoice(dir)
     #expect(try CLI.run(["reconcile"], in: ws).status == 0)
     let file = dir.path + "/pay.csv"
     try """
