@@ -10,7 +10,10 @@ extension AlertEngine {
   struct Series {
     var current: Double
     var base: Double
+    /// The group's earlier periods that count as history (each metric decides which).
     var trailing: [Double]
+    /// The smallest spread the trend test assumes (one day, one chargeback …).
+    var floor: Double = 1e-9
   }
 
   /// Whether `s` is anomalous under `rule` in `market`, and the sentence of what was measured.
@@ -24,16 +27,13 @@ extension AlertEngine {
     if let t = threshold, s.current > t {
       return "\(unit(s.current)) against a threshold of \(unit(t))"
     }
-    // A trend needs a history: at least three earlier periods where the thing happened at all
-    // (before a sync's first day every period looks like zero).
-    if let k = rule.sigma.flatMap({ Double($0.description) }),
-      s.trailing.filter({ $0 > 0 }).count >= 3
-    {
+    // A trend needs a history of at least three earlier periods.
+    if let k = rule.sigma.flatMap({ Double($0.description) }), s.trailing.count >= 3 {
       let n = Double(s.trailing.count)
       let mean = s.trailing.reduce(0, +) / n
       let variance = s.trailing.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
       let sd = variance.squareRoot()
-      let limit = mean + k * max(sd, mean * 0.1, 1e-9)
+      let limit = mean + k * max(sd, abs(mean) * 0.1, s.floor)
       if s.current > limit {
         return
           "\(unit(s.current)) against \(unit(mean)) ± \(unit(sd)) over the \(s.trailing.count) periods before (limit \(unit(limit)))"
@@ -48,9 +48,9 @@ extension AlertEngine {
   }
 
   static func count(_ x: Double) -> String {
-    x == x.rounded()
-      ? String(Int(x))
-      : String(Int((x * 10).rounded()) / 10) + "." + String(abs(Int((x * 10).rounded()) % 10))
+    let tenths = Int((abs(x) * 10).rounded())
+    let sign = x < 0 && tenths > 0 ? "-" : ""
+    return sign + (tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)")
   }
 
   func anomalyAlerts(_ records: [Record], _ asOf: Int) -> [Alert] {
@@ -59,6 +59,8 @@ extension AlertEngine {
       switch rule.metric {
       case .returnRate: out += returnRate(rule, records, asOf)
       case .chargebackCount, .chargebackAmount: out += chargebacks(rule, records, asOf)
+      case .shortageRate: out += shortageRate(rule, records, asOf)
+      case .paymentDelay: out += paymentDelay(rule, records, asOf)
       }
     }
     return out
@@ -155,7 +157,10 @@ extension AlertEngine {
       let parts = key.split(separator: "|").map(String.init)
       let current = counts[key]?[0] ?? 0
       guard current > 0 else { continue }
-      let trailing = (1...max(1, rule.trailing)).map { counts[key]?[$0] ?? 0 }
+      // Before a sync's first day every period looks like zero: a history needs three periods
+      // in which there were chargebacks of the type at all.
+      var trailing = (1...max(1, rule.trailing)).map { counts[key]?[$0] ?? 0 }
+      if trailing.filter({ $0 > 0 }).count < 3 { trailing = [] }
       let currency = amounts[key]?.currency.code ?? ""
       let byAmount = rule.metric == .chargebackAmount
       let unit: (Double) -> String = { x in
@@ -163,7 +168,10 @@ extension AlertEngine {
       }
       guard
         let measured = Self.judge(
-          rule, parts[0], Series(current: current, base: current, trailing: trailing), unit: unit)
+          rule, parts[0],
+          Series(
+            current: current, base: current, trailing: trailing,
+            floor: rule.metric == .chargebackCount ? 1 : 1e-9), unit: unit)
       else { continue }
       let what = rule.metric == .chargebackCount ? "chargebacks" : "chargeback amount"
       out.append(
@@ -174,6 +182,104 @@ extension AlertEngine {
           en: "\(parts[1]) \(what) in \(parts[0]) over the last 30 days: \(measured).",
           zh:
             "\(parts[0]) 近 30 天 \(parts[1]) 罚款\(rule.metric == .chargebackCount ? "次数" : "金额")：\(measured)。",
+          provenance: rule.provenance))
+    }
+    return out
+  }
+
+  /// Net shortage claimed ÷ invoiced value per purchase order, for POs claimed against in the 30
+  /// days up to `asOf` (a threshold: each PO is its own group).
+  func shortageRate(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+    var invoices: [String: InvoiceView] = [:]  // market|number
+    for r in records where r.kind == .invoice {
+      if let v = InvoiceView(r) { invoices["\(v.marketplace)|\(v.number)"] = v }
+    }
+    var claimed: [String: Double] = [:]  // market|po → net claimed
+    var recent: Set<String> = []
+    var invoiced: [String: Double] = [:]
+    var currency: [String: String] = [:]
+    var counted: Set<String> = []
+    for r in records where r.kind == .deduction {
+      guard let d = DeductionView(r), d.type.hasPrefix("shortage-claim"), d.date <= asOf,
+        let base = d.base, let inv = invoices["\(d.marketplace)|\(base)"]
+      else { continue }
+      for po in inv.purchaseOrderNumbers {
+        let key = "\(d.marketplace)|\(po)"
+        claimed[key, default: 0] -= Double(d.amount.amount.description) ?? 0
+        if asOf - d.date < 30 { recent.insert(key) }
+        currency[key] = d.amount.currency.code
+      }
+    }
+    for inv in invoices.values {
+      for po in inv.purchaseOrderNumbers where counted.insert("\(inv.id)|\(po)").inserted {
+        invoiced["\(inv.marketplace)|\(po)", default: 0] +=
+          (Double(inv.total.amount.description) ?? 0)
+          / Double(max(1, inv.purchaseOrderNumbers.count))
+      }
+    }
+    var out: [Alert] = []
+    for key in recent.sorted() {
+      guard let base = invoiced[key], base > 0, let net = claimed[key], net > 0 else { continue }
+      let parts = key.split(separator: "|").map(String.init)
+      let rate = net / base
+      guard
+        let measured = Self.judge(
+          rule, parts[0], Series(current: rate, base: base, trailing: []), unit: Self.percent)
+      else { continue }
+      out.append(
+        Alert(
+          id: "\(rule.id):\(key)", rule: rule.id, level: rule.level, marketplace: parts[0],
+          dueDate: nil, daysLeft: nil, records: ["PO-\(parts[0])-\(parts[1])"], amount: nil,
+          measured: measured,
+          en:
+            "Shortage claims on PO \(parts[1]) in \(parts[0]) (\(Self.count(net)) \(currency[key] ?? "") claimed) as a share of the invoiced value: \(measured).",
+          zh:
+            "\(parts[0]) 采购单 \(parts[1]) 的短缺索赔（\(Self.count(net)) \(currency[key] ?? "")）占开票金额：\(measured)。",
+          provenance: rule.provenance))
+    }
+    return out
+  }
+
+  /// Days from the due date (Amazon's, else invoice date + net days) to the payment, averaged per
+  /// marketplace over the 30 days up to `asOf`, against the periods of 30 days before.
+  func paymentDelay(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+    var due: [String: Int] = [:]  // market|invoice → due day
+    for r in records where r.kind == .invoice {
+      if let v = InvoiceView(r), let d = v.due { due["\(v.marketplace)|\(v.number)"] = d }
+    }
+    var sums: [String: [Int: (total: Double, n: Double)]] = [:]  // market → period → delays
+    for r in records where r.kind == .remittance {
+      guard let pay = RemittanceView(r), pay.date <= asOf else { continue }
+      let period = (asOf - pay.date) / 30
+      for line in pay.lines where line.classification == "invoice" && !line.amountPaid.isNegative {
+        guard let d = due["\(pay.marketplace)|\(line.invoiceNumber)"] else { continue }
+        var entry = sums[pay.marketplace, default: [:]][period] ?? (0, 0)
+        entry.total += Double(pay.date - d)
+        entry.n += 1
+        sums[pay.marketplace, default: [:]][period] = entry
+      }
+    }
+    var out: [Alert] = []
+    for market in sums.keys.sorted() {
+      guard let now = sums[market]?[0], now.n > 0 else { continue }
+      let trailing = (1...max(1, rule.trailing)).compactMap { p -> Double? in
+        guard let e = sums[market]?[p], e.n > 0 else { return nil }
+        return e.total / e.n
+      }
+      let current = now.total / now.n
+      guard
+        let measured = Self.judge(
+          rule, market, Series(current: current, base: now.n, trailing: trailing, floor: 1),
+          unit: { Self.count($0) + " days" })
+      else { continue }
+      out.append(
+        Alert(
+          id: "\(rule.id):\(market):\(CivilDate.string(asOf))", rule: rule.id, level: rule.level,
+          marketplace: market, dueDate: nil, daysLeft: nil, records: [], amount: nil,
+          measured: measured,
+          en:
+            "Payments in \(market) over the last 30 days arrived on average \(Self.count(current)) days after their due date: \(measured).",
+          zh: "\(market) 近 30 天的付款平均在到期日后 \(Self.count(current)) 天到账：\(measured)。",
           provenance: rule.provenance))
     }
     return out

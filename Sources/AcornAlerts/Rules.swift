@@ -103,6 +103,11 @@ public struct AnomalyRule: Sendable, Hashable {
     case chargebackCount = "chargeback-count"
     /// Chargebacks per type per month (amount).
     case chargebackAmount = "chargeback-amount"
+    /// Shortage claimed (net of reversals) ÷ invoiced, per purchase order with claims in the
+    /// last 30 days.
+    case shortageRate = "shortage-rate"
+    /// Days from the invoice's due date to its payment, averaged per marketplace over 30 days.
+    case paymentDelay = "payment-delay"
   }
 
   public var id: String

@@ -113,6 +113,21 @@ anomalies:
     sigma: "3"
     trailing: 6
     level: warning
+  - id: shortage-rate
+    description: Shortage claimed (net of reversals) ÷ invoiced value, per purchase order claimed against in the last 30 days.
+    descriptionZh: 近 30 天被索赔的采购单：短缺索赔（扣除冲回）÷ 开票金额。
+    metric: shortage-rate
+    above: "0.05"
+    level: warning
+  - id: payment-delay
+    description: Days from the due date to the payment, on average over the last 30 days, against the months before.
+    descriptionZh: 近 30 天付款平均晚于到期日的天数，与之前各月相比。
+    metric: payment-delay
+    above: "5"
+    sigma: "3"
+    trailing: 6
+    minimum: "3"
+    level: warning
 
 # A source that has not synced successfully for longer than this alerts.
 syncHealth:
@@ -616,7 +631,9 @@ creditNoteDays: 30
             "enum": [
               "return-rate",
               "chargeback-count",
-              "chargeback-amount"
+              "chargeback-amount",
+              "shortage-rate",
+              "payment-delay"
             ]
           },
           "above": {

@@ -39,14 +39,14 @@ enum A {
   }
 
   static func deduction(
-    _ n: String, type: String, date: String, attempts: Int = 0, description: String? = nil
-  )
-    -> Record
-  {
+    _ n: String, type: String, date: String, attempts: Int = 0, description: String? = nil,
+    base: String? = nil, amount: String = "-40.00"
+  ) -> Record {
     var s: [String: JSONValue] = [
       "deductionNumber": .string(n), "deductionType": .string(type),
-      "deductionDate": .string(date), "amount": money("-40.00"),
+      "deductionDate": .string(date), "amount": money(amount),
     ]
+    if let base { s["baseInvoiceNumber"] = .string(base) }
     if let description { s["description"] = .string(description) }
     return record(
       .deduction, s,
@@ -292,5 +292,85 @@ struct AnomalyTests {
     #expect(
       alerts.first?.en.contains("ASN Accuracy chargebacks in US over the last 30 days") == true,
       "\(alerts)")
+  }
+}
+
+@Suite("anomaly rules: shortages and payments")
+struct ShortagePaymentTests {
+  static func rules(_ metric: String, above: String?, sigma: String? = nil) -> [AnomalyRule] {
+    var r: [String: JSONValue] = [
+      "id": .string(metric), "metric": .string(metric), "level": .string("warning"),
+      "trailing": .number(DecimalNumber(6)),
+    ]
+    if let above { r["above"] = .string(above) }
+    if let sigma { r["sigma"] = .string(sigma) }
+    return AnomalyRule.parse(.object(["anomalies": .array([.object(r)])]))
+  }
+
+  static func invoice(_ n: String, po: String, date: String, total: String) -> Record {
+    A.record(
+      .invoice,
+      [
+        "invoiceNumber": .string(n), "invoiceDate": .string(date), "totalAmount": A.money(total),
+        "purchaseOrderNumbers": .array([.string(po)]),
+        "paymentTerms": .object(["netDueDays": .number(DecimalNumber(30))]),
+      ])
+  }
+
+  @Test("a purchase order whose shortage claims exceed the rate fires; a small one does not")
+  func shortageRate() throws {
+    let engine = AlertEngine(deadlines: [], anomalies: Self.rules("shortage-rate", above: "0.05"))
+    let records = [
+      Self.invoice("I1", po: "PO1", date: "2026-02-01", total: "1000.00"),
+      Self.invoice("I2", po: "PO2", date: "2026-02-01", total: "1000.00"),
+      A.deduction("I1SC", type: "shortage-claim", date: "2026-03-20", base: "I1"),  // 40.00: 4 %
+      // PO2: 40.00 and a revision of 40.00, 8 %.
+      A.deduction("I2SC", type: "shortage-claim", date: "2026-03-20", base: "I2"),
+      A.deduction("I2SCRSC", type: "shortage-claim-revised", date: "2026-03-25", base: "I2"),
+    ]
+    let alerts = try A.run(engine, records, "2026-03-31")
+    #expect(alerts.map(\.records) == [["PO-US-PO2"]], "\(alerts)")
+    #expect(alerts.first?.measured == "8.0 % against a threshold of 5.0 %")
+  }
+
+  @Test("payments drifting later than their terms fire; the usual days do not")
+  func paymentDelay() throws {
+    let engine = AlertEngine(
+      deadlines: [], anomalies: Self.rules("payment-delay", above: nil, sigma: "3"))
+    func paid(_ id: String, _ invoice: String, _ date: String) -> Record {
+      A.record(
+        .remittance,
+        [
+          "uniquePaymentId": .string(id), "paymentDate": .string(date),
+          "paymentAmount": A.money("10.00"),
+          "lines": .array([
+            .object([
+              "lineNumber": .number(DecimalNumber(1)), "invoiceNumber": .string(invoice),
+              "classification": .string("invoice"), "amountPaid": A.money("10.00"),
+            ])
+          ]),
+        ])
+    }
+    let asOf = A.day("2026-09-30")
+    var records: [Record] = []
+    // Six earlier months paid 1–3 days after the due date; the last month 25 days after.
+    for m in 0..<7 {
+      for k in 0..<3 {
+        let n = "I\(m)\(k)"
+        let payDay = asOf - m * 30 - 5 - k
+        let late = m == 0 ? 25 : [1, 2, 3][k]
+        records.append(
+          Self.invoice(n, po: "P\(m)", date: CivilDate.string(payDay - late - 30), total: "10.00"))
+        records.append(paid("P\(m)\(k)", n, CivilDate.string(payDay)))
+      }
+    }
+    let alerts = try A.run(engine, records, CivilDate.string(asOf))
+    #expect(alerts.count == 1, "\(alerts)")
+    #expect(alerts.first?.en.contains("arrived on average 25 days after their due date") == true)
+    let usual = records.filter { r in
+      !(r.json["source"]?["uniquePaymentId"]?.stringValue?.hasPrefix("P0") ?? false)
+        && !(r.json["source"]?["invoiceNumber"]?.stringValue?.hasPrefix("I0") ?? false)
+    }
+    #expect(try A.run(engine, usual, CivilDate.string(asOf - 30)).isEmpty)
   }
 }
