@@ -28,6 +28,7 @@ extension Run {
         asnLines[Self.key(s.marketplace, po), default: []].append((s, line))
       }
     }
+    for s in shipments { shipmentByID[s.id] = s }
     for po in orders {
       let key = Self.key(po.marketplace, po.number)
       let invLines = invoiceLines[key] ?? []
@@ -89,6 +90,7 @@ extension Run {
             diff, Sentence.priceVariance(what, invoiced: invCost, agreed: agreed, units: units))
         }
       }
+      orderIndex[key] = ordersOut.count
       ordersOut.append(
         PurchaseOrderMatch(
           id: po.id, purchaseOrderNumber: po.number, marketplace: po.marketplace, date: po.date,
@@ -106,17 +108,14 @@ extension Run {
   )] {
     invoice.lines.map { line in
       let poNumber = line.purchaseOrderNumber ?? invoice.purchaseOrderNumbers.first
-      let match = ordersOut.first {
-        $0.marketplace == invoice.marketplace && $0.purchaseOrderNumber == poNumber
+      let match = poNumber.flatMap { orderIndex[Self.key(invoice.marketplace, $0)] }.map {
+        ordersOut[$0]
       }
       let poLine = match?.lines.first {
         if let a = $0.asin, let b = line.asin { return a == b }
         return $0.sequence == line.sequence
       }
-      let carried = shipments.filter { s in
-        s.marketplace == invoice.marketplace
-          && match.map { m in m.shipmentIds.contains(s.id) } == true
-      }
+      let carried = (match?.shipmentIds ?? []).compactMap { shipmentByID[$0] }
       return (line, poLine, carried)
     }
   }
@@ -295,8 +294,8 @@ extension Run {
       return ("needs-evidence", Sentence.chargebackEvidence(kind), nil)
     }
     let pos = Set(d.purchaseOrderNumbers)
-    let matches = ordersOut.filter {
-      $0.marketplace == d.marketplace && pos.contains($0.purchaseOrderNumber)
+    let matches = pos.sorted().compactMap { orderIndex[Self.key(d.marketplace, $0)] }.map {
+      ordersOut[$0]
     }
     guard !matches.isEmpty else { return ("needs-evidence", Sentence.asnNoPO, nil) }
     let lines = matches.flatMap(\.lines)
@@ -319,17 +318,35 @@ extension Run {
     let pastAuthorized: Set<String> = [
       "authorized", "received", "disputed", "credit-issued", "settled", "written-off",
     ]
+    // Credit notes and deductions by the return they name, built once.
+    var notesByReturn: [String: [Int]] = [:]
+    var notesByID: [String: Int] = [:]
+    for (i, cn) in creditNotes.enumerated() {
+      notesByID[cn.id] = i
+      if let ref = cn.returnsReference {
+        notesByReturn[Self.key(cn.marketplace, ref), default: []].append(i)
+      }
+      for id in cn.returnIds { notesByReturn["id:" + id, default: []].append(i) }
+    }
+    var deductionsByReturn: [String: [Int]] = [:]
+    var deductionsByID: [String: Int] = [:]
+    for (i, d) in deductionViews.enumerated() {
+      deductionsByID[d.id] = i
+      for id in d.returnIds { deductionsByReturn[id, default: []].append(i) }
+    }
     for r in returnViews {
-      let notes = creditNotes.filter { cn in
-        cn.marketplace == r.marketplace
-          && (cn.returnsReference == r.returnId || cn.returnIds.contains(r.id)
-            || r.creditNoteIds.contains(cn.id))
+      var noteIndexes = Set(notesByReturn[Self.key(r.marketplace, r.returnId)] ?? [])
+      noteIndexes.formUnion(notesByReturn["id:" + r.id] ?? [])
+      noteIndexes.formUnion(r.creditNoteIds.compactMap { notesByID[$0] })
+      let notes = noteIndexes.sorted().map { creditNotes[$0] }.filter {
+        $0.marketplace == r.marketplace
       }
-      let deds = deductionViews.filter { d in
-        d.marketplace == r.marketplace
-          && (d.returnIds.contains(r.id) || r.deductionIds.contains(d.id))
+      var deductionIndexes = Set(deductionsByReturn[r.id] ?? [])
+      deductionIndexes.formUnion(r.deductionIds.compactMap { deductionsByID[$0] })
+      let deds = deductionIndexes.sorted().map { deductionViews[$0] }.filter {
+        $0.marketplace == r.marketplace
       }
-      for stale in r.creditNoteIds where !creditNotes.contains(where: { $0.id == stale }) {
+      for stale in r.creditNoteIds where notesByID[stale] == nil {
         finding(
           "match.stale", .warning, r.marketplace, r.noticeDate, [r.id, stale], nil,
           Sentence.staleReturnMatch(r.returnId, stale))

@@ -97,6 +97,9 @@ struct Run {
 
   var ledgersOut: [InvoiceLedger] = []
   var ordersOut: [PurchaseOrderMatch] = []
+  /// (marketplace, PO number) → index into `ordersOut`; shipment id → shipment.
+  var orderIndex: [String: Int] = [:]
+  var shipmentByID: [String: ShipmentView] = [:]
   var deductionsOut: [DeductionAssessment] = []
   var returnsOut: [ReturnAssessment] = []
   var findings: [ReconcileFinding] = []
