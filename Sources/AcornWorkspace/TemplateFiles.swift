@@ -260,8 +260,9 @@ deadlines:
       ####"""
 # Workflow state machines. A change of state is legal when the new state is reachable from the
 # old one through these transitions; merges join two states the same way (docs/merge-rules.md).
-# Every lifecycle must be acyclic. `roles` documents who should make a transition (empty: anyone);
-# it is not enforced yet: any legal move is accepted from anyone.
+# Every lifecycle must be acyclic. `roles` says who may make a transition (empty: anyone) and
+# `fields` who may edit a workflow field; both are enforced once team.yaml lists members
+# (acorn set, commit, resolve and reconcile --apply refuse what the author's roles do not allow).
 lifecycles:
   refund:
     description: A return must end in a credit (or a decision not to refund).
@@ -311,6 +312,11 @@ lifecycles:
       - {from: submitted, to: [accepted, rejected], roles: [finance]}
       - {from: accepted, to: [applied], roles: [finance]}
       - {from: rejected, to: [cancelled], roles: [finance]}
+
+# Who may edit which workflow fields (a parent path covers its children).
+fields:
+  workflow.decision: [finance]
+  workflow.expectedRecovery: [finance]
 
 """####
     ),
@@ -2297,6 +2303,28 @@ creditNoteDays: 30
         ],
         "additionalProperties": false
       }
+    },
+    "fields": {
+      "description": "Which roles may edit which workflow fields (dotted paths; a parent covers its children). Enforced once team.yaml has members.",
+      "type": "object",
+      "propertyNames": {
+        "pattern": "^workflow(\\.[A-Za-z][A-Za-z0-9]*)+$"
+      },
+      "additionalProperties": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "enum": [
+            "ops",
+            "finance",
+            "service",
+            "auditor",
+            "admin"
+          ]
+        },
+        "minItems": 1,
+        "uniqueItems": true
+      }
     }
   },
   "required": [
@@ -3492,8 +3520,12 @@ creditNoteDays: 30
       "team.yaml",
       ####"""
 # Team members by git author e-mail. Roles: ops, finance, service, auditor, admin.
-# Not enforced yet: Acorn records the roles but does not check them when a transition is made
-# (any member may make any legal move). Enforcement comes with the audit work (docs/cli.md).
+# While this list is empty, anyone may make any legal change. Once it has members, only members
+# may change workflow, and only what their roles allow (rules/lifecycles.yaml: transitions' roles
+# and fields). Example:
+#   members:
+#     - {email: li.na@example.com, name: Li Na, roles: [finance]}
+#     - {email: wang.fang@example.com, name: Wang Fang, roles: [ops, service]}
 members: []
 
 """####

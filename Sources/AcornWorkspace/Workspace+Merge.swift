@@ -364,6 +364,7 @@ extension Workspace {
     defer { lock.release() }
     let entry = try findRecord(query)
     var json = try readRecord(entry).json
+    let before = json
     let open = (json["conflicts"]?.arrayValue ?? []).compactMap(Conflict.init(json:))
     let chosen = open.filter { field == nil || $0.field == field }
     guard !chosen.isEmpty else {
@@ -417,6 +418,14 @@ extension Workspace {
     }
     let remaining = open.filter { !chosen.contains($0) && $0.rule != "validation" }
     json = RecordMerge.attachConflicts(remaining, to: json, replacing: true)
+    // The state a resolution produces counts as a move by the person who resolves.
+    if let kind = Record(json: json).kind {
+      let forbidden = roleProblems(
+        id: entry.id, kind: kind, old: before, new: json, author: author, rules: rules)
+      if !forbidden.isEmpty {
+        throw WorkspaceError("role.forbidden", forbidden.joined(separator: "; "), refusal: true)
+      }
+    }
     if deleteRecord {
       try? FileManager.default.removeItem(atPath: path(entry.path))
     } else {

@@ -112,6 +112,11 @@ extension Workspace {
       let list = problems.map { "\($0.path ?? "$"): \($0.message)" }.joined(separator: "; ")
       throw WorkspaceError("set.invalid", "refusing the change to \(id): \(list)", refusal: true)
     }
+    let forbidden = roleProblems(
+      id: id, kind: kind, old: original.json, new: record.json, author: author, rules: rules)
+    if !forbidden.isEmpty {
+      throw WorkspaceError("role.forbidden", forbidden.joined(separator: "; "), refusal: true)
+    }
     try Self.refuseCredentials([(entry.path, record.canonicalBytes)])
     let rel = try write(record)
     var commitID: ObjectID?

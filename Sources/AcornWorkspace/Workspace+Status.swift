@@ -221,7 +221,7 @@ extension Workspace {
           + shown.joined(separator: "\n  ") + (errors.count > 5 ? "\n  …" : ""),
         refusal: true)
     }
-    try refuseHandEdits(repo, paths: pending.map(\.path), merging: merging)
+    try refuseHandEdits(repo, paths: pending.map(\.path), merging: merging, author: author)
     // Concluding a merge: the derived reconciliation follows the records as resolved.
     let derived = merging != nil ? try refreshReconciliation() : []
     let commit = try self.commit(
@@ -236,7 +236,9 @@ extension Workspace {
   /// record's kind, id and marketplace) is written only by sync and import, a synced record is
   /// not deleted by hand, and lifecycle moves follow the rules. Concluding a merge, a record may
   /// take either parent's state and the source values `acorn resolve` chose.
-  func refuseHandEdits(_ repo: Repository, paths: [String], merging: ObjectID?)
+  func refuseHandEdits(
+    _ repo: Repository, paths: [String], merging: ObjectID?, author: Signature
+  )
     throws(WorkspaceError)
   {
     let rules = try rules()
@@ -279,6 +281,11 @@ extension Workspace {
           )
         }
         guard let kind = Record(json: new).kind else { continue }
+        if mergeTree == nil {
+          problems += roleProblems(
+            id: id, kind: kind, old: old, new: new, author: author, rules: rules
+          ).map { "\(rel): \($0)" }
+        }
         for lifecycle in rules.lifecycles.applying(to: kind) {
           let from = old[lifecycle.field]?.stringValue ?? lifecycle.initial
           guard let to = new[lifecycle.field]?.stringValue else { continue }

@@ -1,3 +1,4 @@
+import AcornGit
 import AcornModel
 import Foundation
 
@@ -63,6 +64,8 @@ extension Workspace {
     public var settings: JSONValue
     public var schemas: JSONSchemaSet
     public var lifecycles: LifecycleSet
+    public var team: Team = Team(members: [])
+    public var fieldRoles: FieldRoles = FieldRoles(json: .object([:]))
   }
 
   /// Loads settings (`acorn.yaml`), schemas and `rules/lifecycles.yaml` and fails closed: when
@@ -92,11 +95,15 @@ extension Workspace {
         }
       }
     }
+    let team = loadSetting("team.yaml", schema: "team.schema.json", schemas, &findings)
     let errors = findings.filter { $0.severity == .error }.sorted()
-    guard errors.isEmpty, let settings, let lifecycles else {
+    guard errors.isEmpty, let settings, let lifecycles, let lifecycleJSON else {
       throw Self.rulesError(errors)
     }
-    return Rules(settings: settings, schemas: schemas, lifecycles: lifecycles)
+    return Rules(
+      settings: settings, schemas: schemas, lifecycles: lifecycles,
+      team: team.map(Team.init(json:)) ?? Team(members: []),
+      fieldRoles: FieldRoles(json: lifecycleJSON))
   }
 
   static func rulesError(_ errors: [Finding]) -> WorkspaceError {
@@ -479,6 +486,42 @@ extension Workspace {
         "record.noncanonical", .warning, at: .root,
         "not in canonical form (sorted keys, two-space indent, lines in sequence order, final newline); Acorn rewrites it on the next change"
       )
+    }
+    return out
+  }
+
+  /// What the author's roles do not allow in a change of a record's workflow: lifecycle moves
+  /// through transitions of other roles, fields reserved to other roles; and, once `team.yaml`
+  /// has members, any change by someone who is not one. Empty when allowed.
+  func roleProblems(
+    id: String, kind: RecordKind, old: JSONValue?, new: JSONValue, author: Signature, rules: Rules
+  ) -> [String] {
+    guard rules.team.enforcesRoles else { return [] }
+    guard let member = rules.team.member(author.email) else {
+      return [
+        "\(author.email) is not a member in team.yaml, which lists who may change workflow; ask an admin to add you"
+      ]
+    }
+    let mine = member.roles.sorted().joined(separator: ", ")
+    var out: [String] = []
+    var lifecycleFields: Set<String> = []
+    for lifecycle in rules.lifecycles.applying(to: kind) {
+      lifecycleFields.insert(lifecycle.field.description)
+      let from = old?[lifecycle.field]?.stringValue ?? lifecycle.initial
+      guard let to = new[lifecycle.field]?.stringValue, to != from else { continue }
+      if !lifecycle.isReachable(from: from, to: to, roles: member.roles) {
+        out.append(
+          "moving \(id) \(lifecycle.field) from \(from) to \(to) needs the role \(lifecycle.rolesInto(to).joined(separator: " or ")) (\(member.email) has \(mine))"
+        )
+      }
+    }
+    for change in RecordDiff.changes(from: old ?? .object([:]), to: new)
+    where change.field.hasPrefix("workflow.") && !lifecycleFields.contains(change.field) {
+      if let needed = rules.fieldRoles.needed(change.field), member.roles.isDisjoint(with: needed) {
+        out.append(
+          "changing \(id) \(change.field) needs the role \(needed.joined(separator: " or ")) (\(member.email) has \(mine))"
+        )
+      }
     }
     return out
   }

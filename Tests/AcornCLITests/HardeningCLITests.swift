@@ -589,3 +589,104 @@ extension HardeningCLITests {
     #expect(try CLI.run(["validate"], in: ws).status == 0)
   }
 }
+
+/// Roles (the audit issue, first part): enforced once team.yaml lists members.
+@Suite("roles")
+struct RoleCLITests {
+  static func team(_ ws: String) throws {
+    try HardeningCLITests.edit(ws + "/team.yaml") {
+      $0.replacingOccurrences(
+        of: "members: []",
+        with: """
+          members:
+            - {email: li.na@example.com, name: Li Na, roles: [finance]}
+            - {email: wang.fang@example.com, name: Wang Fang, roles: [ops, service]}
+          """)
+    }
+    #expect(try CLI.run(["commit", "-m", "team"], in: ws).status == 0)
+  }
+
+  static let ops = [
+    "ACORN_AUTHOR_EMAIL": "wang.fang@example.com", "ACORN_AUTHOR_NAME": "Wang Fang",
+  ]
+  static let finance = ["ACORN_AUTHOR_EMAIL": "li.na@example.com", "ACORN_AUTHOR_NAME": "Li Na"]
+
+  @Test("set refuses moves and fields outside the author's roles, naming the role; commit too")
+  func set() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try Self.team(ws)
+    let head = try HardeningCLITests.head(ws)
+    // Ops may receive a return; only finance may write it off or issue the credit.
+    let writeOff = try CLI.run(
+      ["set", "RET-DE-R-DE-000123", "workflow.state=written-off"], in: ws, environment: Self.ops)
+    #expect(writeOff.status == 1)
+    #expect(writeOff.stderr.contains("needs the role finance"), "\(writeOff.stderr)")
+    #expect(try HardeningCLITests.head(ws) == head)
+    let outsider = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=received"], in: ws)
+    #expect(outsider.status == 1)
+    #expect(outsider.stderr.contains("cli@example.com is not a member in team.yaml"))
+    #expect(
+      try CLI.run(
+        ["set", "RET-DE-R-DE-000123", "workflow.state=received"], in: ws, environment: Self.ops
+      ).status == 0)
+    #expect(
+      try CLI.run(
+        ["set", "RET-DE-R-DE-000123", "workflow.state=credit-issued"], in: ws,
+        environment: Self.finance
+      ).status == 0)
+    let decision = try CLI.run(
+      ["set", "DED-US-INV-2019-0815SC", "workflow.expectedRecovery=250.00 USD"], in: ws,
+      environment: Self.ops)
+    #expect(decision.status == 1)
+    #expect(decision.stderr.contains("workflow.expectedRecovery needs the role finance"))
+    // A hand edit by ops of a finance-only move is refused at commit.
+    let rel = "records/DE/return/2026-10/RET-DE-R-DE-000123.json"
+    try HardeningCLITests.edit(ws + "/" + rel) {
+      $0.replacingOccurrences(of: "\"state\": \"credit-issued\"", with: "\"state\": \"settled\"")
+    }
+    let commit = try CLI.run(["commit", "-m", "settle"], in: ws, environment: Self.ops)
+    #expect(commit.status == 1)
+    #expect(commit.stderr.contains("needs the role finance"))
+    #expect(try CLI.run(["commit", "-m", "settle"], in: ws, environment: Self.finance).status == 0)
+  }
+}
+
+extension RoleCLITests {
+  @Test("the state a resolution produces is a move by the person who resolves")
+  func resolve() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try Self.team(ws)
+    _ = try HistoryCLITests.gitRun(["branch", "finance"], in: ws)
+    // settled on main, written-off on the finance branch: two branches of the lifecycle.
+    for (state, who) in [
+      ("received", Self.ops), ("credit-issued", Self.finance), ("settled", Self.finance),
+    ] {
+      #expect(
+        try CLI.run(
+          ["set", "RET-DE-R-DE-000123", "workflow.state=\(state)"], in: ws, environment: who
+        )
+        .status == 0)
+    }
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "finance"], in: ws)
+    #expect(
+      try CLI.run(
+        ["set", "RET-DE-R-DE-000123", "workflow.state=written-off"], in: ws,
+        environment: Self.finance
+      ).status == 0)
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "main"], in: ws)
+    let merged = try CLI.run(
+      ["merge", "finance", "--allow-conflicts"], in: ws, environment: Self.ops)
+    #expect(merged.status == 1, "\(merged.stdout)\(merged.stderr)")
+    let byOps = try CLI.run(
+      ["resolve", "RET-DE-R-DE-000123", "--field", "workflow.state", "--theirs"], in: ws,
+      environment: Self.ops)
+    #expect(byOps.status == 1, "\(byOps.stdout)\(byOps.stderr)")
+    #expect(byOps.stderr.contains("needs the role finance"))
+    let byFinance = try CLI.run(
+      ["resolve", "RET-DE-R-DE-000123", "--field", "workflow.state", "--theirs"], in: ws,
+      environment: Self.finance)
+    #expect(byFinance.status == 0, "\(byFinance.stderr)")
+  }
+}

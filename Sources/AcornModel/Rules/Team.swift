@@ -1,0 +1,76 @@
+/// The team of `team.yaml`: members by git author e-mail, with their roles. An empty team
+/// enforces nothing (a new workspace); once it has members, only members may change workflow,
+/// and only within their roles.
+public struct Team: Sendable, Hashable {
+  public struct Member: Sendable, Hashable {
+    public var email: String
+    public var name: String
+    public var roles: Set<String>
+  }
+
+  public var members: [Member]
+
+  public init(members: [Member]) { self.members = members }
+
+  public init(json: JSONValue) {
+    members = (json["members"]?.arrayValue ?? []).compactMap { m in
+      guard let email = m["email"]?.stringValue else { return nil }
+      return Member(
+        email: email.lowercased(), name: m["name"]?.stringValue ?? email,
+        roles: Set((m["roles"]?.arrayValue ?? []).compactMap(\.stringValue)))
+    }
+  }
+
+  public var enforcesRoles: Bool { !members.isEmpty }
+
+  public func member(_ email: String) -> Member? {
+    let e = email.lowercased()
+    return members.first { $0.email == e }
+  }
+}
+
+extension Lifecycle {
+  /// Whether `to` can be reached from `from` through transitions open to someone with `roles`
+  /// (a transition with no roles is open to everyone).
+  public func isReachable(from: String, to: String, roles: Set<String>) -> Bool {
+    var seen: Set<String> = [from]
+    var stack = [from]
+    while let s = stack.popLast() {
+      for next in transitions[s] ?? [] {
+        let needed = self.roles[Transition(from: s, to: next)] ?? []
+        guard needed.isEmpty || !roles.isDisjoint(with: needed) else { continue }
+        if next == to { return true }
+        if seen.insert(next).inserted { stack.append(next) }
+      }
+    }
+    return false
+  }
+
+  /// The roles of the transitions into `to` (what a refusal names as needed).
+  public func rolesInto(_ to: String) -> [String] {
+    Array(Set(roles.filter { $0.key.to == to }.flatMap(\.value))).sorted()
+  }
+}
+
+/// Which roles may edit which workflow fields (`fields:` in `rules/lifecycles.yaml`).
+public struct FieldRoles: Sendable, Hashable {
+  public var roles: [String: [String]]
+
+  public init(json: JSONValue) {
+    var out: [String: [String]] = [:]
+    for (field, list) in json["fields"]?.objectValue ?? [:] {
+      out[field] = (list.arrayValue ?? []).compactMap(\.stringValue)
+    }
+    roles = out
+  }
+
+  /// The roles a change of `field` needs, or nil when anyone may change it.
+  public func needed(_ field: String) -> [String]? {
+    var f = Substring(field)
+    while true {
+      if let r = roles[String(f)], !r.isEmpty { return r.sorted() }
+      guard let dot = f.lastIndex(of: ".") else { return nil }
+      f = f[..<dot]
+    }
+  }
+}
