@@ -29,9 +29,22 @@ struct ValidateCommand: ParsableCommand {
   @Flag(help: "Fail (exit 1) on warnings too.")
   var strict = false
 
+  @Option(
+    help:
+      "Also check the policy over history: REV..REV, all, or new (the commits since the last clean run)."
+  )
+  var history: String?
+
   func run() throws {
     let workspace = try Workspace(at: path ?? workspaceOptions.workspace)
-    let findings = workspace.validate()
+    var findings = workspace.validate()
+    if let history {
+      let (found, commits) = try workspace.validateHistory(history)
+      findings += found
+      if format == .text && !json {
+        Terminal.errorLine("history: \(commits) commit\(commits == 1 ? "" : "s") checked")
+      }
+    }
     switch json ? .json : format {
     case .json:
       Terminal.outBytes(

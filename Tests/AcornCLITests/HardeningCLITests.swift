@@ -690,3 +690,100 @@ extension RoleCLITests {
     #expect(byFinance.status == 0, "\(byFinance.stderr)")
   }
 }
+
+extension RoleCLITests {
+  static func plainCommit(_ ws: String, _ message: String, author: String) throws {
+    _ = try HistoryCLITests.gitRun(["add", "-A"], in: ws)
+    _ = try HistoryCLITests.gitRun(
+      [
+        "-c", "user.name=X", "-c", "user.email=\(author)", "commit", "-q", "--no-verify",
+        "--author", "\(author.split(separator: "@").first ?? "x") <\(author)>", "-m", message,
+      ], in: ws)
+  }
+
+  @Test(
+    "validate --history finds every forbidden change with its commit and author, and none of the allowed"
+  )
+  func history() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    #expect(try CLI.run(["sync", "--until", "2026-10-31"], in: ws).status == 0)
+    try HardeningCLITests.edit(ws + "/team.yaml") {
+      $0.replacingOccurrences(
+        of: "members: []",
+        with: """
+          members:
+            - {email: li.na@example.com, name: Li Na, roles: [finance, admin]}
+            - {email: wang.fang@example.com, name: Wang Fang, roles: [ops, service]}
+          """)
+    }
+    #expect(try CLI.run(["commit", "-m", "team"], in: ws).status == 0)
+    let list = try JSONParser.parse(
+      Array(try CLI.run(["list", "--kind", "return", "--json"], in: ws).stdout.utf8)
+    ).value
+    let returns = (list["records"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+    try #require(returns.count >= 3)
+    // Allowed: ops authorizes a return through acorn.
+    #expect(
+      try CLI.run(["set", returns[0], "workflow.state=authorized"], in: ws, environment: Self.ops)
+        .status == 0)
+    let clean = try CLI.run(["validate", "--history", "all", "--json"], in: ws)
+    #expect(clean.status == 0, "\(clean.stdout)")
+    func path(_ id: String) -> String {
+      (list["records"]?.arrayValue ?? []).first { $0["id"]?.stringValue == id }?["path"]?
+        .stringValue ?? ""
+    }
+    // Forbidden, through plain git: ops writes a return off (finance only) …
+    try HardeningCLITests.edit(ws + "/" + path(returns[1])) {
+      $0.replacingOccurrences(of: "\"state\": \"notified\"", with: "\"state\": \"rejected\"")
+    }
+    try Self.plainCommit(ws, "reject", author: "wang.fang@example.com")
+    try HardeningCLITests.edit(ws + "/" + path(returns[0])) {
+      $0.replacingOccurrences(of: "\"state\": \"authorized\"", with: "\"state\": \"written-off\"")
+    }
+    try Self.plainCommit(ws, "write off", author: "wang.fang@example.com")
+    // … an outsider moves one, ops edits Amazon's side and the rules, someone commits a secret.
+    try HardeningCLITests.edit(ws + "/" + path(returns[2])) {
+      $0.replacingOccurrences(of: "\"state\": \"notified\"", with: "\"state\": \"authorized\"")
+    }
+    try Self.plainCommit(ws, "outsider", author: "eve@example.com")
+    try HardeningCLITests.edit(ws + "/" + path(returns[2])) {
+      $0.replacingOccurrences(of: "\"status\": \"", with: "\"status\": \"X")
+    }
+    try Self.plainCommit(ws, "source", author: "li.na@example.com")
+    try HardeningCLITests.edit(ws + "/rules/deadlines.yaml") { $0 + "\n" }
+    try Self.plainCommit(ws, "rules", author: "wang.fang@example.com")
+    try "refresh_token=Atzr|IwEBIJ8xabcdefghijklmnopqrstuvwxyz\n".write(
+      toFile: ws + "/notes.txt", atomically: true, encoding: .utf8)
+    try Self.plainCommit(ws, "secret", author: "li.na@example.com")
+    _ = try HistoryCLITests.gitRun(["rm", "-q", "notes.txt"], in: ws)
+    try Self.plainCommit(ws, "remove it", author: "li.na@example.com")
+
+    let result = try CLI.run(["validate", "--history", "all", "--json"], in: ws)
+    #expect(result.status == 1)
+    let findings =
+      (try JSONParser.parse(Array(result.stdout.utf8)).value["findings"]?.arrayValue ?? [])
+      .filter { $0["code"]?.stringValue?.hasPrefix("history.") == true }
+    let codes = findings.compactMap { $0["code"]?.stringValue }.sorted()
+    #expect(
+      codes == [
+        "history.credential", "history.not-a-member", "history.role", "history.rules-by-non-admin",
+        "history.source-by-hand",
+      ], "\(codes)")
+    let role =
+      findings.first { $0["code"] == .string("history.role") }?["message"]?.stringValue ?? ""
+    #expect(role.contains("by wang.fang@example.com"))
+    #expect(role.contains("from authorized to written-off, which needs the role finance"))
+    let log = try HistoryCLITests.gitRun(["log", "--format=%h %s"], in: ws)
+    let writeOff =
+      log.split(separator: "\n").first { $0.hasSuffix(" write off") }?.split(separator: " ").first
+      ?? "?"
+    #expect(role.contains("commit \(writeOff)"), "\(role) vs \(log)")
+    // Rejecting a notified return is ops' to do: no finding for it.
+    #expect(!findings.contains { ($0["message"]?.stringValue ?? "").contains("to rejected") })
+    // Incremental: a clean range since the last clean run costs only the new commits.
+    let newOnly = try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws)
+    #expect(newOnly.stderr.contains("history: 1 commit checked"))
+  }
+}
