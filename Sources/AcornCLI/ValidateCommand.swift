@@ -1,6 +1,7 @@
 import AcornModel
 import AcornWorkspace
 import ArgumentParser
+import Foundation
 
 struct ValidateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -35,9 +36,16 @@ struct ValidateCommand: ParsableCommand {
   )
   var history: String?
 
+  @Flag(help: "Check only what is staged for the next git commit (the pre-commit hook).")
+  var staged = false
+
   func run() throws {
     let workspace = try Workspace(at: path ?? workspaceOptions.workspace)
-    var findings = workspace.validate()
+    var findings =
+      staged
+      ? try workspace.validateStaged(
+        indexFile: ProcessInfo.processInfo.environment["GIT_INDEX_FILE"])
+      : workspace.validate()
     if let history {
       let (found, commits) = try workspace.validateHistory(history)
       findings += found

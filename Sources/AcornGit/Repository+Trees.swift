@@ -96,6 +96,45 @@ extension Repository {
     return ObjectID(oid)
   }
 
+  /// What the index holds that HEAD does not: staged files with their staged blob (nil: removed).
+  /// `indexFile`: the index git hands a hook in `GIT_INDEX_FILE` (`git commit -a` stages into a
+  /// temporary one); default the repository's own.
+  public func stagedChanges(indexFile: String? = nil) throws(GitError) -> [TreeChange] {
+    let head = try resolveCommit("HEAD").map { c throws(GitError) in try treeID(ofCommit: c) }
+    var headTree: OpaquePointer?
+    if let head {
+      var raw = head.raw
+      try check("git_tree_lookup(HEAD)", git_tree_lookup(&headTree, pointer, &raw))
+    }
+    defer { git_tree_free(headTree) }
+    var index: OpaquePointer?
+    if let indexFile {
+      let full = indexFile.hasPrefix("/") ? indexFile : (workdir ?? "") + indexFile
+      try check("git_index_open(\(full))", git_index_open(&index, full))
+    } else {
+      try check("git_repository_index", git_repository_index(&index, pointer))
+    }
+    defer { git_index_free(index) }
+    var diff: OpaquePointer?
+    try check(
+      "git_diff_tree_to_index", git_diff_tree_to_index(&diff, pointer, headTree, index, nil))
+    defer { git_diff_free(diff) }
+    var out: [TreeChange] = []
+    let zero = [UInt8](repeating: 0, count: 20)
+    for i in 0..<git_diff_num_deltas(diff) {
+      guard let d = git_diff_get_delta(diff, i)?.pointee,
+        let p = d.new_file.path ?? d.old_file.path
+      else { continue }
+      let oldID = ObjectID(d.old_file.id)
+      let newID = ObjectID(d.new_file.id)
+      out.append(
+        TreeChange(
+          path: String(cString: p), oldBlob: oldID.bytes == zero ? nil : oldID,
+          newBlob: newID.bytes == zero ? nil : newID))
+    }
+    return out
+  }
+
   /// Brings index entries in line with the working tree for `paths` (added or updated when the
   /// file exists, removed when it does not) and writes the index, so `git status` stays clean.
   public func syncIndex(paths: [String]) throws(GitError) {

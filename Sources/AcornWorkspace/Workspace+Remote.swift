@@ -89,6 +89,57 @@ extension Workspace {
     } catch {
       throw WorkspaceError("git.config", "cannot configure the acorn diff driver", cause: error)
     }
+    try installHooks(executable: executable)
+  }
+
+  /// `.git/hooks/pre-commit`: `acorn validate --staged`, so a plain `git commit` cannot add a
+  /// credential or an invalid record either. An existing hook that is not Acorn's is left alone.
+  public func installHooks(executable: String) throws(WorkspaceError) {
+    let hook = path(".git/hooks/pre-commit")
+    if let existing = try? String(contentsOfFile: hook, encoding: .utf8),
+      !existing.contains("acorn validate --staged") && !existing.contains("validate --staged")
+    {
+      return
+    }
+    let script =
+      "#!/bin/sh\n# Installed by acorn: plain git commits are checked as acorn commits are.\nexec \(Self.shellQuote(executable)) validate --staged\n"
+    do {
+      try FileSystem.writeAtomically(Array(script.utf8), to: hook)
+      guard chmod(hook, 0o755) == 0 else {
+        throw FileSystemError(operation: "chmod", path: hook, errno: errno)
+      }
+    } catch {
+      throw WorkspaceError("git.hook", "cannot install the pre-commit hook", cause: error)
+    }
+  }
+
+  /// What `git commit` is about to record, checked: no staged file holds a credential, and every
+  /// staged record passes `acorn validate`'s checks of one record.
+  public func validateStaged(indexFile: String? = nil) throws(WorkspaceError) -> [Finding] {
+    let repo = try repository()
+    var findings: [Finding] = []
+    do {
+      let rules = try? rules()
+      var ids: [String: String] = [:]
+      for change in try repo.stagedChanges(indexFile: indexFile) {
+        guard let blob = change.newBlob else { continue }
+        let bytes = try repo.blob(blob)
+        for hit in CredentialScanner.scan(bytes) {
+          findings.append(
+            Finding(
+              code: hit.code, file: change.path, line: hit.line,
+              message: "\(hit.masked): \(hit.message)"))
+        }
+        if Self.isRecordPath(change.path), let rules {
+          findings += validateRecord(
+            bytes: bytes, at: change.path, schemas: rules.schemas, lifecycles: rules.lifecycles,
+            marketplaces: [], ids: &ids)
+        }
+      }
+    } catch {
+      throw WorkspaceError("git.index", "cannot read the staged changes", cause: error)
+    }
+    return findings.sorted()
   }
 
   /// The git configuration that wires Acorn's drivers: `diff=acorn` and `merge=acorn`.

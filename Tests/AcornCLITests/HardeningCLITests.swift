@@ -787,3 +787,34 @@ extension RoleCLITests {
     #expect(newOnly.stderr.contains("history: 1 commit checked"))
   }
 }
+
+extension HardeningCLITests {
+  @Test(
+    "acorn init installs a pre-commit hook: a plain git commit of a credential or an invalid record is refused"
+  )
+  func preCommitHook() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    #expect(
+      FileManager.default.isExecutableFile(atPath: ws + "/.git/hooks/pre-commit"))
+    try "aws_access_key_id=AKIAIOSFODNN7EXAMPLE\n".write(
+      toFile: ws + "/keys.ini", atomically: true, encoding: .utf8)
+    _ = try HistoryCLITests.gitRun(["add", "keys.ini"], in: ws)
+    let head = try Self.head(ws)
+    _ = try HistoryCLITests.gitRun(["commit", "-q", "-m", "keys"], in: ws)
+    #expect(try Self.head(ws) == head, "the hook let a credential through")
+    let staged = try CLI.run(["validate", "--staged"], in: ws)
+    #expect(staged.status == 1)
+    #expect(staged.stdout.contains("AKIAIOSF…****"))
+    _ = try HistoryCLITests.gitRun(["rm", "-q", "--cached", "keys.ini"], in: ws)
+    try FileManager.default.removeItem(atPath: ws + "/keys.ini")
+    let rel = "records/US/invoice/2019-08/INV-US-INV-2019-0815.json"
+    try Self.edit(ws + "/" + rel) {
+      $0.replacingOccurrences(of: "\"5579.88\"", with: "\"5579.99\"")
+    }
+    _ = try HistoryCLITests.gitRun(["commit", "-q", "-am", "total"], in: ws)
+    #expect(try Self.head(ws) == head, "the hook let an invalid record through")
+    _ = try HistoryCLITests.gitRun(["checkout", "--", rel], in: ws)
+    #expect(try CLI.run(["validate", "--staged"], in: ws).status == 0)
+  }
+}
