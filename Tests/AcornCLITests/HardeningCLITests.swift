@@ -818,3 +818,54 @@ extension HardeningCLITests {
     #expect(try CLI.run(["validate", "--staged"], in: ws).status == 0)
   }
 }
+
+extension RoleCLITests {
+  @Test(
+    "audit: every money and lifecycle change with commit, author and role; CSV with a BOM keeps Chinese"
+  )
+  func audit() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try Self.team(ws)
+    #expect(
+      try CLI.run(
+        ["set", "RET-DE-R-DE-000123", "workflow.state=received", "-m", "收货：DTM2 仓库"], in: ws,
+        environment: Self.ops
+      ).status == 0)
+    #expect(
+      try CLI.run(
+        ["set", "DED-US-INV-2019-0815SC", "workflow.expectedRecovery=250.00 USD"], in: ws,
+        environment: Self.finance
+      ).status == 0)
+    #expect(
+      try CLI.run(
+        ["set", "DED-US-INV-2019-0815SC", "workflow.assignee=li.na@example.com"], in: ws,
+        environment: Self.finance
+      ).status == 0)
+    let json = try CLI.run(["audit", "--format", "json"], in: ws)
+    let changes = try JSONParser.parse(Array(json.stdout.utf8)).value["changes"]?.arrayValue ?? []
+    let state = try #require(
+      changes.first {
+        $0["record"] == .string("RET-DE-R-DE-000123") && $0["field"] == .string("workflow.state")
+          && $0["new"] == .string("received")
+      })
+    #expect(state["email"] == .string("wang.fang@example.com"))
+    #expect(state["roles"] == .array([.string("ops"), .string("service")]))
+    #expect(state["old"] == .string("authorized"))
+    #expect(state["message"] == .string("收货：DTM2 仓库"))
+    let money = changes.first {
+      $0["field"] == .string("workflow.expectedRecovery")
+        && $0["email"] == .string("li.na@example.com")
+    }
+    #expect(money?["new"] == .string("250.00 USD"))
+    // The assignee is neither money nor a lifecycle: not audited.
+    #expect(!changes.contains { $0["field"] == .string("workflow.assignee") })
+    let only = try CLI.run(["audit", "--format", "json", "--record", "RET-DE-R-DE-000123"], in: ws)
+    #expect(!only.stdout.contains("DED-US-INV-2019-0815SC"))
+    let csv = try CLI.run(["audit"], in: ws)
+    #expect(
+      csv.stdout.hasPrefix(
+        "\u{FEFF}time,commit,author,email,roles,signature,record,field,old,new,message\r\n"))
+    #expect(csv.stdout.contains("收货：DTM2 仓库"))
+  }
+}
