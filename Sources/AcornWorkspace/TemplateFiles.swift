@@ -17,10 +17,52 @@ reconciliation/** merge=acorn
 """####
     ),
     (
+      ".github/workflows/acorn.yml",
+      ####"""
+# Acorn checks on every push and pull request (docs/ci.md). The job needs an acorn binary: build it
+# from the Acorn repository, or download your organisation's build, and put it on PATH.
+name: acorn
+on: [push, pull_request]
+jobs:
+  validate:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0   # the whole history, for --history
+      - name: Check that acorn is on PATH
+        # Install your organisation's acorn build in an earlier step (docs/ci.md).
+        run: command -v acorn
+      - name: Policy over history, schemas, records
+        run: acorn validate --format github --history all
+      - name: Deadlines and anomalies
+        run: acorn alerts --fail-on error
+
+"""####
+    ),
+    (
       ".gitignore",
       ####"""
 # Derived and per-machine state: the SQLite index, the workspace lock, sync scratch, caches.
 .acorn/
+
+"""####
+    ),
+    (
+      ".gitlab-ci.yml",
+      ####"""
+# Acorn checks on every push and merge request (docs/ci.md). The job needs an acorn binary on PATH
+# (your organisation's build, or one built from the Acorn repository).
+acorn:
+  image: debian:bookworm
+  variables:
+    GIT_DEPTH: "0"   # the whole history, for --history
+  script:
+    - acorn validate --history all
+    - acorn alerts --fail-on error
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH
 
 """####
     ),
@@ -47,6 +89,51 @@ sources:
 #   - {name: ops, type: wecom, urlEnv: ACORN_WECOM_OPS_URL, lang: zh-CN, minLevel: warning}
 #   - {name: finance, type: dingtalk, urlEnv: ACORN_DINGTALK_URL, secretEnv: ACORN_DINGTALK_SECRET}
 notifications: []
+
+"""####
+    ),
+    (
+      "hooks/pre-receive",
+      ####"""
+#!/bin/sh
+# Acorn pre-receive hook for a self-hosted git server (docs/ci.md): rejects a push whose commits
+# fail acorn's policy (acorn validate --history) or whose result does not validate.
+# Install: copy into the bare repository's hooks/ folder, chmod +x, and make `acorn` reachable
+# (on PATH, or name it in ACORN=/path/to/acorn). Push vendor-central with your branches: commits
+# reachable from it are the sync and import commits allowed to change Amazon's side.
+ACORN="${ACORN:-acorn}"
+zero=0000000000000000000000000000000000000000
+objects="$(cd "${GIT_OBJECT_DIRECTORY:-$GIT_DIR/objects}" && pwd)"
+alternates="${GIT_ALTERNATE_OBJECT_DIRECTORIES:-}"
+heads="$(git for-each-ref --format='%(objectname) %(refname)' refs/heads/)"
+updates="$(cat)"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+(
+  unset GIT_DIR GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_QUARANTINE_PATH GIT_INDEX_FILE
+  git init -q "$tmp/ws" || exit 2
+  { echo "$objects"; echo "$alternates" | tr ':' '\n'; } | grep -v '^$' > "$tmp/ws/.git/objects/info/alternates"
+  cd "$tmp/ws" || exit 2
+  # The branches as they will be after the push.
+  echo "$heads" | while read -r id name; do [ -n "$id" ] && git update-ref "$name" "$id"; done
+  echo "$updates" | while read -r old new ref; do
+    case "$ref" in refs/heads/*) ;; *) continue ;; esac
+    if [ "$new" = "$zero" ]; then git update-ref -d "$ref"; else git update-ref "$ref" "$new"; fi
+  done
+  status=0
+  echo "$updates" > "$tmp/updates"
+  while read -r old new ref; do
+    [ "$new" = "$zero" ] && continue
+    case "$ref" in refs/heads/vendor-central) continue ;; refs/heads/*) ;; *) continue ;; esac
+    git symbolic-ref HEAD "$ref" && git reset -q --hard "$new" || exit 2
+    if [ "$old" = "$zero" ]; then range=all; else range="$old..$new"; fi
+    if ! "$ACORN" validate --history "$range" --format github; then
+      echo "acorn: push to $ref refused: the commits fail the workspace's policy (see above)" >&2
+      status=1
+    fi
+  done < "$tmp/updates"
+  exit $status
+)
 
 """####
     ),

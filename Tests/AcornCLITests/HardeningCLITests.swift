@@ -869,3 +869,68 @@ extension RoleCLITests {
     #expect(csv.stdout.contains("收货：DTM2 仓库"))
   }
 }
+
+extension RoleCLITests {
+  @Test(
+    "the pre-receive hook rejects a push failing policy on a real bare repository, and accepts a good one"
+  )
+  func preReceive() throws {
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-10-31")
+    try Self.team(ws)
+    let list = try JSONParser.parse(
+      Array(try CLI.run(["list", "--kind", "return", "--json"], in: ws).stdout.utf8)
+    ).value
+    let first = try #require(list["records"]?.arrayValue?.first)
+    let id = try #require(first["id"]?.stringValue)
+    let rel = try #require(first["path"]?.stringValue)
+    #expect(
+      try CLI.run(["set", id, "workflow.state=authorized"], in: ws, environment: Self.ops).status
+        == 0)
+    let bare = dir.path + "/server.git"
+    _ = try HistoryCLITests.gitRun(["init", "--bare", "-q", bare], in: dir.path)
+    let hook = bare + "/hooks/pre-receive"
+    try FileManager.default.copyItem(atPath: ws + "/hooks/pre-receive", toPath: hook)
+    chmod(hook, 0o755)
+    _ = try HistoryCLITests.gitRun(["remote", "add", "origin", bare], in: ws)
+    let env = ["ACORN": CLI.binary]
+    func push() throws -> CLI.Result {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      p.arguments = ["git", "push", "-q", "origin", "main", "vendor-central"]
+      p.currentDirectoryURL = URL(fileURLWithPath: ws)
+      var e = ProcessInfo.processInfo.environment
+      for (k, v) in env { e[k] = v }
+      p.environment = e
+      let err = Pipe()
+      p.standardError = err
+      p.standardOutput = Pipe()
+      try p.run()
+      let data = err.fileHandleForReading.readDataToEndOfFile()
+      p.waitUntilExit()
+      return CLI.Result(
+        status: p.terminationStatus, stdout: "", stderr: String(decoding: data, as: UTF8.self))
+    }
+    let good = try push()
+    #expect(good.status == 0, "\(good.stderr)")
+    // Ops writes a return off by hand (finance only) and pushes with plain git.
+    try HardeningCLITests.edit(ws + "/" + rel) {
+      $0.replacingOccurrences(of: "\"state\": \"authorized\"", with: "\"state\": \"written-off\"")
+    }
+    try Self.plainCommit(ws, "write off", author: "wang.fang@example.com")
+    let bad = try push()
+    #expect(bad.status != 0)
+    #expect(bad.stderr.contains("history.role"), "\(bad.stderr)")
+    #expect(bad.stderr.contains("push to refs/heads/main refused"))
+    let serverHead = try HistoryCLITests.gitRun(
+      ["--git-dir", bare, "rev-parse", "main"], in: dir.path)
+    #expect(serverHead != (try HardeningCLITests.head(ws)))
+    // Finance does it properly: the push goes through.
+    _ = try HistoryCLITests.gitRun(["reset", "-q", "--hard", "HEAD~1"], in: ws)
+    #expect(
+      try CLI.run(["set", id, "workflow.state=written-off"], in: ws, environment: Self.finance)
+        .status == 0)
+    let fixed = try push()
+    #expect(fixed.status == 0, "\(fixed.stderr)")
+  }
+}
