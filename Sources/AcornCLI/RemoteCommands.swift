@@ -48,7 +48,7 @@ struct PullCommand: ParsableCommand {
     let workspace = try Workspace(at: workspaceOptions.workspace)
     switch try workspace.pull(
       remote: remote, branch: branch, allowConflicts: allowConflicts,
-      author: Author.signature(workspace))
+      author: Author.signature(workspace), note: { Terminal.out($0) })
     {
     case .upToDate: Terminal.out("Already up to date.")
     case .aheadOfRemote(let n):
@@ -65,7 +65,8 @@ struct PullCommand: ParsableCommand {
 
 struct PushCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "push", abstract: "Push the current branch to its remote.")
+    commandName: "push",
+    abstract: "Push the current branch, and vendor-central with it, to the remote.")
 
   @OptionGroup var workspaceOptions: WorkspaceOptions
 
@@ -77,7 +78,8 @@ struct PushCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
-    let (r, b) = try workspace.push(remote: remote, branch: branch)
-    Terminal.out("Pushed to \(r)/\(b)")
+    let pushed = try workspace.push(remote: remote, branch: branch)
+    Terminal.out("Pushed to \(pushed.remote)/\(pushed.branch)")
+    for note in pushed.notes { Terminal.out(note) }
   }
 }

@@ -55,6 +55,10 @@ extension Workspace {
       )
     }
     let workspace = try Workspace(at: absolute)
+    // The team's vendor-central comes along, so this clone's first sync continues its cursor.
+    if let repo = try? workspace.repository(), let current = try? repo.currentBranch() {
+      _ = workspace.adoptSyncBranch(repo, remote: "origin", current: current)
+    }
     do { try workspace.configureDrivers(executable: executable) } catch {
       cleanUp()
       throw error
@@ -205,7 +209,8 @@ extension Workspace {
   /// Fetches and brings the current branch up to date: a fast-forward, or a record-aware merge
   /// when both sides have new commits (conflicts as in `merge`).
   public func pull(
-    remote: String? = nil, branch: String? = nil, allowConflicts: Bool = false, author: Signature
+    remote: String? = nil, branch: String? = nil, allowConflicts: Bool = false, author: Signature,
+    note: (String) -> Void = { _ in }
   ) throws(WorkspaceError) -> PullOutcome {
     let lock = try WorkspaceLock.acquire(self)
     defer { lock.release() }
@@ -216,6 +221,9 @@ extension Workspace {
     } catch {
       throw WorkspaceError(
         "pull.fetch", "cannot fetch from \(remoteName): \(error.message)", cause: error)
+    }
+    if let message = adoptSyncBranch(repo, remote: remoteName, current: current) {
+      note(message)
     }
     do {
       guard let theirs = try repo.referenceTarget("refs/remotes/\(remoteName)/\(remoteBranch)")
@@ -258,13 +266,22 @@ extension Workspace {
     }
   }
 
-  /// Pushes the current branch (to the same name, or `branch`) and records the upstream.
+  /// Pushes the current branch (to the same name, or `branch`) and records the upstream; then
+  /// `vendor-central`, when it has commits the remote lacks, so teammates' syncs continue from it
+  /// and a server's history check knows the sync commits. `notes` says what happened to it.
   public func push(remote: String? = nil, branch: String? = nil) throws(WorkspaceError) -> (
-    remote: String, branch: String
+    remote: String, branch: String, notes: [String]
   ) {
     let repo = try repository()
     let (remoteName, remoteBranch, current) = try remoteAndBranch(remote, branch, repo)
     try refuseOutgoingCredentials(repo, remote: remoteName, branch: remoteBranch)
+    let syncTip =
+      current == Self.syncBranch
+      ? nil : try? repo.referenceTarget("refs/heads/\(Self.syncBranch)")
+    if let syncTip {
+      try refuseOutgoingCredentials(
+        repo, remote: remoteName, branch: Self.syncBranch, tip: syncTip)
+    }
     do {
       try repo.push(remote: remoteName, refspec: "refs/heads/\(current):refs/heads/\(remoteBranch)")
     } catch {
@@ -288,16 +305,62 @@ extension Workspace {
     } catch {
       throw WorkspaceError("push.upstream", "pushed, but cannot record the upstream", cause: error)
     }
-    return (remoteName, remoteBranch)
+    var notes: [String] = []
+    if let syncTip, let note = pushSyncBranch(repo, remote: remoteName, tip: syncTip) {
+      notes.append(note)
+    }
+    return (remoteName, remoteBranch, notes)
+  }
+
+  /// Pushes `vendor-central` (fast-forward only). A rejection is a note, not a failure: the work
+  /// branch is already published, and two syncs made at once need a pull first.
+  func pushSyncBranch(_ repo: Repository, remote: String, tip: ObjectID) -> String? {
+    let branch = Self.syncBranch
+    let tracking = "refs/remotes/\(remote)/\(branch)"
+    if (try? repo.referenceTarget(tracking)) == tip { return nil }
+    do {
+      try repo.push(remote: remote, refspec: "refs/heads/\(branch):refs/heads/\(branch)")
+      try? repo.setReference(tracking, to: tip, message: "push")
+      return "pushed \(branch) (\(tip.short)) to \(remote)"
+    } catch {
+      return
+        "\(branch) not pushed: \(error.message) — a teammate synced too; run acorn pull, then acorn push"
+    }
+  }
+
+  /// After a fetch: the local `vendor-central` moves forward to the remote's when it is behind (or
+  /// absent), so the next sync continues from the team's cursor. A diverged one is left as it is
+  /// and reported.
+  func adoptSyncBranch(_ repo: Repository, remote: String, current: String) -> String? {
+    let branch = Self.syncBranch
+    guard current != branch,
+      let theirs = try? repo.referenceTarget("refs/remotes/\(remote)/\(branch)")
+    else { return nil }
+    do {
+      let ref = "refs/heads/\(branch)"
+      if let mine = try repo.referenceTarget(ref) {
+        if try mine == theirs || repo.isAncestor(theirs, of: mine) { return nil }
+        guard try repo.isAncestor(mine, of: theirs) else {
+          return
+            "\(branch) has diverged from \(remote)/\(branch) (two syncs at once); merge them on"
+            + " that branch — git switch \(branch) && git merge \(remote)/\(branch) && git switch"
+            + " \(current) — then acorn push"
+        }
+      }
+      try repo.setReference(ref, to: theirs, message: "pull: fast-forward \(branch)")
+      return "\(branch) now at \(theirs.short) (\(remote)/\(branch))"
+    } catch {
+      return "cannot update \(branch) from \(remote): \(error)"
+    }
   }
 
   /// Every file a commit about to be pushed adds or changes is scanned for credentials (a plain
   /// `git commit` bypasses acorn's own check); a push that would publish one is refused.
-  func refuseOutgoingCredentials(_ repo: Repository, remote: String, branch: String)
-    throws(WorkspaceError)
-  {
+  func refuseOutgoingCredentials(
+    _ repo: Repository, remote: String, branch: String, tip: ObjectID? = nil
+  ) throws(WorkspaceError) {
     do {
-      guard let head = try repo.resolveCommit("HEAD") else { return }
+      guard let head = try tip ?? repo.resolveCommit("HEAD") else { return }
       let known = try repo.referenceTarget("refs/remotes/\(remote)/\(branch)")
       var files: [(path: String, bytes: [UInt8])] = []
       var seen: Set<ObjectID> = []

@@ -162,6 +162,59 @@ struct RemoteTests {
     try roundTrip(url: "git://127.0.0.1:\(daemon.port)/books.git", scratch: scratch)
   }
 
+  @Test("vendor-central travels with push, pull and clone; a diverged one is reported, not lost")
+  func syncBranchTravels() throws {
+    let scratch = Scratch()
+    let bare = try Self.bareRemote(scratch)
+    let a = try Workspace.clone(from: bare, to: scratch.path + "/a", executable: "acorn")
+    let b = try Workspace.clone(from: bare, to: scratch.path + "/b", executable: "acorn")
+    let vc = "refs/heads/vendor-central"
+    func git(_ ws: Workspace, _ args: [String]) throws -> String {
+      let result = try run(["git"] + args, in: ws.root)
+      #expect(result.status == 0, "git \(args)")
+      return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    /// A commit on vendor-central alone, as a sync makes (blobs and trees, no checkout).
+    func syncCommit(_ ws: Workspace, _ message: String) throws -> String {
+      let parent = (try? ws.repository().referenceTarget(vc)).flatMap { $0?.hex } ?? "HEAD"
+      let id = try git(ws, ["commit-tree", "HEAD^{tree}", "-p", parent, "-m", message])
+      _ = try git(ws, ["update-ref", vc, id])
+      return id
+    }
+    let first = try syncCommit(a, "sync 1")
+    let pushed = try a.push()
+    #expect(pushed.notes.count == 1 && pushed.notes[0].hasPrefix("pushed vendor-central"))
+    #expect(try run(["git", "rev-parse", "vendor-central"], in: bare).output.hasPrefix(first))
+    // Nothing new on vendor-central: no second push, no note.
+    #expect(try a.push().notes.isEmpty)
+
+    var notes: [String] = []
+    _ = try b.pull(author: signature("Zhang", 1_790_003_000), note: { notes.append($0) })
+    #expect(try b.repository().referenceTarget(vc)?.hex == first)
+    #expect(notes.count == 1 && notes[0].contains("vendor-central now at"))
+    let c = try Workspace.clone(from: bare, to: scratch.path + "/c", executable: "acorn")
+    #expect(try c.repository().referenceTarget(vc)?.hex == first)
+
+    // A forward move on the remote is followed; B's own newer sync is kept.
+    let second = try syncCommit(a, "sync 2")
+    _ = try a.push()
+    notes = []
+    _ = try b.pull(author: signature("Zhang", 1_790_003_000), note: { notes.append($0) })
+    #expect(try b.repository().referenceTarget(vc)?.hex == second)
+
+    // Both sync at once: B's vendor-central push is refused (the work branch still goes) and
+    // the next pull reports the divergence without moving either side.
+    _ = try syncCommit(a, "sync 3a")
+    _ = try a.push()
+    let mine = try syncCommit(b, "sync 3b")
+    let refused = try b.push()
+    #expect(refused.notes.count == 1 && refused.notes[0].contains("vendor-central not pushed"))
+    notes = []
+    _ = try b.pull(author: signature("Zhang", 1_790_003_000), note: { notes.append($0) })
+    #expect(try b.repository().referenceTarget(vc)?.hex == mine)
+    #expect(notes.count == 1 && notes[0].contains("diverged"))
+  }
+
   @Test("clone refuses what is not a workspace or not reachable")
   func cloneErrors() throws {
     let scratch = Scratch()
