@@ -52,6 +52,9 @@ demo: build
 	$(ACORN) diff -C $(DEMO_DIR) HEAD~1 HEAD --stat | tail -1
 	@echo "== the sync's merge recomputed the reconciliation: a reviewer reads it as sentences"
 	$(ACORN) diff -C $(DEMO_DIR) HEAD~1 HEAD | grep -A2 '^reconciliation/' | head -12
+	@echo "== deadlines before they pass: dispute windows, credits due, payments late (English and 中文)"
+	$(ACORN) alerts -C $(DEMO_DIR) --as-of 2026-09-30 | head -12
+	$(ACORN) alerts -C $(DEMO_DIR) --as-of 2026-09-30 --lang zh-CN | head -6
 	$(ACORN) validate $(DEMO_DIR)
 
 lint:
