@@ -118,6 +118,30 @@ extension Repository {
     return ObjectID(oid)
   }
 
+  /// A commit's signature (its `gpgsig` header: an SSH or PGP armored block) and the bytes it
+  /// signs, or nil for an unsigned commit.
+  public func commitSignature(_ id: ObjectID) throws(GitError) -> (
+    signature: [UInt8], signedData: [UInt8]
+  )? {
+    var oid = id.raw
+    var signature = git_buf()
+    var signed = git_buf()
+    let result = git_commit_extract_signature(&signature, &signed, pointer, &oid, nil)
+    defer {
+      git_buf_dispose(&signature)
+      git_buf_dispose(&signed)
+    }
+    if result == GIT_ENOTFOUND.rawValue { return nil }
+    try check("git_commit_extract_signature(\(id.short))", result)
+    func bytes(_ b: git_buf) -> [UInt8] {
+      guard let ptr = b.ptr else { return [] }
+      return ptr.withMemoryRebound(to: UInt8.self, capacity: b.size) {
+        Array(UnsafeBufferPointer(start: $0, count: b.size))
+      }
+    }
+    return (bytes(signature), bytes(signed))
+  }
+
   /// A configuration value from the repository's config (with global and system ones beneath it).
   public func configString(_ key: String) throws(GitError) -> String? {
     var config: OpaquePointer?

@@ -542,6 +542,10 @@ creditNoteDays: 30
       "type": "string",
       "minLength": 1
     },
+    "requireSignedCommits": {
+      "description": "acorn validate --history refuses commits not signed with the SSH key team.yaml registers for their author (unsigned, unknown key, forged).",
+      "type": "boolean"
+    },
     "protectedBranches": {
       "description": "Branches on which open conflicts fail validation.",
       "type": "array",
@@ -3569,6 +3573,11 @@ creditNoteDays: 30
             "type": "string",
             "minLength": 1
           },
+          "signingKey": {
+            "description": "The member's SSH public key for signed commits (as in an allowed-signers file: type and base64, optional comment).",
+            "type": "string",
+            "pattern": "^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\\.com) [A-Za-z0-9+/=]+( [^\\n]*)?$"
+          },
           "roles": {
             "description": "Roles.",
             "type": "array",
@@ -3613,6 +3622,8 @@ creditNoteDays: 30
 #   members:
 #     - {email: li.na@example.com, name: Li Na, roles: [finance]}
 #     - {email: wang.fang@example.com, name: Wang Fang, roles: [ops, service]}
+# A member's SSH public key (signingKey: "ssh-ed25519 AAAA…") lets acorn validate --history verify
+# their signed commits when acorn.yaml says requireSignedCommits: true (docs/ci.md).
 members: []
 
 """####

@@ -12,7 +12,8 @@ extension Workspace {
     public var email: String
     /// The author's roles in the `team.yaml` of the commit's parent (empty: not a member).
     public var roles: [String]
-    /// Commit signatures are not verified yet: `not-checked`.
+    /// The commit's signature against the keys team.yaml registers now: `verified`, `unsigned`,
+    /// `unknown-key`, `forged` or `not-checked` (see `SignatureStatus`).
     public var signature: String
     public var record: String
     public var field: String
@@ -27,6 +28,7 @@ extension Workspace {
     do {
       guard let head = try repo.resolveCommit("HEAD") else { return [] }
       var rows: [AuditRow] = []
+      let keys = try rulesIn(repo, try repo.treeID(ofCommit: head)).team
       for id in try repo.history(from: head).reversed() {
         let info = try repo.commitInfo(id)
         let day = Int(info.author.time / 86_400)
@@ -36,6 +38,7 @@ extension Workspace {
           try repo.treeID(ofCommit: p)
         }
         let (lifecycles, team, _) = try rulesIn(repo, parentTree)
+        var signature: SignatureStatus?
         let lifecycleFields = Set(
           (lifecycles?.lifecycles.values.map { $0.field.description }) ?? [])
         for c in try repo.diffTrees(parentTree, info.tree) where Self.isRecordPath(c.path) {
@@ -47,12 +50,15 @@ extension Workspace {
             let isMoney =
               f.old.map(Money.isMoneyObject) == true || f.new.map(Money.isMoneyObject) == true
             guard isMoney || lifecycleFields.contains(f.field) else { continue }
+            if signature == nil {
+              signature = try signatureStatus(repo, id, author: info.author.email, team: keys)
+            }
             rows.append(
               AuditRow(
                 time: Self.timestamp(Date(timeIntervalSince1970: Double(info.author.time))),
                 commit: id.hex, author: info.author.name, email: info.author.email,
                 roles: team.member(info.author.email)?.roles.sorted() ?? [],
-                signature: "not-checked",
+                signature: (signature ?? .notChecked).rawValue,
                 record: change.id, field: f.field, old: f.old.map(RecordText.value) ?? "",
                 new: f.new.map(RecordText.value) ?? "", message: info.summary))
           }

@@ -52,9 +52,22 @@ extension Workspace {
         }
       }
       var findings: [Finding] = []
+      let requireSigned = (try? settings())?["requireSignedCommits"] == .bool(true)
+      // Signatures are checked against the keys registered now (the range's end).
+      let keys = try rulesIn(repo, try repo.treeID(ofCommit: end)).team
       for id in commits {
         findings += try checkCommit(
           repo, id, isSync: syncCommits.contains(id), onProtected: protectedLine.contains(id))
+        if requireSigned {
+          let author = try repo.commitInfo(id).author.email
+          let status = try signatureStatus(repo, id, author: author, team: keys)
+          if let message = Self.signatureProblem(status) {
+            findings.append(
+              Finding(
+                code: "history.\(status.rawValue)",
+                message: "commit \(id.short) by \(author): \(message)"))
+          }
+        }
       }
       if !findings.contains(where: { $0.severity == .error }) {
         try? FileSystem.writeAtomically(Array((end.hex + "\n").utf8), to: historyVerifiedPath)
@@ -64,6 +77,21 @@ extension Workspace {
       throw error
     } catch {
       throw WorkspaceError("history.read", "cannot read the history", cause: error)
+    }
+  }
+
+  /// What `requireSignedCommits` says of a signature status, or nil when it is fine.
+  static func signatureProblem(_ status: SignatureStatus) -> String? {
+    switch status {
+    case .verified: nil
+    case .unsigned:
+      "not signed, and acorn.yaml requires signed commits (git commit -S with gpg.format=ssh)"
+    case .unknownKey:
+      "signed, but team.yaml registers no signingKey for this author"
+    case .forged:
+      "the signature is not by the key team.yaml registers for this author (forged or altered)"
+    case .notChecked:
+      "the signature could not be checked (ssh-keygen missing, or not an SSH signature)"
     }
   }
 

@@ -934,3 +934,76 @@ extension RoleCLITests {
     #expect(fixed.status == 0, "\(fixed.stderr)")
   }
 }
+
+extension RoleCLITests {
+  static let hasSSHKeygen = FileManager.default.isExecutableFile(atPath: "/usr/bin/ssh-keygen")
+
+  @Test(
+    "requireSignedCommits: validate --history verifies SSH signatures against team.yaml's keys — verified, unsigned, forged, unknown key",
+    .enabled(if: hasSSHKeygen, "ssh-keygen (openssh-client) is not installed")
+  )
+  func signatures() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    // Throwaway keys: Li's registered one, and Mallory's that nobody registered.
+    for name in ["li", "mallory"] {
+      let keygen = Process()
+      keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+      keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", dir.path + "/" + name]
+      try keygen.run()
+      keygen.waitUntilExit()
+      #expect(keygen.terminationStatus == 0)
+    }
+    let liKey = try String(contentsOfFile: dir.path + "/li.pub", encoding: .utf8)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    try HardeningCLITests.edit(ws + "/team.yaml") {
+      $0.replacingOccurrences(
+        of: "members: []",
+        with: """
+          members:
+            - {email: li.na@example.com, name: Li Na, roles: [finance, admin], signingKey: "\(liKey)"}
+            - {email: wang.fang@example.com, name: Wang Fang, roles: [ops]}
+          """)
+    }
+    try HardeningCLITests.edit(ws + "/acorn.yaml") { $0 + "requireSignedCommits: true\n" }
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+    #expect(try CLI.run(["commit", "-m", "team and signing"], in: ws).status == 0)
+    let start = try HardeningCLITests.head(ws).trimmingCharacters(in: .whitespacesAndNewlines)
+    func commit(_ message: String, author: String, key: String?) throws -> String {
+      var args = ["-c", "user.name=X", "-c", "user.email=\(author)"]
+      if let key { args += ["-c", "gpg.format=ssh", "-c", "user.signingkey=\(dir.path)/\(key)"] }
+      args += [
+        "commit", "-q", "--no-verify", "--allow-empty", "--author", "X <\(author)>", "-m", message,
+      ]
+      if key != nil { args.append("-S") }
+      _ = try HistoryCLITests.gitRun(args, in: ws)
+      return try HardeningCLITests.head(ws).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    let good = try commit("signed by li", author: "li.na@example.com", key: "li")
+    let unsigned = try commit("unsigned", author: "li.na@example.com", key: nil)
+    let forged = try commit("li's name, mallory's key", author: "li.na@example.com", key: "mallory")
+    let unknown = try commit("no key registered", author: "wang.fang@example.com", key: "mallory")
+    #expect(Set([good, unsigned, forged, unknown]).count == 4)
+    let result = try CLI.run(
+      ["validate", "--history", "\(start)..HEAD", "--json"], in: ws)
+    #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+    let findings =
+      try JSONParser.parse(Array(result.stdout.utf8)).value["findings"]?
+      .arrayValue ?? []
+    func codes(_ commit: String) -> [String] {
+      findings.filter { ($0["message"]?.stringValue ?? "").contains(String(commit.prefix(7))) }
+        .compactMap { $0["code"]?.stringValue }.sorted()
+    }
+    #expect(codes(good) == [], "\(findings)")
+    #expect(codes(unsigned) == ["history.unsigned"], "\(findings)")
+    #expect(codes(forged) == ["history.forged"], "\(findings)")
+    #expect(codes(unknown) == ["history.unknown-key"], "\(findings)")
+    // Without the setting nothing is required: the same history passes.
+    try HardeningCLITests.edit(ws + "/acorn.yaml") {
+      $0.replacingOccurrences(of: "requireSignedCommits: true\n", with: "")
+    }
+    let relaxed = try CLI.run(["validate", "--history", "\(start)..HEAD"], in: ws)
+    #expect(relaxed.status == 0, "\(relaxed.stdout)\(relaxed.stderr)")
+  }
+}

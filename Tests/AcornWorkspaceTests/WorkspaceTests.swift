@@ -297,7 +297,7 @@ struct ValidateTests {
     }
     let findings = ws.validate()
     #expect(
-      findings.contains { $0.code == "yaml.syntax" && $0.file == "team.yaml" && $0.line == 9 })
+      findings.contains { $0.code == "yaml.syntax" && $0.file == "team.yaml" && $0.line == 11 })
     #expect(
       findings.contains {
         $0.code == "schema.type" && $0.file == "acorn.yaml" && $0.path == "timeZone" && $0.line == 7

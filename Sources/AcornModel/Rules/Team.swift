@@ -6,6 +6,8 @@ public struct Team: Sendable, Hashable {
     public var email: String
     public var name: String
     public var roles: Set<String>
+    /// The member's SSH public key for commit signatures (`ssh-ed25519 AAAA…`), if registered.
+    public var signingKey: String? = nil
   }
 
   public var members: [Member]
@@ -17,7 +19,8 @@ public struct Team: Sendable, Hashable {
       guard let email = m["email"]?.stringValue else { return nil }
       return Member(
         email: email.lowercased(), name: m["name"]?.stringValue ?? email,
-        roles: Set((m["roles"]?.arrayValue ?? []).compactMap(\.stringValue)))
+        roles: Set((m["roles"]?.arrayValue ?? []).compactMap(\.stringValue)),
+        signingKey: m["signingKey"]?.stringValue)
     }
   }
 
