@@ -127,6 +127,9 @@ public final class Repository {
   let pointer: OpaquePointer
   /// The working directory, with a trailing `/`; nil for a bare repository.
   public let workdir: String?
+  /// Signs a commit's content (returns the armored signature for its `gpgsig` header); when set,
+  /// every commit this handle creates is signed.
+  public var signer: ((_ content: [UInt8]) throws(GitError) -> String)?
 
   init(pointer: OpaquePointer) {
     self.pointer = pointer
@@ -278,6 +281,33 @@ public final class Repository {
     let committerSig = try makeSignature(committer ?? author)
     defer { git_signature_free(committerSig) }
     var oid = git_oid()
+    if let signer {
+      var content = git_buf()
+      defer { git_buf_dispose(&content) }
+      let built = parentHandles.withUnsafeMutableBufferPointer { buffer in
+        git_commit_create_buffer(
+          &content, pointer, authorSig, committerSig, "UTF-8", message, treeHandle,
+          buffer.count, buffer.baseAddress)
+      }
+      try check("git_commit_create_buffer", built)
+      guard let bytes = content.ptr else {
+        throw GitError(code: -1, operation: "git_commit_create_buffer", message: "no content")
+      }
+      let text = String(cString: bytes)
+      let signature = try signer(Array(text.utf8))
+      try check(
+        "git_commit_create_with_signature",
+        git_commit_create_with_signature(&oid, pointer, text, signature, "gpgsig"))
+      let id = ObjectID(oid)
+      if let reference {
+        // What git_commit_create does for an unsigned commit: move the branch HEAD names.
+        let target =
+          reference == "HEAD" ? (try currentBranch()).map { "refs/heads/\($0)" } ?? "HEAD" : reference
+        try setReference(
+          target, to: id, message: "commit: \(message.prefix { $0 != "\n" })")
+      }
+      return id
+    }
     let result = parentHandles.withUnsafeMutableBufferPointer { buffer in
       git_commit_create(
         &oid, pointer, reference, authorSig, committerSig, "UTF-8", message, treeHandle,

@@ -19,6 +19,39 @@ public enum SignatureStatus: String, Sendable, Hashable {
 }
 
 extension Workspace {
+  /// Signs a commit's content as git does with `gpg.format=ssh`: `ssh-keygen -Y sign -n git -f KEY`
+  /// (a key file, `~` expanded; a `.pub` file signs through the ssh agent).
+  static func sshSign(_ content: [UInt8], key: String) throws(GitError) -> String {
+    let path = key.hasPrefix("~/") ? NSHomeDirectory() + key.dropFirst(1) : key
+    func failure(_ message: String) -> GitError {
+      GitError(code: -1, operation: "ssh-keygen -Y sign", message: message)
+    }
+    guard !key.hasPrefix("key::"), FileManager.default.fileExists(atPath: path) else {
+      throw failure("user.signingkey \(key) is not a key file acorn can sign with")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ssh-keygen", "-Y", "sign", "-n", "git", "-f", path]
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    do { try process.run() } catch { throw failure("cannot run ssh-keygen: \(error)") }
+    input.fileHandleForWriting.write(Data(content))
+    try? input.fileHandleForWriting.close()
+    let signature = output.fileHandleForReading.readDataToEndOfFile()
+    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, !signature.isEmpty else {
+      throw failure(
+        "signing with \(key) failed: "
+          + String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    return String(decoding: signature, as: UTF8.self)
+  }
+
   /// Verifies `id`'s signature against `team` (the keys in force). `ssh-keygen` runs only for
   /// signed commits of authors with a registered key.
   func signatureStatus(_ repo: Repository, _ id: ObjectID, author: String, team: Team)

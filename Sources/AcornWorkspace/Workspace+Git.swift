@@ -5,9 +5,18 @@ import Foundation
 /// The workspace's repository: writing records and committing them through libgit2.
 extension Workspace {
   public func repository() throws(WorkspaceError) -> Repository {
-    do { return try Repository.open(at: root) } catch {
+    let repo: Repository
+    do { repo = try Repository.open(at: root) } catch {
       throw WorkspaceError("git.open", "\(root) is not a git repository", cause: error)
     }
+    // Acorn's commits are signed exactly when git's would be: commit.gpgsign with gpg.format=ssh.
+    if (try? repo.configString("commit.gpgsign"))??.lowercased() == "true",
+      (try? repo.configString("gpg.format"))??.lowercased() == "ssh",
+      let key = (try? repo.configString("user.signingkey")) ?? nil
+    {
+      repo.signer = { content throws(GitError) in try Self.sshSign(content, key: key) }
+    }
+    return repo
   }
 
   /// Writes a record's canonical bytes where it belongs; returns its relative path.

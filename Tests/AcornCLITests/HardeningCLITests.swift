@@ -1005,5 +1005,26 @@ extension RoleCLITests {
     }
     let relaxed = try CLI.run(["validate", "--history", "\(start)..HEAD"], in: ws)
     #expect(relaxed.status == 0, "\(relaxed.stdout)\(relaxed.stderr)")
+
+    // acorn signs its own commits when git would (commit.gpgsign, gpg.format=ssh): Li's commit
+    // through acorn verifies.
+    for (key, value) in [
+      ("commit.gpgsign", "true"), ("gpg.format", "ssh"), ("user.signingkey", dir.path + "/li"),
+    ] {
+      _ = try HistoryCLITests.gitRun(["config", key, value], in: ws)
+    }
+    let before = try HardeningCLITests.head(ws)
+    try HardeningCLITests.edit(ws + "/acorn.yaml") {
+      $0 + "requireSignedCommits: true  # and acorn signs its own\n"
+    }
+    let signed = try CLI.run(
+      ["commit", "-m", "require signatures"], in: ws, environment: Self.finance)
+    #expect(signed.status == 0, "\(signed.stderr)")
+    #expect(try HardeningCLITests.head(ws) != before)
+    let raw = try HistoryCLITests.gitRun(["cat-file", "commit", "HEAD"], in: ws)
+    #expect(raw.contains("gpgsig -----BEGIN SSH SIGNATURE-----"), "\(raw)")
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws).isEmpty)
+    let last = try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws)
+    #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
   }
 }
