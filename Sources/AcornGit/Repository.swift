@@ -302,7 +302,8 @@ public final class Repository {
       if let reference {
         // What git_commit_create does for an unsigned commit: move the branch HEAD names.
         let target =
-          reference == "HEAD" ? (try currentBranch()).map { "refs/heads/\($0)" } ?? "HEAD" : reference
+          reference == "HEAD"
+          ? (try currentBranch()).map { "refs/heads/\($0)" } ?? "HEAD" : reference
         try setReference(
           target, to: id, message: "commit: \(message.prefix { $0 != "\n" })")
       }
