@@ -21,7 +21,8 @@ extension Workspace {
       var end = head
       if range == "new" {
         if let text = try? String(contentsOfFile: historyVerifiedPath, encoding: .utf8),
-          let id = ObjectID(hex: text.trimmingSpaces()), (try? repo.commitInfo(id)) != nil,
+          let id = ObjectID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+          (try? repo.commitInfo(id)) != nil,
           try repo.isAncestor(id, of: head) || id == head
         {
           start = id
@@ -69,7 +70,9 @@ extension Workspace {
           }
         }
       }
-      if !findings.contains(where: { $0.severity == .error }) {
+      // Only a run that checked everything up to `end` (all, or new from the last mark) may move
+      // the mark; a clean REV..REV range says nothing about the commits before it.
+      if range == "all" || range == "new", !findings.contains(where: { $0.severity == .error }) {
         try? FileSystem.writeAtomically(Array((end.hex + "\n").utf8), to: historyVerifiedPath)
       }
       return (findings.sorted(), commits.count)

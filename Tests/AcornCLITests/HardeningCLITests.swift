@@ -782,9 +782,27 @@ extension RoleCLITests {
     #expect(role.contains("commit \(writeOff)"), "\(role) vs \(log)")
     // Rejecting a notified return is ops' to do: no finding for it.
     #expect(!findings.contains { ($0["message"]?.stringValue ?? "").contains("to rejected") })
-    // Incremental: a clean range since the last clean run costs only the new commits.
-    let newOnly = try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws)
-    #expect(newOnly.stderr.contains("history: 1 commit checked"))
+    let range = try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws)
+    #expect(range.stderr.contains("history: 1 commit checked"))
+  }
+
+  @Test("validate --history new checks only the commits since the last clean full run")
+  func historyNew() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    let first = try CLI.run(["validate", "--history", "new"], in: ws)
+    #expect(first.status == 0 && first.stderr.contains("history: 1 commit checked"), "\(first)")
+    for n in 1...3 {
+      try HardeningCLITests.edit(ws + "/team.yaml") { $0 + "# note \(n)\n" }
+      #expect(try CLI.run(["commit", "-m", "note \(n)"], in: ws).status == 0)
+    }
+    // A clean partial range does not move the mark past commits it did not check.
+    #expect(try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws).status == 0)
+    let second = try CLI.run(["validate", "--history", "new"], in: ws)
+    #expect(second.stderr.contains("history: 3 commits checked"), "\(second.stderr)")
+    let third = try CLI.run(["validate", "--history", "new"], in: ws)
+    #expect(third.stderr.contains("history: 0 commits checked"), "\(third.stderr)")
   }
 }
 
