@@ -1044,5 +1044,33 @@ extension RoleCLITests {
     #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws).isEmpty)
     let last = try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws)
     #expect(last.status == 0, "\(last.stdout)\(last.stderr)")
+
+    // acorn audit shows each change's signature: Li's signed move verifies, the same move by
+    // Wang signed with Li's key does not pass as Wang's.
+    #expect(try CLI.run(["sync", "--until", "2026-08-31"], in: ws).status == 0)
+    let ids = try CLI.run(
+      [
+        "query",
+        "SELECT id FROM deductions WHERE state = 'detected' ORDER BY id LIMIT 2", "--csv",
+      ], in: ws
+    ).stdout.split(whereSeparator: \.isNewline).dropFirst().map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    try #require(ids.count == 2)
+    #expect(
+      try CLI.run(["set", ids[0], "workflow.state=in-review"], in: ws, environment: Self.finance)
+        .status == 0)
+    _ = try HistoryCLITests.gitRun(
+      ["config", "user.signingkey", dir.path + "/mallory"], in: ws)
+    #expect(
+      try CLI.run(["set", ids[1], "workflow.state=in-review"], in: ws, environment: Self.finance)
+        .status == 0)
+    func auditSignature(_ id: String) throws -> String? {
+      let audit = try CLI.run(["audit", "--record", id, "--format", "json"], in: ws)
+      let rows = try JSONParser.parse(Array(audit.stdout.utf8)).value["changes"]?.arrayValue ?? []
+      return rows.last { $0["field"]?.stringValue == "workflow.state" }?["signature"]?.stringValue
+    }
+    #expect(try auditSignature(ids[0]) == "verified")
+    #expect(try auditSignature(ids[1]) == "forged")
   }
 }
