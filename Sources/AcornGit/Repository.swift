@@ -294,18 +294,24 @@ public final class Repository {
         throw GitError(code: -1, operation: "git_commit_create_buffer", message: "no content")
       }
       let text = String(cString: bytes)
+      var target = reference
+      if reference == "HEAD", let branch = try currentBranch() {
+        target = branch.hasPrefix("refs/") ? branch : "refs/heads/\(branch)"
+      }
+      // As git_commit_create: the reference must still be at the first parent.
+      if let target, try referenceTarget(target) != parents.first {
+        throw GitError(
+          code: GIT_EMODIFIED.rawValue, operation: "commit",
+          message: "\(target) moved while the commit was being made")
+      }
       let signature = try signer(Array(text.utf8))
       try check(
         "git_commit_create_with_signature",
         git_commit_create_with_signature(&oid, pointer, text, signature, "gpgsig"))
       let id = ObjectID(oid)
-      if let reference {
+      if let target {
         // What git_commit_create does for an unsigned commit: move the branch HEAD names.
-        let target =
-          reference == "HEAD"
-          ? (try currentBranch()).map { "refs/heads/\($0)" } ?? "HEAD" : reference
-        try setReference(
-          target, to: id, message: "commit: \(message.prefix { $0 != "\n" })")
+        try setReference(target, to: id, message: "commit: \(message.prefix { $0 != "\n" })")
       }
       return id
     }

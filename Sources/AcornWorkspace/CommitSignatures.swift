@@ -18,6 +18,37 @@ public enum SignatureStatus: String, Sendable, Hashable {
   case notChecked = "not-checked"
 }
 
+/// Runs `ssh-keygen` with `input` on stdin: its exit status (127: not installed), stdout and
+/// stderr. The one place acorn starts an external program.
+func sshKeygen(_ arguments: [String], input: [UInt8]) throws -> (
+  status: Int32, output: Data, errors: String
+) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["ssh-keygen"] + arguments
+  let stdin = Pipe()
+  let stdout = Pipe()
+  let stderr = Pipe()
+  process.standardInput = stdin
+  process.standardOutput = stdout
+  process.standardError = stderr
+  try process.run()
+  stdin.fileHandleForWriting.write(Data(input))
+  try? stdin.fileHandleForWriting.close()
+  // stderr is read on its own thread so that neither pipe can fill up and stall the other.
+  final class Box: @unchecked Sendable { var data = Data() }
+  let errors = Box()
+  let read = DispatchSemaphore(value: 0)
+  Thread {
+    errors.data = stderr.fileHandleForReading.readDataToEndOfFile()
+    read.signal()
+  }.start()
+  let output = stdout.fileHandleForReading.readDataToEndOfFile()
+  read.wait()
+  process.waitUntilExit()
+  return (process.terminationStatus, output, String(decoding: errors.data, as: UTF8.self))
+}
+
 extension Workspace {
   /// Signs a commit's content as git does with `gpg.format=ssh`: `ssh-keygen -Y sign -n git -f KEY`
   /// (a key file, `~` expanded; a `.pub` file signs through the ssh agent).
@@ -29,26 +60,16 @@ extension Workspace {
     guard !key.hasPrefix("key::"), FileManager.default.fileExists(atPath: path) else {
       throw failure("user.signingkey \(key) is not a key file acorn can sign with")
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ssh-keygen", "-Y", "sign", "-n", "git", "-f", path]
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    do { try process.run() } catch { throw failure("cannot run ssh-keygen: \(error)") }
-    input.fileHandleForWriting.write(Data(content))
-    try? input.fileHandleForWriting.close()
-    let signature = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, !signature.isEmpty else {
+    let run: (status: Int32, output: Data, errors: String)
+    do { run = try sshKeygen(["-Y", "sign", "-n", "git", "-f", path], input: content) } catch {
+      throw failure("cannot run ssh-keygen: \(error)")
+    }
+    guard run.status == 0, !run.output.isEmpty else {
       throw failure(
         "signing with \(key) failed: "
-          + String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+          + run.errors.trimmingCharacters(in: .whitespacesAndNewlines))
     }
+    let signature = run.output
     return String(decoding: signature, as: UTF8.self)
   }
 
@@ -70,23 +91,14 @@ extension Workspace {
       try Data("\(principal) namespaces=\"git\" \(key)\n".utf8).write(
         to: scratch.appendingPathComponent("allowed"))
       try Data(signed.signature).write(to: scratch.appendingPathComponent("sig"))
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = [
-        "ssh-keygen", "-Y", "verify", "-f", scratch.appendingPathComponent("allowed").path,
-        "-I", principal, "-n", "git", "-s", scratch.appendingPathComponent("sig").path,
-      ]
-      let input = Pipe()
-      process.standardInput = input
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-      input.fileHandleForWriting.write(Data(signed.signedData))
-      try input.fileHandleForWriting.close()
-      process.waitUntilExit()
+      let run = try sshKeygen(
+        [
+          "-Y", "verify", "-f", scratch.appendingPathComponent("allowed").path, "-I", principal,
+          "-n", "git", "-s", scratch.appendingPathComponent("sig").path,
+        ], input: signed.signedData)
       // env exits 127 when ssh-keygen is missing.
-      if process.terminationStatus == 127 { return .notChecked }
-      return process.terminationStatus == 0 ? .verified : .forged
+      if run.status == 127 { return .notChecked }
+      return run.status == 0 ? .verified : .forged
     } catch {
       return .notChecked
     }
