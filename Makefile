@@ -3,7 +3,7 @@
 #   make test   format lint, unit and end-to-end tests (Swift Testing), schema checks (Python jsonschema)
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgit2-dev libsqlite3-dev pkg-config git python3-pip
+APT_PACKAGES := libgit2-dev libsqlite3-dev zlib1g-dev pkg-config git python3-pip
 DEMO_DIR ?= demo-workspace
 ACORN = .build/debug/acorn
 
@@ -13,6 +13,7 @@ deps:
 	@missing=""; \
 	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev"; \
 	pkg-config --exists sqlite3 2>/dev/null || missing="$$missing libsqlite3-dev"; \
+	pkg-config --exists zlib 2>/dev/null || missing="$$missing zlib1g-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	if [ -n "$$missing" ]; then \
@@ -24,8 +25,9 @@ deps:
 	    echo "install them with: sudo apt-get install -y$$missing"; exit 2; \
 	  fi; \
 	fi
-	@python3 -c 'import jsonschema, yaml' 2>/dev/null || python3 -m pip install -q jsonschema pyyaml || \
-	  { echo "missing Python packages: python3 -m pip install jsonschema pyyaml"; exit 2; }
+	@python3 -c 'import jsonschema, yaml, beancount, openpyxl' 2>/dev/null || \
+	  python3 -m pip install -q jsonschema pyyaml beancount openpyxl || \
+	  { echo "missing Python packages: python3 -m pip install jsonschema pyyaml beancount openpyxl"; exit 2; }
 
 build: deps
 	$(SWIFT) build

@@ -17,12 +17,16 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     .target(name: "AcornModel"),
     .target(name: "AcornMerge", dependencies: ["AcornModel"]),
     .target(name: "AcornReconcile", dependencies: ["AcornModel"]),
     .target(name: "AcornAlerts", dependencies: ["AcornModel", "AcornReconcile"]),
+    .target(
+      name: "AcornExport",
+      dependencies: ["AcornModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .systemLibrary(
       name: "CLibGit2",
       pkgConfig: "libgit2",
@@ -36,7 +40,7 @@ let package = Package(
       name: "AcornWorkspace",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
-        "AcornNotify",
+        "AcornNotify", "AcornExport",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -55,7 +59,7 @@ let package = Package(
       name: "AcornCLI",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
-        "AcornReconcile", "AcornAlerts", "AcornNotify",
+        "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -83,6 +87,8 @@ let package = Package(
       name: "AcornSyncTests",
       dependencies: ["AcornSync", "AcornWorkspace", "AcornModel", "AcornGit"]),
     .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
+    .testTarget(
+      name: "AcornExportTests", dependencies: ["AcornExport", "AcornModel", "AcornSync"]),
     .testTarget(name: "AcornImportTests", dependencies: ["AcornImport", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(

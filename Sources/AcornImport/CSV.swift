@@ -1,10 +1,6 @@
 import AcornModel
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// RFC 4180 CSV: quoted fields with doubled quotes and line breaks inside, CRLF or LF, comma,
 /// semicolon or tab (detected from the header line); UTF-8 with or without BOM, or GBK/GB18030.
 public enum CSVReader {
@@ -18,24 +14,10 @@ public enum CSVReader {
 
   /// Bytes in `encoding` as text, through iconv; nil when they are not valid in it.
   static func convert(_ bytes: [UInt8], from encoding: String) -> String? {
-    let cd = iconv_open("UTF-8", encoding)
-    guard cd != iconv_t(bitPattern: -1) else { return nil }
-    defer { iconv_close(cd) }
-    var input = bytes
-    var output = [UInt8](repeating: 0, count: bytes.count * 4 + 16)
-    var inLeft = input.count
-    var outLeft = output.count
-    let failed = input.withUnsafeMutableBytes { inRaw -> Bool in
-      output.withUnsafeMutableBytes { outRaw -> Bool in
-        guard let inBase = inRaw.baseAddress, let outBase = outRaw.baseAddress else { return true }
-        var inPtr: UnsafeMutablePointer<CChar>? = inBase.assumingMemoryBound(to: CChar.self)
-        var outPtr: UnsafeMutablePointer<CChar>? = outBase.assumingMemoryBound(to: CChar.self)
-        _ = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft)
-        return inLeft != 0
-      }
+    guard case .success(let utf8) = Iconv.convert(bytes, from: encoding, to: "UTF-8") else {
+      return nil
     }
-    if failed { return nil }
-    return String(validating: output.prefix(output.count - outLeft), as: UTF8.self)
+    return String(validating: utf8, as: UTF8.self)
   }
 
   /// Rows with the line each starts on.

@@ -140,30 +140,73 @@ trap 'rm -rf "$tmp"' EXIT
     (
       "rules/accounts.yaml",
       ####"""
-# Ledger and ERP account mapping used by `acorn export`. `ledger` names are beancount accounts;
-# `code` is the account code in the ERP chart of accounts (Kingdee, Yonyou, QuickBooks, Xero).
-ledgerCurrency: USD
+# Ledger and ERP account mapping used by `acorn export` (docs/exports.md).
+# Each account: `ledger` (beancount/ledger name), `code` (ERP chart code: Kingdee, Yonyou, Xero —
+# leaf accounts only), `name` (QuickBooks account name, `Parent:Sub`), `nameZh` (科目名称 for
+# Kingdee), `auxiliary` (辅助核算 its lines carry: customer, department) and `marketplaces`
+# (per-marketplace overrides: a receivable per Amazon entity, say).
+#
+# Books in one currency: uncomment ledgerCurrency and give book-currency units per unit of each
+# other currency, by month (or `default`). Without it, every entry keeps its own currency.
+# ledgerCurrency: CNY
+# rates:
+#   USD: {default: "7.10"}
+#   EUR: {"2026-07": "7.85", default: "7.80"}
+voucherWord: 记
+preparer: Acorn
+xeroTaxRate: Tax Exempt
+auxiliary:
+  customer:
+    US: {code: AMZ-US, name: Amazon.com Services LLC}
+    CA: {code: AMZ-CA, name: Amazon.com.ca ULC}
+    MX: {code: AMZ-MX, name: Servicios Comerciales Amazon Mexico}
+    UK: {code: AMZ-UK, name: Amazon EU S.à r.l. (UK)}
+    DE: {code: AMZ-EU, name: Amazon EU S.à r.l.}
+    FR: {code: AMZ-EU, name: Amazon EU S.à r.l.}
+    IT: {code: AMZ-EU, name: Amazon EU S.à r.l.}
+    ES: {code: AMZ-EU, name: Amazon EU S.à r.l.}
+    JP: {code: AMZ-JP, name: Amazon Japan G.K.}
+  department: {code: "01", name: 跨境电商部}
 accounts:
-  receivable: {ledger: "Assets:Receivable:Amazon", code: "1122", description: Amounts Amazon owes on invoices}
-  bank: {ledger: "Assets:Bank:Operating", code: "1002", description: Remittances received}
-  sales: {ledger: "Income:Sales:Amazon", code: "6001", description: Invoiced sales}
-  terms-discount: {ledger: "Expenses:Amazon:TermsDiscount", code: "6603.01", description: Early-payment discounts}
-  shortages: {ledger: "Expenses:Amazon:Shortages", code: "6603.02", description: Shortage claims (PQV)}
-  price-claims: {ledger: "Expenses:Amazon:PriceClaims", code: "6603.03", description: Price claims (PPV)}
-  chargebacks: {ledger: "Expenses:Amazon:Chargebacks", code: "6603.04", description: Operational chargebacks}
-  coop: {ledger: "Expenses:Amazon:Coop", code: "6603.05", description: Co-op and marketing agreements}
-  provisions: {ledger: "Assets:Receivable:AmazonProvisions", code: "1122.01", description: Provisions for receivables (temporary)}
-  returns: {ledger: "Expenses:Amazon:Returns", code: "6603.06", description: Returns and credit notes}
+  receivable:
+    ledger: "Assets:Receivable:Amazon"
+    code: "1122"
+    name: "Accounts Receivable:Amazon"
+    nameZh: 应收账款-亚马逊
+    auxiliary: [customer]
+    description: Amounts Amazon owes on invoices
+    marketplaces:
+      US: {ledger: "Assets:Receivable:Amazon:US", code: "1122.01", name: "Accounts Receivable:Amazon US"}
+      DE: {ledger: "Assets:Receivable:Amazon:EU", code: "1122.02", name: "Accounts Receivable:Amazon EU"}
+      JP: {ledger: "Assets:Receivable:Amazon:JP", code: "1122.03", name: "Accounts Receivable:Amazon JP"}
+  bank: {ledger: "Assets:Bank:Operating", code: "1002", name: "Operating Bank", nameZh: 银行存款, description: Remittances received}
+  sales: {ledger: "Income:Sales:Amazon", code: "6001", name: "Sales:Amazon", nameZh: 主营业务收入-亚马逊, auxiliary: [customer, department], description: Invoiced sales}
+  terms-discount: {ledger: "Expenses:Amazon:TermsDiscount", code: "6603.01", name: "Amazon:Terms Discount", nameZh: 财务费用-现金折扣, description: Early-payment discounts}
+  shortages: {ledger: "Expenses:Amazon:Shortages", code: "6601.01", name: "Amazon:Shortages", nameZh: 销售费用-短缺索赔, description: Shortage claims (PQV)}
+  price-claims: {ledger: "Expenses:Amazon:PriceClaims", code: "6601.02", name: "Amazon:Price Claims", nameZh: 销售费用-价格索赔, description: Price claims (PPV)}
+  chargebacks: {ledger: "Expenses:Amazon:Chargebacks", code: "6601.03", name: "Amazon:Chargebacks", nameZh: 销售费用-违规扣款, description: Operational chargebacks}
+  coop: {ledger: "Expenses:Amazon:Coop", code: "6601.04", name: "Amazon:Co-op", nameZh: 销售费用-合作营销费, description: Co-op and marketing agreements}
+  price-protection: {ledger: "Expenses:Amazon:PriceProtection", code: "6601.05", name: "Amazon:Price Protection", nameZh: 销售费用-价格保护, description: Price protection}
+  returns: {ledger: "Expenses:Amazon:Returns", code: "6001.99", name: "Amazon:Returns", nameZh: 主营业务收入-销售退回, auxiliary: [customer], description: Returns and credit notes}
+  provisions: {ledger: "Assets:Receivable:AmazonProvisions", code: "1122.99", name: "Accounts Receivable:Amazon Provisions", nameZh: 应收账款-亚马逊准备金, auxiliary: [customer], description: "Provisions for receivables (held back, reversed later)"}
+  withholding: {ledger: "Expenses:Taxes:Withholding", code: "6403", name: "Withholding Tax", nameZh: 税金及附加-代扣税, description: Tax withheld on payments}
+  exchange-differences: {ledger: "Expenses:Amazon:ExchangeDifferences", code: "6603.02", name: "Exchange Differences", nameZh: 财务费用-汇兑损益, description: Payments in another currency}
+  rounding: {ledger: "Expenses:Amazon:Rounding", code: "6603.03", name: "Rounding", nameZh: 财务费用-折算尾差, description: "Residue of conversion to the book currency, never hidden"}
+  write-offs: {ledger: "Expenses:Amazon:WriteOffs", code: "6711", name: "Amazon:Write-offs", nameZh: 营业外支出-坏账核销, description: Claims given up}
+  suspense: {ledger: "Assets:Suspense:Amazon", code: "1221", name: "Amazon Suspense", nameZh: 其他应收款-待查, description: Remittance lines that do not add up or are unclassified}
 postings:
   - {match: invoice, debit: receivable, credit: sales}
+  - {match: credit-note, debit: returns, credit: receivable}
   - {match: shortage-claim, debit: shortages, credit: receivable}
   - {match: shortage-claim-reversal, debit: receivable, credit: shortages}
+  - {match: shortage-claim-revised, debit: shortages, credit: receivable}
   - {match: price-claim, debit: price-claims, credit: receivable}
   - {match: chargeback, debit: chargebacks, credit: receivable}
   - {match: coop, debit: coop, credit: receivable}
   - {match: provision, debit: provisions, credit: receivable}
   - {match: provision-reversal, debit: receivable, credit: provisions}
-  - {match: credit-note, debit: returns, credit: receivable}
+  - {match: price-protection, debit: price-protection, credit: receivable}
+  - {match: other, debit: suspense, credit: receivable}
 
 """####
     ),
@@ -435,7 +478,8 @@ creditNoteDays: 30
   "type": "object",
   "properties": {
     "ledgerCurrency": {
-      "$ref": "common.schema.json#/$defs/currency"
+      "$ref": "common.schema.json#/$defs/currency",
+      "description": "Book currency; entries in other currencies are converted with rates. Absent: every entry keeps its own currency."
     },
     "accounts": {
       "description": "Account by role.",
@@ -460,6 +504,59 @@ creditNoteDays: 30
           "description": {
             "description": "What posts here.",
             "type": "string"
+          },
+          "name": {
+            "description": "Account name where a target wants a name (QuickBooks, Parent:Sub).",
+            "type": "string",
+            "minLength": 1
+          },
+          "nameZh": {
+            "description": "科目名称 (Kingdee).",
+            "type": "string",
+            "minLength": 1
+          },
+          "auxiliary": {
+            "description": "Auxiliary items its lines carry.",
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "customer",
+                "department"
+              ]
+            },
+            "uniqueItems": true
+          },
+          "marketplaces": {
+            "description": "Per-marketplace overrides.",
+            "type": "object",
+            "propertyNames": {
+              "type": "string",
+              "pattern": "^[A-Z]{2}$"
+            },
+            "additionalProperties": {
+              "type": "object",
+              "properties": {
+                "ledger": {
+                  "description": "Account name in plain-text ledgers (beancount).",
+                  "type": "string",
+                  "pattern": "^(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z][A-Za-z0-9-]*)+$"
+                },
+                "code": {
+                  "type": "string",
+                  "minLength": 1
+                },
+                "name": {
+                  "type": "string",
+                  "minLength": 1
+                },
+                "nameZh": {
+                  "type": "string",
+                  "minLength": 1
+                }
+              },
+              "additionalProperties": false
+            }
           }
         },
         "required": [
@@ -475,7 +572,7 @@ creditNoteDays: 30
         "type": "object",
         "properties": {
           "match": {
-            "description": "Record kind or remittance classification.",
+            "description": "Record kind (invoice, credit-note) or remittance classification; chargeback/TYPE for one chargeback type.",
             "type": "string",
             "minLength": 1
           },
@@ -495,6 +592,93 @@ creditNoteDays: 30
         ],
         "additionalProperties": false
       }
+    },
+    "rates": {
+      "description": "Book-currency units per unit of a currency, by month (YYYY-MM) or default.",
+      "type": "object",
+      "propertyNames": {
+        "type": "string",
+        "pattern": "^[A-Z]{3}$"
+      },
+      "additionalProperties": {
+        "type": "object",
+        "propertyNames": {
+          "type": "string",
+          "pattern": "^([0-9]{4}-(0[1-9]|1[0-2])|default)$"
+        },
+        "additionalProperties": {
+          "type": "string",
+          "pattern": "^[0-9]+(\\.[0-9]+)?$"
+        }
+      }
+    },
+    "voucherWord": {
+      "description": "Kingdee/Yonyou voucher word (凭证字).",
+      "type": "string",
+      "enum": [
+        "记",
+        "收",
+        "付",
+        "转"
+      ]
+    },
+    "preparer": {
+      "description": "Preparer name (制单人) on Yonyou vouchers.",
+      "type": "string",
+      "minLength": 1
+    },
+    "xeroTaxRate": {
+      "description": "Xero tax rate name on manual-journal lines.",
+      "type": "string",
+      "minLength": 1
+    },
+    "auxiliary": {
+      "description": "Auxiliary accounting items (辅助核算): the Amazon entity per marketplace, the department.",
+      "type": "object",
+      "properties": {
+        "customer": {
+          "type": "object",
+          "propertyNames": {
+            "type": "string",
+            "pattern": "^[A-Z]{2}$"
+          },
+          "additionalProperties": {
+            "type": "object",
+            "properties": {
+              "code": {
+                "type": "string",
+                "minLength": 1
+              },
+              "name": {
+                "type": "string",
+                "minLength": 1
+              }
+            },
+            "required": [
+              "code"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "department": {
+          "type": "object",
+          "properties": {
+            "code": {
+              "type": "string",
+              "minLength": 1
+            },
+            "name": {
+              "type": "string",
+              "minLength": 1
+            }
+          },
+          "required": [
+            "code"
+          ],
+          "additionalProperties": false
+        }
+      },
+      "additionalProperties": false
     }
   },
   "required": [

@@ -140,3 +140,24 @@ public enum DeductionClassifier {
     }
   }
 }
+
+extension DeductionClassifier {
+  /// What a classification or deduction type is called, in English and Simplified Chinese, for
+  /// narrations, reports and vouchers.
+  public static func name(_ type: String) -> (en: String, zh: String) {
+    switch type {
+    case "invoice": ("invoice", "发票")
+    case "shortage-claim": ("shortage claim", "短缺索赔")
+    case "shortage-claim-reversal": ("shortage claim reversal", "短缺索赔冲回")
+    case "shortage-claim-revised": ("revised shortage claim", "短缺索赔修订")
+    case "price-claim": ("price claim", "价格索赔")
+    case "chargeback": ("chargeback", "违规扣款")
+    case "coop": ("co-op", "合作营销费")
+    case "provision": ("provision for receivables", "应收款准备金")
+    case "provision-reversal": ("provision reversal", "准备金冲回")
+    case "price-protection": ("price protection", "价格保护")
+    case "credit-note": ("credit note", "贷项通知单")
+    default: (type, type)
+    }
+  }
+}
