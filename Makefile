@@ -57,6 +57,14 @@ demo: build
 	@echo "== deadlines before they pass: dispute windows, credits due, payments late (English and 中文)"
 	$(ACORN) alerts -C $(DEMO_DIR) --as-of 2026-09-30 | head -12
 	$(ACORN) alerts -C $(DEMO_DIR) --as-of 2026-09-30 --lang zh-CN | head -6
+	@echo "== a report to look at: charts and tables in one self-contained HTML file"
+	$(ACORN) report -C $(DEMO_DIR) --out $(DEMO_DIR)/.acorn/report.html
+	$(ACORN) report -C $(DEMO_DIR) --lang zh-CN --out $(DEMO_DIR)/.acorn/report.zh-CN.html
+	@echo "== the journal for the accountants: beancount (checked by bean-check), Kingdee and Yonyou vouchers up to August"
+	$(ACORN) export -C $(DEMO_DIR) --format beancount --out $(DEMO_DIR)/.acorn/books.beancount
+	bean-check $(DEMO_DIR)/.acorn/books.beancount && echo "bean-check: the journal balances"
+	$(ACORN) export -C $(DEMO_DIR) --format kingdee --period 2026-08 --out $(DEMO_DIR)/.acorn/kingdee-2026-08.xlsx
+	$(ACORN) export -C $(DEMO_DIR) --format yonyou --period 2026-08 --marketplace DE | head -4
 	$(ACORN) validate $(DEMO_DIR)
 
 lint:

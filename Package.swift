@@ -27,6 +27,9 @@ let package = Package(
     .target(
       name: "AcornExport",
       dependencies: ["AcornModel", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+    .target(
+      name: "AcornReport",
+      dependencies: ["AcornModel", "AcornReconcile", "AcornAlerts", "AcornExport"]),
     .systemLibrary(
       name: "CLibGit2",
       pkgConfig: "libgit2",
@@ -40,7 +43,7 @@ let package = Package(
       name: "AcornWorkspace",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
-        "AcornNotify", "AcornExport",
+        "AcornNotify", "AcornExport", "AcornReport",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -59,7 +62,7 @@ let package = Package(
       name: "AcornCLI",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
-        "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport",
+        "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -89,6 +92,9 @@ let package = Package(
     .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
     .testTarget(
       name: "AcornExportTests", dependencies: ["AcornExport", "AcornModel", "AcornSync"]),
+    .testTarget(
+      name: "AcornReportTests",
+      dependencies: ["AcornReport", "AcornReconcile", "AcornAlerts", "AcornModel", "AcornSync"]),
     .testTarget(name: "AcornImportTests", dependencies: ["AcornImport", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(

@@ -20,7 +20,7 @@ public struct Acorn: ParsableCommand {
       QueryCommand.self, MergeCommand.self, ConflictsCommand.self, ResolveCommand.self,
       MergeDriverCommand.self, DoctorCommand.self, SyncCommand.self,
       SandboxCommand.self, ImportCommand.self, ReconcileCommand.self, MatchCommand.self,
-      AlertsCommand.self, AuditCommand.self, ExportCommand.self,
+      AlertsCommand.self, AuditCommand.self, ExportCommand.self, ReportCommand.self,
     ]
   )
 
