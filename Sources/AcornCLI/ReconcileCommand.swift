@@ -32,6 +32,12 @@ struct ReconcileCommand: ParsableCommand {
   @Flag(name: .customLong("no-commit"), help: "Write the files, commit nothing.")
   var noCommit = false
 
+  @Flag(
+    help:
+      "Only the invoice ledger, read from the SQLite index (no files read or written); with --json one document {asOf, invoices, findings}."
+  )
+  var ledger = false
+
   @Option(help: "Language of the sentences: en or zh-CN.") var lang: String = "en"
 
   func validate() throws {
@@ -41,10 +47,38 @@ struct ReconcileCommand: ParsableCommand {
     if !["en", "zh-CN", "zh"].contains(lang) {
       throw ValidationError("--lang takes en or zh-CN, not \"\(lang)\"")
     }
+    if ledger && apply { throw ValidationError("--ledger reads only; it cannot --apply") }
+  }
+
+  /// `--ledger`: the invoice ledger from the index.
+  func runLedger(_ workspace: Workspace) throws {
+    let l = try workspace.ledgerFromIndex(
+      asOf: asOf.flatMap(CivilDate.day), marketplace: marketplace?.code, now: Date())
+    if output.json {
+      Terminal.outBytes(
+        CanonicalJSON.bytes(
+          ReconcileResult.ledgerJSON(asOf: l.asOf, invoices: l.invoices, findings: l.findings)))
+    } else {
+      var statuses: [String: Int] = [:]
+      for i in l.invoices { statuses[i.status, default: 0] += 1 }
+      Terminal.out(
+        "Invoice ledger as of \(CivilDate.string(l.asOf)) (from the index): \(l.invoices.count) invoices"
+          + (statuses.isEmpty
+            ? ""
+            : " ("
+              + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+              .joined(separator: ", ") + ")"))
+      let zh = lang.hasPrefix("zh")
+      for f in l.findings where f.severity != .info {
+        Terminal.out("\(f.severity.rawValue)[\(f.code)] \(zh ? f.zh : f.en)")
+      }
+    }
+    if l.findings.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
   }
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    if ledger { return try runLedger(workspace) }
     let outcome = try workspace.reconcile(
       Workspace.ReconcileOptions(
         asOf: asOf.flatMap(CivilDate.day), marketplace: marketplace?.code, apply: apply,

@@ -109,6 +109,7 @@ enum IndexSchema {
         Column("invoice_number", "source.invoiceNumber"),
         Column("invoice_date", "source.invoiceDate"),
         Column("status", "source.invoiceStatus"), Column("due_date", "source.dueDate"),
+        Column("net_days", "source.paymentTerms.netDueDays", .integer),
         Column("currency", "source.totalAmount", .currency),
         Column("assignee", "workflow.assignee"),
       ] + money("total", "source.totalAmount") + money("tax_total", "source.taxTotal"),
@@ -127,6 +128,7 @@ enum IndexSchema {
         Column("payment_id", "source.uniquePaymentId"),
         Column("payment_number", "source.paymentNumber"),
         Column("payment_date", "source.paymentDate"), Column("status", "source.remittanceStatus"),
+        Column("exchange_rate", "source.exchangeRate"),
         Column("currency", "source.paymentAmount", .currency),
       ] + money("amount", "source.paymentAmount"),
       lines: (
@@ -223,7 +225,7 @@ enum IndexSchema {
         CREATE TABLE records (
           path TEXT PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, marketplace TEXT,
           month TEXT, key TEXT, state TEXT, conflicts INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL,
-          error TEXT)
+          error TEXT, observed_on TEXT)
         """)
     try db.execute(sql: "CREATE INDEX records_id ON records(id)")
     try db.execute(sql: "CREATE INDEX records_kind ON records(kind, marketplace)")
@@ -336,11 +338,12 @@ struct IndexWriter {
     let conflicts = record["conflicts"]?.arrayValue?.count ?? 0
     try db.cachedStatement(
       sql:
-        "INSERT INTO records(path, id, kind, marketplace, month, key, state, conflicts, json) VALUES (?,?,?,?,?,?,?,?,?)"
+        "INSERT INTO records(path, id, kind, marketplace, month, key, state, conflicts, json, observed_on) VALUES (?,?,?,?,?,?,?,?,?,?)"
     ).execute(arguments: [
       path, r.id ?? "", record["kind"]?.stringValue ?? "", record["marketplace"]?.stringValue,
       month, r.key,
       record["workflow"]?["state"]?.stringValue, conflicts, CanonicalJSON.string(record),
+      record["provenance"]?["observedOn"]?.stringValue,
     ])
     guard let kind = r.kind, let spec = IndexSchema.tables.first(where: { $0.kind == kind }) else {
       return

@@ -45,6 +45,21 @@ public struct Reconciler {
     return latest
   }
 
+  /// The invoice ledger alone, from views however they were read (the index, say): the same
+  /// rules as `run` applies to its invoices, with the findings they give.
+  public func ledger(
+    invoices: [InvoiceView], remittances: [RemittanceView], creditNotes: [CreditNoteView],
+    asOf: Int
+  ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
+    var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
+    run.invoices = invoices
+    run.remittances = remittances
+    run.creditNotes = creditNotes
+    run.prepare()
+    try run.ledgers()
+    return (run.ledgersOut, run.findings.sorted())
+  }
+
   public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
     var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
     try run.load(records)
@@ -130,6 +145,11 @@ struct Run {
       default: break
       }
     }
+    prepare()
+  }
+
+  /// Sorts what was loaded into its defined order and indexes the invoices.
+  mutating func prepare() {
     invoices.sort { $0.id < $1.id }
     remittances.sort { ($0.date, $0.id) < ($1.date, $1.id) }
     deductionViews.sort { $0.id < $1.id }

@@ -175,3 +175,16 @@ extension ReconcileResult {
       })
   }
 }
+
+extension ReconcileResult {
+  /// The ledger alone as one document: `{"asOf", "invoices", "findings"}`, each invoice as in
+  /// the full result.
+  public static func ledgerJSON(
+    asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding]
+  ) -> JSONValue {
+    .object([
+      "asOf": day(asOf), "invoices": .array(invoices.map(json)),
+      "findings": .array(findings.map(json)),
+    ])
+  }
+}

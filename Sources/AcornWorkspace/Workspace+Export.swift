@@ -144,11 +144,17 @@ extension Workspace {
             "export.write", "cannot write \(registerRel)", cause: error)
         }
         register = registerRel
-        commit = try self.commit(
-          paths: [registerRel],
-          message:
-            "Export \(options.format.rawValue) \(period)\(options.marketplace.map { " " + $0 } ?? ""): \(vouchers.count) voucher\(vouchers.count == 1 ? "" : "s")\n\nRecorded in \(registerRel) so the period re-exports the same entries and none is exported twice.\n",
-          author: author)
+        // A register that is not committed would make the next export skip what no commit holds.
+        do {
+          commit = try self.commit(
+            paths: [registerRel],
+            message:
+              "Export \(options.format.rawValue) \(period)\(options.marketplace.map { " " + $0 } ?? ""): \(vouchers.count) voucher\(vouchers.count == 1 ? "" : "s")\n\nRecorded in \(registerRel) so the period re-exports the same entries and none is exported twice.\n",
+            author: author)
+        } catch {
+          try? FileSystem.remove(path(registerRel))
+          throw error
+        }
       }
     }
     return ExportOutcome(

@@ -1,4 +1,5 @@
 import AcornGit
+import AcornIndex
 import AcornModel
 import AcornReconcile
 import Foundation
@@ -206,5 +207,35 @@ extension Workspace {
       now: Date())
     _ = try commitRefreshedReconciliation(author: author, reason: "a merge outside acorn")
     try? FileSystem.remove(reconciliationStalePath)
+  }
+}
+
+extension Workspace {
+  /// The invoice ledger from the up-to-date index: the same rules as `acorn reconcile`, reading
+  /// the index's columns instead of the record files. Nothing is written.
+  public func ledgerFromIndex(asOf: Int?, marketplace: String?, now: Date) throws(WorkspaceError)
+    -> (asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding])
+  {
+    let rules = try rules()
+    let settings = try reconcileRules()
+    try updateIndex()
+    let index: RecordIndex
+    let inputs: RecordIndex.LedgerInputs
+    let day: Int
+    do {
+      index = try RecordIndex(readOnlyAt: indexPath)
+      inputs = try index.ledgerInputs(marketplace: marketplace)
+      day = try asOf ?? index.latestDay() ?? Int(now.timeIntervalSince1970 / 86_400)
+    } catch {
+      throw WorkspaceError("index.failed", "\(error)")
+    }
+    do {
+      let l = try Reconciler(rules: settings, lifecycles: rules.lifecycles).ledger(
+        invoices: inputs.invoices, remittances: inputs.remittances,
+        creditNotes: inputs.creditNotes, asOf: day)
+      return (day, l.invoices, l.findings)
+    } catch {
+      throw WorkspaceError(error.code, error.message)
+    }
   }
 }

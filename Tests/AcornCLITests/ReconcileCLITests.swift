@@ -257,3 +257,67 @@ extension ReconcileCLITests {
     #expect(files.contains { ($0["sentences"]?.arrayValue ?? []).contains(.string(sentence)) })
   }
 }
+
+@Suite("acorn reconcile --ledger")
+struct LedgerFromIndexCLITests {
+  static let ledgerCodes: Set<String> = [
+    "ledger.rounding", "invoice.paid-twice", "invoice.overpaid", "invoice.past-due",
+    "remittance.unbalanced", "payment.unmatched", "match.stale", "ledger.currency",
+  ]
+
+  /// The ledger read from the index equals the one `acorn reconcile` computes from the files.
+  static func same(_ ws: String) throws {
+    let fromIndex = try CLI.run(["reconcile", "--ledger", "--json"], in: ws)
+    #expect(fromIndex.status <= 1, "\(fromIndex.stderr)")
+    let full = try CLI.run(["reconcile", "--json", "--no-commit"], in: ws)
+    #expect(full.status <= 1, "\(full.stderr)")
+    let a = try JSONParser.parse(Array(fromIndex.stdout.utf8)).value
+    let b = try JSONParser.parse(Array(full.stdout.utf8)).value
+    #expect(a["asOf"] == b["asOf"])
+    #expect((a["invoices"]?.arrayValue?.count ?? 0) > 20)
+    #expect(a["invoices"] == b["invoices"])
+    let ledgerFindings = (b["findings"]?.arrayValue ?? []).filter {
+      Self.ledgerCodes.contains($0["code"]?.stringValue ?? "")
+    }
+    #expect(a["findings"] == .array(ledgerFindings))
+    // --no-commit left the files in the working tree: put it back as it was.
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
+    _ = try HistoryCLITests.gitRun(["clean", "-fdq", "reconciliation"], in: ws)
+  }
+
+  @Test(
+    "the index-driven ledger is the file-driven one: the sandbox, a payment line no invoice has, then a person's match"
+  )
+  func sameAsFiles() throws {
+    let dir = Folder()
+    let ws = try ExportCLITests.sandbox(dir, until: "2026-08-15")
+    try Self.same(ws)
+    let csv = dir.path + "/pay.csv"
+    try """
+    Payment Number,Payment Date,Invoice Number,Amount Paid,Currency
+    7001,2026-08-10,US-UNKNOWN-1,250.00,USD
+    """.write(toFile: csv, atomically: true, encoding: .utf8)
+    let imported = try CLI.run(["import", csv, "--marketplace", "US"], in: ws)
+    #expect(imported.status == 0, "\(imported.stderr)")
+    try Self.same(ws)
+    let pay = try CLI.run(
+      ["query", "SELECT id FROM remittances WHERE payment_number = '7001'", "--csv"], in: ws)
+    let payID = try #require(pay.stdout.split(whereSeparator: \.isNewline).last.map(String.init))
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let inv = try CLI.run(
+      [
+        "query",
+        "SELECT id FROM invoices WHERE marketplace = 'US' ORDER BY invoice_date DESC LIMIT 1",
+        "--csv",
+      ],
+      in: ws)
+    let invID = try #require(inv.stdout.split(whereSeparator: \.isNewline).last.map(String.init))
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let matched = try CLI.run(["match", payID, "--line", "1", "--invoice", invID], in: ws)
+    #expect(matched.status == 0, "\(matched.stderr) \(payID) \(invID)")
+    try Self.same(ws)
+    let text = try CLI.run(["reconcile", "--ledger"], in: ws)
+    #expect(text.stdout.hasPrefix("Invoice ledger as of "))
+    #expect(try CLI.run(["reconcile", "--ledger", "--apply"], in: ws).status == 2)
+  }
+}
