@@ -1,0 +1,52 @@
+import AcornModel
+import Foundation
+import Testing
+
+@Suite("acorn demo")
+struct DemoCLITests {
+  @Test(
+    "the story runs with real parts: synced over HTTP, a conflict settled by finance and shared, the report and the exports written",
+    .timeLimit(.minutes(5)))
+  func story() throws {
+    let dir = Folder()
+    let r = try CLI.run(["demo", "demo"], in: dir.path)
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.contains("listening on http://127.0.0.1:"))
+    #expect(r.stdout.contains("Merge not committed: 1 conflict to resolve."))
+    let root = dir.path + "/demo"
+    for file in ["report.html", "report.zh-CN.html", "books.beancount", "kingdee-2026-08.xlsx"] {
+      #expect(FileManager.default.fileExists(atPath: root + "/" + file), "\(file)")
+    }
+    // Both teammates end with ops' decision, and the same history.
+    for clone in ["ops", "finance"] {
+      let state = try CLI.run(
+        ["query", "SELECT state FROM returns WHERE id = 'RET-US-RUS2608A01'", "--csv"],
+        in: root + "/" + clone)
+      #expect(state.stdout.contains("authorized"), "\(clone): \(state.stdout)")
+      #expect(try CLI.run(["validate"], in: root + "/" + clone).status == 0)
+      #expect(try CLI.run(["conflicts"], in: root + "/" + clone).status == 0)
+    }
+    let ops = try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: root + "/ops")
+    let remote = try HistoryCLITests.gitRun(["rev-parse", "main"], in: root + "/remote.git")
+    let finance = try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: root + "/finance")
+    #expect(remote == finance)
+    #expect(
+      try HistoryCLITests.gitRun(
+        ["merge-base", "--is-ancestor", ops, finance], in: root + "/finance") == "")
+    // The records came through the SP-API client, not the built-in generator.
+    let origin = try CLI.run(
+      [
+        "query", "SELECT count(*) FROM records WHERE json LIKE '%\"origin\": \"sp-api\"%'", "--csv",
+      ],
+      in: root + "/books")
+    #expect(!origin.stdout.contains("\n0"), "\(origin.stdout)")
+    if Tools.has("bean-check") {
+      let (status, out) = try Tools.run(["bean-check", root + "/books.beancount"])
+      #expect(status == 0, "\(out)")
+    }
+    // A second run into the same folder is refused; into a new one it works again.
+    let again = try CLI.run(["demo", "demo"], in: dir.path)
+    #expect(again.status == 2)
+    #expect(again.stderr.contains("not empty"))
+  }
+}
