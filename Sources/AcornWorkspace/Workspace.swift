@@ -10,17 +10,25 @@ public struct Workspace: Sendable {
   public static let settingsFile = "acorn.yaml"
 
   /// Opens the workspace at `path`; fails when it has no `acorn.yaml`.
+  /// The workspace at `path` or, as git does, the nearest folder above it that is one — so every
+  /// command works from any subfolder of a workspace.
   public init(at path: String) throws(WorkspaceError) {
     let absolute = Workspace.absolute(path)
     guard FileSystem.isDirectory(absolute) else {
       throw WorkspaceError("workspace.missing", "\(path) does not exist or is not a folder")
     }
-    guard FileSystem.exists(absolute + "/" + Self.settingsFile) else {
-      throw WorkspaceError(
-        "workspace.not-a-workspace",
-        "\(path) is not an Acorn workspace (no \(Self.settingsFile)); create one with `acorn init`")
+    var candidate = absolute
+    while !FileSystem.exists(candidate + "/" + Self.settingsFile) {
+      let parent = (candidate as NSString).deletingLastPathComponent
+      guard parent != candidate, !parent.isEmpty else {
+        throw WorkspaceError(
+          "workspace.not-a-workspace",
+          "\(path) is not in an Acorn workspace (no \(Self.settingsFile) there or in any folder above); create one with `acorn init`"
+        )
+      }
+      candidate = parent
     }
-    root = absolute
+    root = candidate
   }
 
   static func absolute(_ path: String) -> String {

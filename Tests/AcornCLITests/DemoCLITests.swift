@@ -50,3 +50,24 @@ struct DemoCLITests {
     #expect(again.stderr.contains("not empty"))
   }
 }
+
+@Suite("a CLI that behaves like git")
+struct GitLikeCLITests {
+  @Test("commands work from any subfolder of a workspace; outside one, the hint to create one")
+  func fromSubfolders() throws {
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-07-15")
+    let sub = ws + "/records/US"
+    let status = try CLI.run(["status"], in: sub)
+    #expect(status.status == 0, "\(status.stderr)")
+    #expect(status.stdout.hasPrefix("On branch main"))
+    let fromSub = try CLI.run(["query", "SELECT count(*) AS n FROM invoices", "--json"], in: sub)
+    let fromRoot = try CLI.run(["query", "SELECT count(*) AS n FROM invoices", "--json"], in: ws)
+    #expect(fromSub.status == 0)
+    #expect(fromSub.stdout == fromRoot.stdout)
+    #expect(try CLI.run(["validate", "records"], in: ws).status == 0)
+    let outside = try CLI.run(["status"], in: dir.path)
+    #expect(outside.status == 2)
+    #expect(outside.stderr.contains("create one with `acorn init`"))
+  }
+}
