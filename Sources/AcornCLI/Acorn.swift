@@ -1,3 +1,4 @@
+import AcornModel
 import AcornWorkspace
 import ArgumentParser
 import Foundation
@@ -27,27 +28,68 @@ public struct Acorn: ParsableCommand {
 
   public init() {}
 
-  /// Runs the command line and returns Acorn's exit code (usage errors are 2, not 64).
+  /// Runs the command line and returns Acorn's exit code (usage errors are 2, not 64). With
+  /// `--json`, an error is also one JSON document on stdout (`{"error": {"code", "message"}}`), so
+  /// a script never reads an empty answer.
   public static func execute(_ arguments: [String]? = nil) -> Int32 {
+    let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+    let json =
+      args.contains("--json") || args.contains("--format=json")
+      || zip(args, args.dropFirst()).contains { $0 == "--format" && $1 == "json" }
     do {
-      var command = try parseAsRoot(arguments)
+      var command = try parseAsRoot(args)
       try command.run()
       return 0
     } catch let error as WorkspaceError {
       Terminal.error(
         "\(error.message)" + (error.cause.map { "\n  cause: \($0)" } ?? ""), code: error.code)
+      if json { Self.jsonError(error.code, error.message) }
       return error.isRefusal ? 1 : 2
     } catch let code as ExitCode {
       return code.rawValue
     } catch {
       let status = exitCode(for: error).rawValue
-      let message = fullMessage(for: error)
+      var message = fullMessage(for: error)
       if status == 0 {
         Terminal.out(message)
         return 0
       }
+      if let hint = Self.suggestion(args) { message += "\n" + hint }
       Terminal.errorLine(message)
+      if json { Self.jsonError("usage", message) }
       return status == ExitCode.validationFailure.rawValue ? 2 : status
     }
+  }
+
+  static func jsonError(_ code: String, _ message: String) {
+    Terminal.outBytes(
+      CanonicalJSON.bytes(
+        .object(["error": .object(["code": .string(code), "message": .string(message)])])))
+  }
+
+  /// "Did you mean …?" for a first word that is no command but close to one.
+  static func suggestion(_ args: [String]) -> String? {
+    guard let first = args.first, !first.hasPrefix("-") else { return nil }
+    let names = configuration.subcommands.filter { $0.configuration.shouldDisplay }
+      .compactMap { $0.configuration.commandName }
+    guard !names.contains(first) else { return nil }
+    let scored = names.map { ($0, editDistance(first, $0)) }.filter { $0.1 <= 2 }
+      .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+    return scored.first.map { "Did you mean 'acorn \($0.0)'?" }
+  }
+
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var current = [i] + Array(repeating: 0, count: b.count)
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        current[j] = min(
+          previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
   }
 }

@@ -69,7 +69,8 @@ struct DiffDriverCommand: ParsableCommand {
     commandName: "diff-driver",
     abstract: "Print a record as field: value lines (git's textconv for diff=acorn).",
     discussion:
-      "Set up by acorn init / acorn clone: git config diff.acorn.textconv \"acorn diff-driver\".")
+      "Set up by acorn init / acorn clone: git config diff.acorn.textconv \"acorn diff-driver\".",
+    shouldDisplay: false)
 
   @Argument(help: "The file git hands over.")
   var file: String

@@ -45,7 +45,7 @@ struct InitCommand: ParsableCommand {
     Terminal.out(
       """
       Initialized Acorn workspace in \(workspace.root) (branch main, commit \(commit.short))
-      Next: acorn validate \(path == "." ? "" : path)
+      Next: acorn sync\(path == "." ? "" : " -C " + path)   (the built-in sandbox vendor; --source sp-api for your own account)
       """)
   }
 }

@@ -168,7 +168,8 @@ struct MergeDriverCommand: ParsableCommand {
       Merges the three versions of one record with the same engine as acorn merge, writes the result to \
       %A and exits 0, or 1 when conflicts remain (the record carries them). Set up by acorn init, clone \
       and doctor --fix: git config merge.acorn.driver "acorn merge-driver %O %A %B %P".
-      """)
+      """,
+    shouldDisplay: false)
 
   @Argument(help: "The common ancestor's version (%O).")
   var base: String

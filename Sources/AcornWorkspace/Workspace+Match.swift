@@ -88,7 +88,7 @@ extension Workspace {
       what = "\(id) \(remove ? "unmatched from" : "→") \(targetID)"
     default:
       throw refusal(
-        "cannot match a \(kind.rawValue) to a \(targetKind.rawValue): match a payment line or a deduction to an invoice, a deduction or credit note to a return"
+        "cannot match \(kind.withArticle) to \(targetKind.withArticle): match a payment line or a deduction to an invoice, a deduction or credit note to a return"
       )
     }
     let result = try setLocked(

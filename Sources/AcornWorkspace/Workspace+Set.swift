@@ -69,7 +69,7 @@ extension Workspace {
           .objectValue?.keys.sorted() ?? []).map { "workflow." + $0 }
         throw WorkspaceError(
           "set.unknown-field",
-          "a \(kind.rawValue) has no field \(field) (fields: \(known.joined(separator: ", ")))",
+          "\(kind.withArticle) has no field \(field) (fields: \(known.joined(separator: ", ")))",
           refusal: true)
       }
       let value: JSONValue? =

@@ -70,4 +70,36 @@ struct GitLikeCLITests {
     #expect(outside.status == 2)
     #expect(outside.stderr.contains("create one with `acorn init`"))
   }
+
+  @Test(
+    "a typo of a command gets a suggestion; with --json an error is a JSON document on stdout; internal drivers hidden from help"
+  )
+  func helpfulErrors() throws {
+    let dir = Folder()
+    let typo = try CLI.run(["statsu"], in: dir.path)
+    #expect(typo.status == 2)
+    #expect(typo.stderr.contains("Did you mean 'acorn status'?"))
+    let far = try CLI.run(["frobnicate"], in: dir.path)
+    #expect(!far.stderr.contains("Did you mean"))
+    let made = try CLI.run(["init", "ws"], in: dir.path)
+    #expect(made.stdout.contains("Next: acorn sync -C ws"))
+    let missing = try CLI.run(["show", "NOPE", "--json"], in: dir.path + "/ws")
+    #expect(missing.status == 2)
+    let doc = try JSONParser.parse(Array(missing.stdout.utf8)).value
+    #expect(doc["error"]?["code"] == .string("record.not-found"))
+    #expect(doc["error"]?["message"]?.stringValue?.contains("NOPE") == true)
+    let usage = try CLI.run(["show", "--json"], in: dir.path + "/ws")
+    #expect(usage.status == 2)
+    #expect(
+      try JSONParser.parse(Array(usage.stdout.utf8)).value["error"]?["code"] == .string("usage"))
+    let help = try CLI.run(["--help"], in: dir.path)
+    #expect(!help.stdout.contains("merge-driver"))
+    #expect(!help.stdout.contains("diff-driver"))
+    #expect(help.stdout.contains("demo"))
+    // Hidden, not gone: git still calls them.
+    let driverHelp = try CLI.run(["merge-driver", "--help"], in: dir.path)
+    #expect(driverHelp.status == 0)
+    #expect(RecordKind.invoice.withArticle == "an invoice")
+    #expect(RecordKind.return.withArticle == "a return")
+  }
 }

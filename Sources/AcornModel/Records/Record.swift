@@ -94,7 +94,7 @@ public enum RecordError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .missingField(let f): "field \(f) is missing"
-    case .missingKey(let kind, let f): "a \(kind.rawValue) needs source.\(f)"
+    case .missingKey(let kind, let f): "\(kind.withArticle) needs source.\(f)"
     case .unknownKind(let k):
       "unknown kind \"\(k)\" (expected one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", ")))"
     case .unknownMarketplace(let m):

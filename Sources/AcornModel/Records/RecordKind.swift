@@ -53,3 +53,10 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable, Comparable {
     (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)
   }
 }
+
+extension RecordKind {
+  /// The kind with its article, for sentences: "an invoice", "a return".
+  public var withArticle: String {
+    (rawValue.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + rawValue
+  }
+}
