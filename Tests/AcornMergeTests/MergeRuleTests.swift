@@ -437,13 +437,19 @@ struct MergePropertyTests {
       #expect(
         RecordMerge.merge(
           base: ret, ours: x, theirs: y, policy: Setup.policy(.return, sourceSide: side)) == a)
-      // Merging the result again with either side changes nothing more.
-      if let m = a.merged, a.conflicts.isEmpty {
-        #expect(
-          RecordMerge.merge(base: ret, ours: m, theirs: m, policy: Setup.policy(.return)).merged
-            == m)
-        #expect(
-          RecordMerge.merge(base: x, ours: m, theirs: x, policy: Setup.policy(.return)).merged == m)
+      // Merging the result again with either side changes nothing more — on real three-way
+      // merges (the merged record against a side that still differs from the base), not only
+      // the shortcut for equal sides.
+      if let m = a.merged, a.conflicts.isEmpty, !sync {
+        for side in [x, y] {
+          let again = RecordMerge.merge(
+            base: ret, ours: m, theirs: side, policy: Setup.policy(.return))
+          #expect(again.conflicts.isEmpty)
+          #expect(withoutConflicts(again.merged) == withoutConflicts(m))
+          let mirrored = RecordMerge.merge(
+            base: ret, ours: side, theirs: m, policy: Setup.policy(.return))
+          #expect(withoutConflicts(mirrored.merged) == withoutConflicts(m))
+        }
       }
     }
   }
