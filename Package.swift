@@ -36,6 +36,9 @@ let package = Package(
       providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
     ),
     .target(name: "AcornGit", dependencies: ["CLibGit2"]),
+    .systemLibrary(
+      name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+    .target(name: "AcornPostgres", dependencies: ["CLibPQ"]),
     .target(
       name: "AcornIndex",
       dependencies: ["AcornModel", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -43,7 +46,7 @@ let package = Package(
       name: "AcornWorkspace",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
-        "AcornNotify", "AcornExport", "AcornReport",
+        "AcornNotify", "AcornExport", "AcornReport", "AcornPostgres",
         .product(name: "Yams", package: "Yams"),
       ]
     ),

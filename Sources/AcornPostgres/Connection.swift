@@ -1,0 +1,161 @@
+import CLibPQ
+import Foundation
+
+/// An error from PostgreSQL or libpq: a code (the SQLSTATE when the server gave one), the
+/// message, and what was being done.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+  public var code: String
+  public var message: String
+  public var operation: String
+
+  public init(code: String, message: String, operation: String) {
+    self.code = code
+    self.message = message
+    self.operation = operation
+  }
+
+  public var description: String { "\(operation): \(message)" + (code.isEmpty ? "" : " [\(code)]") }
+}
+
+/// One connection to PostgreSQL through libpq — the one C boundary: every libpq call is made
+/// here, the handle is freed in `deinit`, errors carry the server's SQLSTATE. The connection
+/// string is anything libpq understands (`postgresql://user@host:port/db`, `host=… dbname=…`);
+/// the password comes from `PGPASSWORD`, `~/.pgpass` or a service file, as libpq reads them.
+public final class PostgresConnection {
+  let handle: OpaquePointer
+
+  public init(_ conninfo: String) throws(PostgresError) {
+    guard let h = PQconnectdb(conninfo) else {
+      throw PostgresError(code: "", message: "out of memory", operation: "connect")
+    }
+    handle = h
+    guard PQstatus(h) == CONNECTION_OK else {
+      // The handle is fully stored: deinit frees it, also when init throws here.
+      throw PostgresError(code: "", message: Self.message(h), operation: "connect")
+    }
+  }
+
+  deinit { PQfinish(handle) }
+
+  static func message(_ h: OpaquePointer) -> String {
+    String(cString: PQerrorMessage(h)).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// Runs one or more statements without parameters.
+  public func execute(_ sql: String) throws(PostgresError) {
+    _ = try query(sql, [])
+  }
+
+  /// Runs one statement with text parameters (`$1`, `$2` …; nil is NULL); the rows as text.
+  @discardableResult
+  public func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> [[String?]] {
+    let result: OpaquePointer?
+    if parameters.isEmpty {
+      result = PQexec(handle, sql)
+    } else {
+      // Parameters as C strings that live for the duration of the call.
+      let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+      defer { for p in cStrings { free(p) } }
+      let values: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+      result = values.withUnsafeBufferPointer { buffer in
+        PQexecParams(handle, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+      }
+    }
+    guard let result else {
+      throw PostgresError(code: "", message: Self.message(handle), operation: "query")
+    }
+    defer { PQclear(result) }
+    let status = PQresultStatus(result)
+    guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+      throw Self.error(result, handle, operation: String(sql.prefix(60)))
+    }
+    var rows: [[String?]] = []
+    let n = PQntuples(result)
+    let m = PQnfields(result)
+    for i in 0..<n {
+      var row: [String?] = []
+      for j in 0..<m {
+        row.append(
+          PQgetisnull(result, i, j) == 1 ? nil : String(cString: PQgetvalue(result, i, j)))
+      }
+      rows.append(row)
+    }
+    return rows
+  }
+
+  static func error(_ result: OpaquePointer, _ h: OpaquePointer, operation: String) -> PostgresError
+  {
+    let state =
+      PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+    let message = PQresultErrorMessage(result).map { String(cString: $0) } ?? ""
+    return PostgresError(
+      code: state,
+      message: (message.isEmpty ? Self.message(h) : message).trimmingCharacters(
+        in: .whitespacesAndNewlines), operation: operation)
+  }
+
+  /// `COPY table (columns) FROM STDIN` in text format: rows of text fields (nil is NULL),
+  /// escaped as PostgreSQL's text format requires.
+  public func copy(into table: String, columns: [String], rows: [[String?]]) throws(PostgresError) {
+    let sql = "COPY \(table) (\(columns.map(Self.identifier).joined(separator: ", "))) FROM STDIN"
+    guard let start = PQexec(handle, sql) else {
+      throw PostgresError(code: "", message: Self.message(handle), operation: "copy")
+    }
+    let status = PQresultStatus(start)
+    if status != PGRES_COPY_IN {
+      let e = Self.error(start, handle, operation: "COPY \(table)")
+      PQclear(start)
+      throw e
+    }
+    PQclear(start)
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 20)
+    func flush() throws(PostgresError) {
+      guard !buffer.isEmpty else { return }
+      let sent = buffer.withUnsafeBytes { raw -> Int32 in
+        guard let base = raw.baseAddress else { return 0 }
+        return PQputCopyData(
+          handle, base.assumingMemoryBound(to: CChar.self), Int32(raw.count))
+      }
+      guard sent == 1 else {
+        throw PostgresError(code: "", message: Self.message(handle), operation: "COPY \(table)")
+      }
+      buffer.removeAll(keepingCapacity: true)
+    }
+    for row in rows {
+      for (i, field) in row.enumerated() {
+        if i > 0 { buffer.append(9) }
+        guard let field else {
+          buffer.append(contentsOf: [92, 78])  // \N
+          continue
+        }
+        for b in field.utf8 {
+          switch b {
+          case 92: buffer.append(contentsOf: [92, 92])
+          case 9: buffer.append(contentsOf: [92, 116])
+          case 10: buffer.append(contentsOf: [92, 110])
+          case 13: buffer.append(contentsOf: [92, 114])
+          default: buffer.append(b)
+          }
+        }
+      }
+      buffer.append(10)
+      if buffer.count > 1 << 20 { try flush() }
+    }
+    try flush()
+    guard PQputCopyEnd(handle, nil) == 1 else {
+      throw PostgresError(code: "", message: Self.message(handle), operation: "COPY \(table)")
+    }
+    while let r = PQgetResult(handle) {
+      defer { PQclear(r) }
+      if PQresultStatus(r) != PGRES_COMMAND_OK {
+        throw Self.error(r, handle, operation: "COPY \(table)")
+      }
+    }
+  }
+
+  /// A quoted identifier: `"name"`, inner quotes doubled.
+  public static func identifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}

@@ -1,0 +1,381 @@
+import AcornAlerts
+import AcornGit
+import AcornIndex
+import AcornModel
+import AcornPostgres
+import AcornReconcile
+import Foundation
+
+/// `acorn publish --postgres URL`: the index's tables, the reconciliation and the open alerts,
+/// copied into a PostgreSQL schema for BI tools — each row with a `workspace` column, so several
+/// workspaces publish side by side; incremental (only the paths changed since the commit last
+/// published), in one transaction, so a reader never sees half a publish. docs/postgres.md.
+extension Workspace {
+  /// Bump when the published tables change; an older published schema is migrated.
+  public static let publishedSchemaVersion = 1
+
+  public struct PublishOptions: Sendable {
+    public var url: String
+    public var schema: String
+    public var full: Bool
+    /// The name rows carry in `workspace`; default: the workspace folder's name.
+    public var name: String?
+
+    public init(url: String, schema: String = "acorn", full: Bool = false, name: String? = nil) {
+      self.url = url
+      self.schema = schema
+      self.full = full
+      self.name = name
+    }
+  }
+
+  public struct PublishOutcome: Sendable {
+    public enum Mode: String, Sendable { case full, incremental, upToDate = "up-to-date" }
+    public var mode: Mode
+    public var workspace: String
+    public var commit: String
+    public var changedPaths: Int
+    /// Rows written per table.
+    public var rows: [String: Int]
+  }
+
+  public func publish(_ options: PublishOptions, now: Date) throws(WorkspaceError)
+    -> PublishOutcome
+  {
+    guard options.schema.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
+      throw WorkspaceError(
+        "publish.schema",
+        "--schema takes a lower-case SQL name (letters, digits, _), not \(options.schema)")
+    }
+    let repo = try repository()
+    let head: ObjectID
+    let dirty: [String]
+    do {
+      guard let h = try repo.resolveCommit("HEAD") else {
+        throw WorkspaceError("publish.empty", "nothing is committed yet")
+      }
+      head = h
+      dirty = try repo.status().map(\.path).filter(Self.isRecordPath)
+    } catch let e as WorkspaceError {
+      throw e
+    } catch {
+      throw WorkspaceError("publish.git", "cannot read the repository", cause: error)
+    }
+    guard dirty.isEmpty else {
+      throw WorkspaceError(
+        "publish.uncommitted",
+        "\(dirty.count) record file\(dirty.count == 1 ? " has" : "s have") uncommitted changes (\(dirty.prefix(3).joined(separator: ", "))); publish shares what is committed: acorn commit first"
+      )
+    }
+    try updateIndex()
+    let name = options.name ?? URL(fileURLWithPath: root).lastPathComponent
+    let index: RecordIndex
+    do { index = try RecordIndex(readOnlyAt: indexPath) } catch {
+      throw WorkspaceError("publish.index", "\(error)")
+    }
+    let db: PostgresConnection
+    do { db = try PostgresConnection(options.url) } catch {
+      throw WorkspaceError("publish.connect", "cannot connect to PostgreSQL: \(error.message)")
+    }
+    let s = PostgresConnection.identifier(options.schema)
+    let tables = RecordIndex.tableDescriptions
+    do {
+      try db.execute("SET client_min_messages TO warning")
+      try db.execute("BEGIN")
+      // One publisher per schema and workspace at a time; others wait for this transaction.
+      try db.query(
+        "SELECT pg_advisory_xact_lock(hashtext($1))", [options.schema + "/" + name])
+      try createSchema(db, s, tables)
+      let last =
+        try db.query(
+          "SELECT \"commit\" FROM \(s).acorn_workspaces WHERE workspace = $1", [name]
+        ).first?.first ?? nil
+      var mode: PublishOutcome.Mode = .full
+      var paths: [String]?
+      if let last, !options.full, let lastID = ObjectID(hex: last) {
+        guard (try? repo.commitInfo(lastID)) != nil, try repo.isAncestor(lastID, of: head) else {
+          throw WorkspaceError(
+            "publish.rewound",
+            "the commit last published for \(name) (\(String(last.prefix(8)))) is not an ancestor of HEAD: the branch was rewound or replaced; publish --full to replace what is published",
+            refusal: true)
+        }
+        if lastID == head {
+          try db.execute("ROLLBACK")
+          return PublishOutcome(
+            mode: .upToDate, workspace: name, commit: head.hex, changedPaths: 0, rows: [:])
+        }
+        paths = try repo.diffTrees(
+          try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head)
+        ).map(\.path).filter(Self.isRecordPath)
+        mode = .incremental
+      }
+      var written: [String: Int] = [:]
+      for t in tables {
+        let target = "\(s).\(PostgresConnection.identifier(t.name))"
+        if let paths {
+          var start = 0
+          while start < paths.count {
+            let chunk = Array(paths[start..<min(start + 1000, paths.count)])
+            try db.query(
+              "DELETE FROM \(target) WHERE workspace = $1 AND path = ANY($2::text[])",
+              [name, Self.textArray(chunk)])
+            start += 1000
+          }
+        } else {
+          try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
+        }
+        let rows = try index.rows(of: t, paths: paths).map { row in
+          [name]
+            + zip(row, t.columns).map { value, column in Self.published(value, column.meaning) }
+        }
+        try db.copy(into: target, columns: ["workspace"] + t.columns.map(\.name), rows: rows)
+        written[t.name] = rows.count
+      }
+      // Derived: recomputed whole from the published records.
+      for (table, rows) in try derivedRows(name: name) {
+        let target = "\(s).\(table.name)"
+        try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
+        try db.copy(into: target, columns: table.columns, rows: rows)
+        written[table.name] = rows.count
+      }
+      try db.query(
+        """
+        INSERT INTO \(s).acorn_workspaces (workspace, "commit", published_at) VALUES ($1, $2, now())
+        ON CONFLICT (workspace) DO UPDATE SET "commit" = EXCLUDED."commit", published_at = now()
+        """, [name, head.hex])
+      try db.execute("COMMIT")
+      return PublishOutcome(
+        mode: mode, workspace: name, commit: head.hex,
+        changedPaths: paths?.count ?? written["records"] ?? 0, rows: written)
+    } catch let e as WorkspaceError {
+      try? db.execute("ROLLBACK")
+      throw e
+    } catch let e as PostgresError {
+      try? db.execute("ROLLBACK")
+      throw WorkspaceError("publish.postgres", e.description)
+    } catch {
+      try? db.execute("ROLLBACK")
+      throw WorkspaceError("publish.failed", "publish failed; nothing was changed", cause: error)
+    }
+  }
+
+  static func textArray(_ items: [String]) -> String {
+    "{"
+      + items.map {
+        "\""
+          + $0.replacingOccurrences(of: "\\", with: "\\\\")
+          .replacingOccurrences(of: "\"", with: "\\\"") + "\""
+      }.joined(separator: ",") + "}"
+  }
+
+  /// A value as PostgreSQL reads it for the column's meaning: dates as their first ten
+  /// characters when those are a calendar date (NULL otherwise), the rest as is.
+  static func published(_ value: String?, _ meaning: RecordIndex.ColumnMeaning) -> String? {
+    guard let value else { return nil }
+    switch meaning {
+    case .date:
+      let d = String(value.prefix(10))
+      return CivilDate.day(d) != nil ? d : nil
+    case .json: return value == "null" ? nil : value
+    default: return value
+    }
+  }
+
+  static func sqlType(_ m: RecordIndex.ColumnMeaning) -> String {
+    switch m {
+    case .text: "text"
+    case .integer: "bigint"
+    case .decimal: "numeric"
+    case .date: "date"
+    case .json: "jsonb"
+    }
+  }
+
+  struct DerivedTable {
+    var name: String
+    var columns: [String]
+    var ddl: String
+  }
+
+  static let derivedTables: [DerivedTable] = [
+    DerivedTable(
+      name: "invoice_ledger",
+      columns: [
+        "workspace", "invoice_id", "invoice_number", "marketplace", "currency", "invoice_date",
+        "due_date", "invoiced", "discount", "paid", "open", "status", "days_past_due",
+      ],
+      ddl: """
+        workspace text NOT NULL, invoice_id text NOT NULL, invoice_number text, marketplace text,
+        currency text, invoice_date date, due_date date, invoiced numeric, discount numeric,
+        paid numeric, open numeric, status text, days_past_due integer,
+        PRIMARY KEY (workspace, invoice_id)
+        """),
+    DerivedTable(
+      name: "deduction_assessments",
+      columns: [
+        "workspace", "deduction_id", "deduction_number", "marketplace", "type", "deduction_date",
+        "amount", "currency", "net", "invoice_number", "verdict", "reason", "state",
+      ],
+      ddl: """
+        workspace text NOT NULL, deduction_id text NOT NULL, deduction_number text, marketplace text,
+        type text, deduction_date date, amount numeric, currency text, net numeric,
+        invoice_number text, verdict text, reason text, state text,
+        PRIMARY KEY (workspace, deduction_id)
+        """),
+    DerivedTable(
+      name: "return_credits",
+      columns: [
+        "workspace", "return_id", "marketplace", "notice_date", "approved_refund", "credited",
+        "currency", "status", "credit_due_date", "state",
+      ],
+      ddl: """
+        workspace text NOT NULL, return_id text NOT NULL, marketplace text, notice_date date,
+        approved_refund numeric, credited numeric, currency text, status text,
+        credit_due_date date, state text, PRIMARY KEY (workspace, return_id)
+        """),
+    DerivedTable(
+      name: "alerts",
+      columns: [
+        "workspace", "alert_id", "rule", "level", "marketplace", "due_date", "days_left", "amount",
+        "currency", "message_en", "message_zh",
+      ],
+      ddl: """
+        workspace text NOT NULL, alert_id text NOT NULL, rule text, level text, marketplace text,
+        due_date date, days_left integer, amount numeric, currency text, message_en text,
+        message_zh text, PRIMARY KEY (workspace, alert_id)
+        """),
+  ]
+
+  /// The reconciliation and the open alerts, as of the latest day the records speak of.
+  func derivedRows(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
+    let rules = try rules()
+    let settings = try reconcileRules()
+    let records = allRecords()
+    let asOf = Reconciler.latestDay(records) ?? 0
+    let r: ReconcileResult
+    do {
+      r = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(records, asOf: asOf)
+    } catch { throw WorkspaceError(error.code, error.message) }
+    let alerts = try alertEngine().run(
+      records: records, reconciliation: r, sync: syncHealth(), asOf: asOf)
+    let day = { (d: Int?) in d.map(CivilDate.string) }
+    let t = Self.derivedTables
+    return [
+      (
+        t[0],
+        r.invoices.map {
+          [
+            name, $0.id, $0.invoiceNumber, $0.marketplace, $0.currency.code, day($0.invoiceDate),
+            day($0.dueDate), $0.invoiced.amount.formatted(), $0.discount.amount.formatted(),
+            $0.paid.amount.formatted(), $0.open.amount.formatted(), $0.status,
+            $0.daysPastDue.map(String.init),
+          ]
+        }
+      ),
+      (
+        t[1],
+        r.deductions.map {
+          [
+            name, $0.id, $0.number, $0.marketplace, $0.type, day($0.date),
+            $0.amount.amount.formatted(), $0.amount.currency.code, $0.net?.amount.formatted(),
+            $0.invoiceNumber, $0.verdict, $0.reason, $0.state,
+          ]
+        }
+      ),
+      (
+        t[2],
+        r.returns.map {
+          [
+            name, $0.id, $0.marketplace, day($0.noticeDate), $0.approvedRefund?.amount.formatted(),
+            $0.credited?.amount.formatted(), ($0.approvedRefund ?? $0.credited)?.currency.code,
+            $0.status, day($0.creditDueDate), $0.state,
+          ]
+        }
+      ),
+      (
+        t[3],
+        Dictionary(alerts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted {
+          $0.id < $1.id
+        }.map {
+          [
+            name, $0.id, $0.rule, $0.level.rawValue, $0.marketplace, day($0.dueDate),
+            $0.daysLeft.map(String.init), $0.amount?.amount.formatted(), $0.amount?.currency.code,
+            $0.en, $0.zh,
+          ]
+        }
+      ),
+    ]
+  }
+
+  /// The schema, its tables and views (created when missing; an older published schema is
+  /// migrated — today there is one version, so an unknown one is refused with its number).
+  func createSchema(_ db: PostgresConnection, _ s: String, _ tables: [RecordIndex.TableDescription])
+    throws(PostgresError)
+  {
+    try db.execute("CREATE SCHEMA IF NOT EXISTS \(s)")
+    try db.execute(
+      "CREATE TABLE IF NOT EXISTS \(s).acorn_meta (key text PRIMARY KEY, value text NOT NULL)")
+    let version =
+      try db.query("SELECT value FROM \(s).acorn_meta WHERE key = 'schemaVersion'", [])
+      .first?.first ?? nil
+    if let version, version != String(Self.publishedSchemaVersion) {
+      throw PostgresError(
+        code: "",
+        message:
+          "the schema was published by another version of Acorn (published schema \(version), this one writes \(Self.publishedSchemaVersion)); drop it or publish into another --schema",
+        operation: "publish")
+    }
+    try db.execute(
+      """
+      INSERT INTO \(s).acorn_meta VALUES ('schemaVersion', '\(Self.publishedSchemaVersion)')
+      ON CONFLICT (key) DO NOTHING;
+      CREATE TABLE IF NOT EXISTS \(s).acorn_workspaces (
+        workspace text PRIMARY KEY, "commit" text NOT NULL, published_at timestamptz NOT NULL);
+      COMMENT ON TABLE \(s).acorn_workspaces IS '已发布的工作区及其提交 (workspaces and the commit last published)';
+      """)
+    for t in tables {
+      let columns = t.columns.map {
+        "\(PostgresConnection.identifier($0.name)) \(Self.sqlType($0.meaning))"
+      }
+      try db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS \(s).\(PostgresConnection.identifier(t.name)) (
+          workspace text NOT NULL, \(columns.joined(separator: ", ")));
+        CREATE INDEX IF NOT EXISTS \(t.name)_workspace_path ON \(s).\(PostgresConnection.identifier(t.name)) (workspace, path);
+        """)
+    }
+    for d in Self.derivedTables {
+      try db.execute("CREATE TABLE IF NOT EXISTS \(s).\(d.name) (\(d.ddl))")
+    }
+    try db.execute(
+      """
+      CREATE OR REPLACE VIEW \(s).open_receivables_by_age AS
+        SELECT workspace, marketplace, currency,
+          CASE WHEN w.age <= 30 THEN '0-30' WHEN w.age <= 60 THEN '31-60'
+               WHEN w.age <= 90 THEN '61-90' ELSE '90+' END AS bucket,
+          count(*) AS invoices, sum(open) AS open
+        FROM (SELECT l.*, (SELECT max(x.invoice_date) FROM \(s).invoice_ledger x
+                           WHERE x.workspace = l.workspace) - l.invoice_date AS age
+              FROM \(s).invoice_ledger l WHERE l.open > 0) w
+        GROUP BY 1, 2, 3, 4;
+      COMMENT ON VIEW \(s).open_receivables_by_age IS '应收账款账龄（按开票日起天数分段）';
+      CREATE OR REPLACE VIEW \(s).deductions_by_type AS
+        SELECT workspace, marketplace, currency, type, verdict, coalesce(state, 'detected') AS state,
+          count(*) AS deductions, sum(abs(amount)) AS amount
+        FROM \(s).deduction_assessments GROUP BY 1, 2, 3, 4, 5, 6;
+      COMMENT ON VIEW \(s).deductions_by_type IS '扣款：按类型、判定与状态汇总';
+      CREATE OR REPLACE VIEW \(s).refund_pipeline AS
+        SELECT workspace, marketplace, currency, coalesce(state, 'notified') AS state,
+          count(*) AS returns, sum(approved_refund) AS approved_refund,
+          count(*) FILTER (WHERE status = 'late') AS credit_overdue
+        FROM \(s).return_credits GROUP BY 1, 2, 3, 4;
+      COMMENT ON VIEW \(s).refund_pipeline IS '退款流程：各状态的退货数与逾期贷项';
+      CREATE OR REPLACE VIEW \(s).cash_by_month AS
+        SELECT workspace, marketplace, currency, to_char(payment_date, 'YYYY-MM') AS month,
+          count(*) AS payments, sum(amount) AS collected
+        FROM \(s).remittances WHERE coalesce(status, 'SUCCESSFUL') = 'SUCCESSFUL'
+        GROUP BY 1, 2, 3, 4;
+      COMMENT ON VIEW \(s).cash_by_month IS '每月回款';
+      """)
+  }
+}

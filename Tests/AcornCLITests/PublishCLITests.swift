@@ -1,0 +1,194 @@
+import AcornModel
+import Foundation
+import Testing
+
+/// A real PostgreSQL server in a temporary data directory on a free loopback port, stopped when
+/// the value goes away (Debian's `postgresql`; as root, run as the `postgres` user).
+final class TemporaryPostgres {
+  static let bin: String? = {
+    let base = "/usr/lib/postgresql"
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+    return versions.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.last.map { "\(base)/\($0)/bin" }
+      .flatMap { FileManager.default.fileExists(atPath: $0 + "/initdb") ? $0 : nil }
+  }()
+
+  let dir: String
+  let port: Int
+  var url: String { "postgresql://postgres@127.0.0.1:\(port)/postgres" }
+
+  init() throws {
+    dir = NSTemporaryDirectory() + "acorn-pg-" + UUID().uuidString
+    port = Self.freePort()
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let bin = try #require(Self.bin)
+    let asPostgres = getuid() == 0 ? "runuser -u postgres -- " : ""
+    if getuid() == 0 { _ = try Tools.run(["chown", "postgres", dir]) }
+    let (i, initLog) = try Tools.run([
+      "sh", "-c",
+      "\(asPostgres)\(bin)/initdb -D '\(dir)/data' -U postgres --auth=trust -E UTF8 --no-sync",
+    ])
+    #expect(i == 0, "\(initLog)")
+    // The server keeps running after pg_ctl returns: nothing of ours may be its stdout or
+    // stderr (a pipe would never reach end of file), so it writes to files only.
+    let status = Self.quiet(
+      "\(asPostgres)\(bin)/pg_ctl -D '\(dir)/data' -l '\(dir)/log' -w -t 60 -o \"-p \(port) -k '\(dir)' -c listen_addresses=127.0.0.1 -c fsync=off\" start > '\(dir)/pg_ctl.out' 2>&1 < /dev/null"
+    )
+    #expect(
+      status == 0, "\((try? String(contentsOfFile: dir + "/pg_ctl.out", encoding: .utf8)) ?? "")")
+  }
+
+  /// Runs a shell command with no pipes attached, through posix_spawn and waitpid (Foundation's
+  /// Process does not reap a shell whose child daemonizes, as pg_ctl's server does); its status.
+  static func quiet(_ script: String) -> Int32 {
+    var pid: pid_t = 0
+    let args = ["/bin/sh", "-c", script]
+    var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    for fd: Int32 in [0, 1, 2] {
+      posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+    }
+    guard posix_spawn(&pid, "/bin/sh", &actions, nil, &argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+  }
+
+  deinit {
+    guard let bin = Self.bin else { return }
+    let asPostgres = getuid() == 0 ? "runuser -u postgres -- " : ""
+    _ = try? Tools.run([
+      "sh", "-c", "\(asPostgres)\(bin)/pg_ctl -D '\(dir)/data' -m immediate stop",
+    ])
+    try? FileManager.default.removeItem(atPath: dir)
+  }
+
+  static func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
+    _ = withUnsafeMutablePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+  }
+
+  /// One value from psql.
+  func scalar(_ sql: String) throws -> String {
+    let (status, out) = try Tools.run(["psql", url, "-At", "-c", sql])
+    #expect(status == 0, "\(sql): \(out)")
+    return out.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}
+
+@Suite(
+  "acorn publish --postgres", .serialized,
+  .enabled(if: TemporaryPostgres.bin != nil && Tools.has("psql"), "needs Debian's postgresql"))
+struct PublishCLITests {
+  static func count(_ ws: String, _ table: String) throws -> String {
+    let r = try CLI.run(["query", "SELECT count(*) FROM \(table)", "--csv"], in: ws)
+    return r.stdout.split(whereSeparator: \.isNewline).last.map(String.init)?
+      .trimmingCharacters(in: .whitespaces) ?? ""
+  }
+
+  @Test(
+    "full, then incremental after a sync, then up to date; the published ledger equals acorn reconcile to the cent; two workspaces side by side; a rewound branch refused unless --full",
+    .timeLimit(.minutes(5)))
+  func publish() throws {
+    let pg = try TemporaryPostgres()
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-07-31")
+    let first = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    #expect(first.status == 0, "\(first.stderr)")
+    let doc = try JSONParser.parse(Array(first.stdout.utf8)).value
+    #expect(doc["mode"] == .string("full"))
+    #expect(
+      try pg.scalar("SELECT count(*) FROM acorn.invoices WHERE workspace = 'ws'")
+        == Self.count(ws, "invoices"))
+    #expect(
+      try pg.scalar("SELECT count(*) FROM acorn.remittance_lines")
+        == Self.count(ws, "remittance_lines"))
+    #expect(try pg.scalar("SELECT count(*) FROM acorn.records") == Self.count(ws, "records"))
+    // Money is numeric and exact: the published ledger equals the reconciler's, per currency.
+    let rec = try CLI.run(["reconcile", "--json", "--no-commit"], in: ws)
+    let ledgers = try JSONParser.parse(Array(rec.stdout.utf8)).value["invoices"]?.arrayValue ?? []
+    var open = DecimalNumber.zero
+    for l in ledgers { open = try open + DecimalNumber(parsing: l["open"]?.stringValue ?? "0") }
+    let published = try DecimalNumber(
+      parsing: pg.scalar("SELECT coalesce(sum(open), 0) FROM acorn.invoice_ledger"))
+    #expect(published == open)
+    #expect(
+      try pg.scalar(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'acorn' AND table_name = 'invoices' AND column_name = 'total'"
+      ) == "numeric")
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
+    _ = try HistoryCLITests.gitRun(["clean", "-fdq", "reconciliation"], in: ws)
+
+    // A sync adds a month: only what changed is sent.
+    let before = try HardeningCLITests.head(ws).trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(try CLI.run(["sync", "--until", "2026-08-31"], in: ws).status == 0)
+    let changed = try HistoryCLITests.gitRun(
+      ["diff", "--name-only", before, "HEAD", "--", "records"], in: ws
+    )
+    .split(whereSeparator: \.isNewline).count
+    let second = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    let doc2 = try JSONParser.parse(Array(second.stdout.utf8)).value
+    #expect(doc2["mode"] == .string("incremental"), "\(second.stderr)")
+    #expect(doc2["changedPaths"] == .number(DecimalNumber(changed)))
+    #expect(
+      try pg.scalar("SELECT count(*) FROM acorn.invoices WHERE workspace = 'ws'")
+        == Self.count(ws, "invoices"))
+    #expect(
+      try pg.scalar("SELECT \"commit\" FROM acorn.acorn_workspaces WHERE workspace = 'ws'")
+        == HardeningCLITests.head(ws).trimmingCharacters(in: .whitespacesAndNewlines))
+    let third = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    #expect(third.stdout.contains("nothing to do"))
+
+    // A second workspace publishes beside the first.
+    let other = try CLI.run(["publish", "--postgres", pg.url, "--name", "second"], in: ws)
+    #expect(other.status == 0, "\(other.stderr)")
+    #expect(try pg.scalar("SELECT count(DISTINCT workspace) FROM acorn.invoices") == "2")
+    #expect(
+      try pg.scalar("SELECT count(*) FROM acorn.invoices WHERE workspace = 'second'")
+        == Self.count(ws, "invoices"))
+
+    // Rewound: the published commit is no longer an ancestor of HEAD.
+    _ = try HistoryCLITests.gitRun(["reset", "-q", "--hard", before], in: ws)
+    let rewound = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    #expect(rewound.status == 1)
+    #expect(rewound.stderr.contains("publish.rewound"))
+    #expect(
+      try pg.scalar("SELECT \"commit\" FROM acorn.acorn_workspaces WHERE workspace = 'ws'")
+        != before)
+    let full = try CLI.run(["publish", "--postgres", pg.url, "--full"], in: ws)
+    #expect(full.status == 0, "\(full.stderr)")
+    #expect(
+      try pg.scalar("SELECT count(*) FROM acorn.invoices WHERE workspace = 'ws'")
+        == Self.count(ws, "invoices"))
+    // Views a BI user starts from, with Chinese comments.
+    #expect(try pg.scalar("SELECT count(*) FROM acorn.open_receivables_by_age") != "0")
+    #expect(
+      try pg.scalar("SELECT obj_description('acorn.refund_pipeline'::regclass)").contains("退款"))
+    // Uncommitted record edits are not published.
+    let rec2 = try CLI.run(
+      ["set", "--no-commit", "INV-US-US26060200", "workflow.assignee=li@example.com"], in: ws)
+    if rec2.status == 0 {
+      let dirty = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+      #expect(dirty.status == 2)
+      #expect(dirty.stderr.contains("publish.uncommitted"))
+    }
+    let bad = try CLI.run(
+      ["publish", "--postgres", "postgresql://postgres@127.0.0.1:9/none"], in: ws)
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("publish.connect"))
+  }
+}
