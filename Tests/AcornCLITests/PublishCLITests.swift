@@ -101,7 +101,7 @@ struct PublishCLITests {
   }
 
   @Test(
-    "full, then incremental after a sync, then up to date; the published ledger equals acorn reconcile to the cent; two workspaces side by side; a rewound branch refused unless --full",
+    "full, then incremental after a sync and after a merge, then up to date; the published ledger equals acorn reconcile to the cent; two workspaces side by side; a rewound branch refused unless --full; uncommitted changes refused",
     .timeLimit(.minutes(5)))
   func publish() throws {
     let pg = try TemporaryPostgres()
@@ -153,6 +153,33 @@ struct PublishCLITests {
     let third = try CLI.run(["publish", "--postgres", pg.url], in: ws)
     #expect(third.stdout.contains("nothing to do"))
 
+    // A teammate's branch merged: the merge commit's changes are published, workflow included.
+    _ = try HistoryCLITests.gitRun(["branch", "teammate"], in: ws)
+    let ids = try CLI.run(
+      ["query", "SELECT id FROM invoices ORDER BY id LIMIT 2", "--csv"], in: ws
+    )
+    .stdout.split(whereSeparator: \.isNewline).dropFirst().map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
+    try #require(ids.count == 2)
+    let setOurs = try CLI.run(["set", ids[0], "workflow.assignee=li@example.com"], in: ws)
+    #expect(setOurs.status == 0, "\(setOurs.stdout)\(setOurs.stderr)")
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "teammate"], in: ws)
+    #expect(
+      try CLI.run(["set", ids[1], "workflow.assignee=wang@example.com"], in: ws).status
+        == 0)
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "main"], in: ws)
+    let merged = try CLI.run(["merge", "teammate"], in: ws)
+    #expect(merged.status == 0, "\(merged.stderr)")
+    let afterMerge = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    let doc3 = try JSONParser.parse(Array(afterMerge.stdout.utf8)).value
+    #expect(doc3["mode"] == .string("incremental"), "\(afterMerge.stderr)")
+    #expect(doc3["changedPaths"] == .number(DecimalNumber(2)))
+    #expect(
+      try pg.scalar(
+        "SELECT string_agg(json->'workflow'->>'assignee', ',' ORDER BY id) FROM acorn.records WHERE workspace = 'ws' AND id IN ('\(ids[0])', '\(ids[1])')"
+      ) == "li@example.com,wang@example.com")
+
     // A second workspace publishes beside the first.
     let other = try CLI.run(["publish", "--postgres", pg.url, "--name", "second"], in: ws)
     #expect(other.status == 0, "\(other.stderr)")
@@ -180,12 +207,12 @@ struct PublishCLITests {
       try pg.scalar("SELECT obj_description('acorn.refund_pipeline'::regclass)").contains("退款"))
     // Uncommitted record edits are not published.
     let rec2 = try CLI.run(
-      ["set", "--no-commit", "INV-US-US26060200", "workflow.assignee=li@example.com"], in: ws)
-    if rec2.status == 0 {
-      let dirty = try CLI.run(["publish", "--postgres", pg.url], in: ws)
-      #expect(dirty.status == 2)
-      #expect(dirty.stderr.contains("publish.uncommitted"))
-    }
+      ["set", "--no-commit", ids[0], "workflow.assignee=ops@example.com"], in: ws)
+    #expect(rec2.status == 0, "\(rec2.stderr)")
+    let dirty = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    #expect(dirty.status == 2)
+    #expect(dirty.stderr.contains("publish.uncommitted"))
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
     let bad = try CLI.run(
       ["publish", "--postgres", "postgresql://postgres@127.0.0.1:9/none"], in: ws)
     #expect(bad.status == 2)
