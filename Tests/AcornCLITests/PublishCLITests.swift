@@ -218,4 +218,90 @@ struct PublishCLITests {
     #expect(bad.status == 2)
     #expect(bad.stderr.contains("publish.connect"))
   }
+
+  /// Starts a program with no pipes attached (it is killed or stopped by the test).
+  static func launch(_ path: String, _ args: [String], in dir: String) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    p.currentDirectoryURL = URL(fileURLWithPath: dir)
+    var env = ProcessInfo.processInfo.environment
+    env["ACORN_AUTHOR_NAME"] = "Publish"
+    env["ACORN_AUTHOR_EMAIL"] = "publish@example.com"
+    p.environment = env
+    p.standardInput = FileHandle.nullDevice
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+  }
+
+  /// Polls until `condition` holds (at most 30 s).
+  static func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
+    for _ in 0..<300 {
+      if try condition() { return }
+      usleep(100_000)
+    }
+    Issue.record("timed out waiting for \(what)")
+  }
+
+  @Test(
+    "a publish killed inside its transaction (held at a lock, its first tables already rewritten) leaves the previous publish intact; the next one completes",
+    .timeLimit(.minutes(3)))
+  func killedPublish() throws {
+    let pg = try TemporaryPostgres()
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-07-31")
+    #expect(try CLI.run(["publish", "--postgres", pg.url], in: ws).status == 0)
+    let commitA = try pg.scalar("SELECT \"commit\" FROM acorn.acorn_workspaces")
+    let recordsA = try pg.scalar("SELECT count(*) FROM acorn.records")
+    let ledgerA = try pg.scalar("SELECT sum(open) FROM acorn.invoice_ledger")
+    #expect(try CLI.run(["sync", "--until", "2026-08-31"], in: ws).status == 0)
+    #expect(try Self.count(ws, "records") != recordsA)
+
+    // Another session holds a lock the publish will need after rewriting its first tables.
+    let psql = try #require(
+      ["/usr/bin/psql", "/usr/local/bin/psql"].first { FileManager.default.fileExists(atPath: $0) })
+    let locker = try Self.launch(
+      psql,
+      [
+        pg.url, "-c",
+        "BEGIN; LOCK TABLE acorn.invoices IN SHARE MODE; SELECT pg_sleep(60);",
+      ],
+      in: dir.path)
+    defer { if locker.isRunning { locker.terminate() } }
+    try Self.waitFor("the lock") {
+      try pg.scalar(
+        "SELECT count(*) FROM pg_locks WHERE relation = 'acorn.invoices'::regclass AND mode = 'ShareLock' AND granted"
+      ) == "1"
+    }
+    let publish = try Self.launch(CLI.binary, ["publish", "--postgres", pg.url], in: ws)
+    // The publish is inside its transaction, waiting: records, links and the tables before
+    // invoices are already rewritten there.
+    try Self.waitFor("the publish to wait on the lock") {
+      try pg.scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM \"acorn\".\"invoices\"%'"
+      ) == "1"
+    }
+    kill(publish.processIdentifier, SIGKILL)
+    publish.waitUntilExit()
+    // End the locker's session and the killed publisher's orphaned one (a backend waiting on a
+    // lock notices its client is gone only later): the orphan's transaction rolls back.
+    _ = try pg.scalar(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    locker.waitUntilExit()
+    try Self.waitFor("the killed session to end") {
+      try pg.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'DELETE FROM %'") == "0"
+    }
+    #expect(try pg.scalar("SELECT \"commit\" FROM acorn.acorn_workspaces") == commitA)
+    #expect(try pg.scalar("SELECT count(*) FROM acorn.records") == recordsA)
+    #expect(try pg.scalar("SELECT sum(open) FROM acorn.invoice_ledger") == ledgerA)
+    // The next publish completes from the last published commit.
+    let again = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(
+      try JSONParser.parse(Array(again.stdout.utf8)).value["mode"] == .string("incremental"))
+    #expect(try pg.scalar("SELECT count(*) FROM acorn.records") == Self.count(ws, "records"))
+  }
 }
