@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Publishing benchmark: `acorn publish --postgres` of a generated workspace of N invoice records
+# (full), then of a commit changing K of them (incremental), beside the anchor — PostgreSQL's own
+# COPY of exactly the rows Acorn published, from CSV files, into tables of the same definition.
+# A PostgreSQL server is started in a temporary folder on a free port (Debian's postgresql).
+# usage: bench/publish.sh [N=100000] [K=1000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-100000}
+K=${2:-1000}
+swift build -c release -q
+ACORN=$PWD/.build/release/acorn
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+TMP=$(mktemp -d)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+AS=""
+if [ "$(id -u)" = 0 ]; then chown postgres "$TMP"; AS="runuser -u postgres --"; fi
+$AS "$PGBIN/initdb" -D "$TMP/data" -U postgres --auth=trust -E UTF8 >/dev/null
+$AS "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/log" -w -o "-p $PORT -k $TMP -c listen_addresses=127.0.0.1" start >/dev/null
+trap '$AS "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
+WS=$TMP/ws
+mkdir -p "$WS" && chmod 777 "$TMP"
+export ACORN_AUTHOR_NAME=bench ACORN_AUTHOR_EMAIL=bench@example.com
+$ACORN init "$WS" >/dev/null
+python3 bench/gen_records.py "$WS" "$N"
+git -C "$WS" add -A && git -C "$WS" commit -q --no-verify -m "bench: $N records"
+$ACORN index -C "$WS" --rebuild >/dev/null
+
+now() { python3 -c 'import time; print(time.time())'; }
+t0=$(now); $ACORN publish -C "$WS" --postgres "$URL" >/dev/null; t1=$(now)
+full=$(python3 -c "print($t1 - $t0)")
+rows=$(psql "$URL" -At -c "SELECT sum(n) FROM (SELECT count(*) n FROM acorn.records UNION ALL SELECT count(*) FROM acorn.links UNION ALL SELECT count(*) FROM acorn.invoices UNION ALL SELECT count(*) FROM acorn.invoice_lines UNION ALL SELECT count(*) FROM acorn.invoice_ledger) x")
+
+# The anchor: the same rows, as CSV, copied by PostgreSQL into tables of the same definition.
+tables=$(psql "$URL" -At -c "SELECT table_name FROM information_schema.tables WHERE table_schema = 'acorn' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'acorn_%'")
+psql "$URL" -q -c "CREATE SCHEMA anchor" >/dev/null
+script=""
+for t in $tables; do
+  psql "$URL" -q -c "\\copy acorn.$t TO '$TMP/$t.csv' CSV" >/dev/null
+  psql "$URL" -q -c "CREATE TABLE anchor.$t (LIKE acorn.$t)" >/dev/null
+  script+="\\copy anchor.$t FROM '$TMP/$t.csv' CSV"$'\n'
+done
+t0=$(now); printf '%s' "BEGIN;"$'\n'"$script""COMMIT;"$'\n' | psql "$URL" -q >/dev/null; t1=$(now)
+copy=$(python3 -c "print($t1 - $t0)")
+
+python3 bench/gen_records.py "$WS" "$N" --touch "$K"
+git -C "$WS" commit -q --no-verify -am "bench: touch $K"
+t0=$(now); $ACORN publish -C "$WS" --postgres "$URL" >/dev/null; t1=$(now)
+inc=$(python3 -c "print($t1 - $t0)")
+
+python3 - "$N" "$K" "$full" "$copy" "$inc" "$rows" <<'PY'
+import sys
+n, k = int(sys.argv[1]), int(sys.argv[2])
+full, copy, inc = map(float, sys.argv[3:6])
+rows = int(sys.argv[6] or 0)
+print(f"| publish, {n:,} invoice records ({rows:,} rows in the main tables) | s | vs anchor |")
+print("|---|---:|---:|")
+print(f"| COPY of the same rows from CSV, one transaction (anchor) | {copy:.2f} | 1.00× |")
+print(f"| acorn publish (full) | {full:.2f} | {full / copy:.2f}× |")
+print(f"| acorn publish after a commit changing {k:,} records (incremental) | {inc:.2f} | {inc / full * 100:.1f} % of full |")
+PY
