@@ -89,19 +89,11 @@ public struct JournalBuilder: Sendable {
         out.append(try invoice(v))
       } else if let v = CreditNoteView(r), let date = v.issueDate {
         out.append(try creditNote(v, date: date))
-      } else if let v = RemittanceView(r) {
-        let status = r.json["source"]?["remittanceStatus"]?.stringValue
-        guard status != "FAILED" && status != "IN_PROGRESS" else { continue }
+      } else if let v = RemittanceView(r), v.isSettled {
         out.append(
-          try remittance(
-            v, withholding: withholdings(r),
-            inInvoiceCurrency: r.json["source"]?[
-              "paymentAmountInInvoiceCurrency"
-            ].flatMap(money), creditNotes: creditNotes, chargebackTypes: chargebackTypes))
+          try remittance(v, creditNotes: creditNotes, chargebackTypes: chargebackTypes))
       } else if let v = DeductionView(r), v.state == "written-off", v.paymentId != nil {
-        let decided = r.json["workflow"]?["decision"]?["decidedOn"]?.stringValue.flatMap(
-          CivilDate.day)
-        if let w = try writeOff(v, date: decided ?? v.date) { out.append(w) }
+        if let w = try writeOff(v, date: v.decidedOn ?? v.date) { out.append(w) }
       }
     }
     var converted: [Voucher] = []
@@ -157,8 +149,7 @@ public struct JournalBuilder: Sendable {
   /// receivable the note credited. A payment in another currency posts the bank at its original
   /// amount and rate, and any difference to exchange differences.
   func remittance(
-    _ v: RemittanceView, withholding: [Int: Money], inInvoiceCurrency: Money?,
-    creditNotes: Set<String>, chargebackTypes: [String: String]
+    _ v: RemittanceView, creditNotes: Set<String>, chargebackTypes: [String: String]
   ) throws(ExportError) -> Voucher {
     let currency = v.lines.first?.amountPaid.currency ?? v.amount.currency
     var lines: [Voucher.Line] = []
@@ -191,7 +182,7 @@ public struct JournalBuilder: Sendable {
               "发票 \(l.invoiceNumber) 现金折扣"))
           settled = try sum(settled, d)
         }
-        if let w = withholding[l.number], !w.isZero, w.currency == currency {
+        if let w = l.withholding, !w.isZero, w.currency == currency {
           lines.append(
             try line(
               "withholding", m, w, "Tax withheld on \(l.invoiceNumber)",
@@ -223,7 +214,7 @@ public struct JournalBuilder: Sendable {
       bank = try line("bank", m, v.amount, bankMemo, bankMemoZh)
     } else {
       // Paid in another currency: the bank posts its original amount at the payment's rate.
-      var weight = inInvoiceCurrency
+      var weight = v.amountInInvoiceCurrency
       if weight == nil, let rate = v.exchangeRate, let w = try? v.amount.amount * rate {
         weight = Money(w.rounded(toPlaces: currency.minorUnits), currency)
       }
@@ -336,21 +327,6 @@ public struct JournalBuilder: Sendable {
     }
     return Voucher.Line(
       account: account, amount: amount, original: nil, rate: nil, memo: memo, memoZh: memoZh)
-  }
-
-  func withholdings(_ r: Record) -> [Int: Money] {
-    var out: [Int: Money] = [:]
-    for (i, l) in (r.json["source"]?["lines"]?.arrayValue ?? []).enumerated() {
-      if let w = money(l["withholdingAmount"]) { out[l["lineNumber"]?.intValue ?? i + 1] = w }
-    }
-    return out
-  }
-
-  func money(_ v: JSONValue?) -> Money? {
-    guard let text = v?["amount"]?.stringValue, let c = v?["currency"]?.stringValue,
-      let m = try? Money(text, c)
-    else { return nil }
-    return m
   }
 
   /// Σ debit = Σ credit, per voucher, before anything is written.

@@ -117,7 +117,9 @@ public enum XLSX {
     return cleaned.isEmpty ? "Sheet\(n)" : cleaned
   }
 
-  static func escape(_ s: String) -> String {
+  /// Text for XML or HTML content and attribute values: `& < > "` escaped, and the control
+  /// characters XML 1.0 forbids dropped (the report's HTML uses it too).
+  public static func escape(_ s: String) -> String {
     var out = ""
     for ch in s.unicodeScalars {
       switch ch {

@@ -158,19 +158,7 @@ extension Report {
   }
 }
 
-func esc(_ s: String) -> String {
-  var out = ""
-  for ch in s {
-    switch ch {
-    case "&": out += "&amp;"
-    case "<": out += "&lt;"
-    case ">": out += "&gt;"
-    case "\"": out += "&quot;"
-    default: out.append(ch)
-    }
-  }
-  return out
-}
+func esc(_ s: String) -> String { XLSX.escape(s) }
 
 /// `1234567.80` → `1,234,567.80`.
 func grouped(_ text: String) -> String {

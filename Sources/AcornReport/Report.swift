@@ -136,9 +136,7 @@ public struct ReportBuilder: Sendable {
       addCash(Self.month(l.invoiceDate), l.invoiced, invoiced: true)
     }
     for rec in records {
-      guard let p = RemittanceView(rec), inScope(p.marketplace),
-        rec.json["source"]?["remittanceStatus"]?.stringValue ?? "SUCCESSFUL" == "SUCCESSFUL"
-      else { continue }
+      guard let p = RemittanceView(rec), inScope(p.marketplace), p.isSettled else { continue }
       addCash(Self.month(p.date), p.amount, invoiced: false)
     }
     let cashRows = cash.values.map {
@@ -225,10 +223,10 @@ public struct ReportBuilder: Sendable {
           }
         }
       } else if let ret = ReturnView(rec), inScope(ret.marketplace) {
-        for l in rec.json["source"]?["lines"]?.arrayValue ?? [] {
-          guard let a = l["amazonProductIdentifier"]?.stringValue else { continue }
-          let units = l["approvedQuantity"]?.intValue ?? l["requestedQuantity"]?.intValue ?? 0
-          returnedUnits[a + "|" + Self.month(ret.noticeDate), default: 0] += units
+        for l in ret.lines {
+          if let a = l.asin {
+            returnedUnits[a + "|" + Self.month(ret.noticeDate), default: 0] += l.units
+          }
         }
       }
     }

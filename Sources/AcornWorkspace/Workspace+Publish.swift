@@ -191,59 +191,52 @@ extension Workspace {
     }
   }
 
+  /// A table derived on every publish: its columns (after `workspace`) with their SQL types, the
+  /// first being its key; the DDL and the COPY column list both come from this one list.
   struct DerivedTable {
     var name: String
-    var columns: [String]
-    var ddl: String
+    var typed: [(name: String, type: String)]
+
+    var columns: [String] { ["workspace"] + typed.map(\.name) }
+    var ddl: String {
+      (["workspace text NOT NULL"]
+        + typed.enumerated().map { i, c in
+          "\(c.name) \(c.type)\(i == 0 ? " NOT NULL" : "")"
+        } + ["PRIMARY KEY (workspace, \(typed[0].name))"]).joined(separator: ", ")
+    }
   }
 
   static let derivedTables: [DerivedTable] = [
     DerivedTable(
       name: "invoice_ledger",
-      columns: [
-        "workspace", "invoice_id", "invoice_number", "marketplace", "currency", "invoice_date",
-        "due_date", "invoiced", "discount", "paid", "open", "status", "days_past_due",
-      ],
-      ddl: """
-        workspace text NOT NULL, invoice_id text NOT NULL, invoice_number text, marketplace text,
-        currency text, invoice_date date, due_date date, invoiced numeric, discount numeric,
-        paid numeric, open numeric, status text, days_past_due integer,
-        PRIMARY KEY (workspace, invoice_id)
-        """),
+      typed: [
+        ("invoice_id", "text"), ("invoice_number", "text"), ("marketplace", "text"),
+        ("currency", "text"), ("invoice_date", "date"), ("due_date", "date"),
+        ("invoiced", "numeric"), ("discount", "numeric"), ("paid", "numeric"), ("open", "numeric"),
+        ("status", "text"), ("days_past_due", "integer"),
+      ]),
     DerivedTable(
       name: "deduction_assessments",
-      columns: [
-        "workspace", "deduction_id", "deduction_number", "marketplace", "type", "deduction_date",
-        "amount", "currency", "net", "invoice_number", "verdict", "reason", "state",
-      ],
-      ddl: """
-        workspace text NOT NULL, deduction_id text NOT NULL, deduction_number text, marketplace text,
-        type text, deduction_date date, amount numeric, currency text, net numeric,
-        invoice_number text, verdict text, reason text, state text,
-        PRIMARY KEY (workspace, deduction_id)
-        """),
+      typed: [
+        ("deduction_id", "text"), ("deduction_number", "text"), ("marketplace", "text"),
+        ("type", "text"), ("deduction_date", "date"), ("amount", "numeric"), ("currency", "text"),
+        ("net", "numeric"), ("invoice_number", "text"), ("verdict", "text"), ("reason", "text"),
+        ("state", "text"),
+      ]),
     DerivedTable(
       name: "return_credits",
-      columns: [
-        "workspace", "return_id", "marketplace", "notice_date", "approved_refund", "credited",
-        "currency", "status", "credit_due_date", "state",
-      ],
-      ddl: """
-        workspace text NOT NULL, return_id text NOT NULL, marketplace text, notice_date date,
-        approved_refund numeric, credited numeric, currency text, status text,
-        credit_due_date date, state text, PRIMARY KEY (workspace, return_id)
-        """),
+      typed: [
+        ("return_id", "text"), ("marketplace", "text"), ("notice_date", "date"),
+        ("approved_refund", "numeric"), ("credited", "numeric"), ("currency", "text"),
+        ("status", "text"), ("credit_due_date", "date"), ("state", "text"),
+      ]),
     DerivedTable(
       name: "alerts",
-      columns: [
-        "workspace", "alert_id", "rule", "level", "marketplace", "due_date", "days_left", "amount",
-        "currency", "message_en", "message_zh",
-      ],
-      ddl: """
-        workspace text NOT NULL, alert_id text NOT NULL, rule text, level text, marketplace text,
-        due_date date, days_left integer, amount numeric, currency text, message_en text,
-        message_zh text, PRIMARY KEY (workspace, alert_id)
-        """),
+      typed: [
+        ("alert_id", "text"), ("rule", "text"), ("level", "text"), ("marketplace", "text"),
+        ("due_date", "date"), ("days_left", "integer"), ("amount", "numeric"),
+        ("currency", "text"), ("message_en", "text"), ("message_zh", "text"),
+      ]),
   ]
 
   /// The reconciliation and the open alerts, as of the latest day the records speak of.

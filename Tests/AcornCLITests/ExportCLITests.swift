@@ -23,11 +23,19 @@ enum Tools {
     return p.terminationStatus == 0
   }
 
-  /// Runs a program; its status and output.
-  static func run(_ args: [String], stdin: [UInt8]? = nil) throws -> (Int32, String) {
+  /// Runs a program (found on PATH), in `dir` when given, with extra environment; its status and
+  /// its output (stdout and stderr together).
+  static func run(
+    _ args: [String], stdin: [UInt8]? = nil, in dir: String? = nil,
+    environment: [String: String] = [:]
+  ) throws -> (Int32, String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
+    if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
+    if !environment.isEmpty {
+      p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
     let out = Pipe()
     p.standardOutput = out
     p.standardError = out

@@ -59,21 +59,10 @@ struct ReadmeTourTests {
   }
 
   static func sh(_ script: String, in dir: String) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", script]
-    p.currentDirectoryURL = URL(fileURLWithPath: dir)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    env["ACORN_AUTHOR_NAME"] = "Tour"
-    env["ACORN_AUTHOR_EMAIL"] = "tour@example.com"
-    p.environment = env
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    try Tools.run(
+      ["sh", "-c", script], in: dir,
+      environment: [
+        "NO_COLOR": "1", "ACORN_AUTHOR_NAME": "Tour", "ACORN_AUTHOR_EMAIL": "tour@example.com",
+      ])
   }
 }

@@ -91,6 +91,8 @@ public struct RemittanceView: Sendable, Hashable {
     public var amountPaid: Money
     public var invoiceAmount: Money?
     public var discount: Money?
+    /// Tax withheld from the line, when the remittance says.
+    public var withholding: Money? = nil
   }
 
   public var id: String
@@ -101,6 +103,12 @@ public struct RemittanceView: Sendable, Hashable {
   public var amount: Money
   /// Invoice-currency units per payment-currency unit, when the remittance gives one.
   public var exchangeRate: DecimalNumber?
+  /// The payment in the invoices' currency, when Amazon converted it.
+  public var amountInInvoiceCurrency: Money? = nil
+  /// `SUCCESSFUL`, `IN_PROGRESS`, `FAILED` (absent: taken as successful).
+  public var status: String? = nil
+  /// Whether the money arrived: not failed and not still in progress.
+  public var isSettled: Bool { status != "FAILED" && status != "IN_PROGRESS" }
   public var lines: [Line]
   /// People's decisions (`acorn match`): line number → invoice id.
   public var lineMatches: [Int: String]
@@ -120,6 +128,8 @@ public struct RemittanceView: Sendable, Hashable {
     self.date = date
     self.amount = amount
     exchangeRate = s?["exchangeRate"]?.stringValue.flatMap { try? DecimalNumber(parsing: $0) }
+    amountInInvoiceCurrency = RecordViews.money(s?["paymentAmountInInvoiceCurrency"])
+    status = s?["remittanceStatus"]?.stringValue
     lines = (s?["lines"]?.arrayValue ?? []).enumerated().compactMap { i, l in
       guard let number = l["invoiceNumber"]?.stringValue,
         let paid = RecordViews.money(l["amountPaid"])
@@ -129,7 +139,8 @@ public struct RemittanceView: Sendable, Hashable {
         classification: l["classification"]?.stringValue ?? "other",
         base: l["baseInvoiceNumber"]?.stringValue, amountPaid: paid,
         invoiceAmount: RecordViews.money(l["invoiceAmount"]),
-        discount: RecordViews.money(l["discountTaken"]))
+        discount: RecordViews.money(l["discountTaken"]),
+        withholding: RecordViews.money(l["withholdingAmount"]))
     }
     var matches: [Int: String] = [:]
     for m in record.json["workflow"]?["lineMatches"]?.arrayValue ?? [] {
@@ -154,6 +165,8 @@ public struct DeductionView: Sendable, Hashable {
   public var description: String?
   public var purchaseOrderNumbers: [String]
   public var state: String?
+  /// The day Amazon decided the dispute (`workflow.decision.decidedOn`).
+  public var decidedOn: Int?
   public var disputeAttempts: Int
   /// People's decisions (`acorn match`): the invoices and returns it belongs to.
   public var invoiceIds: [String]
@@ -179,6 +192,7 @@ public struct DeductionView: Sendable, Hashable {
     purchaseOrderNumbers = RecordViews.strings(s?["purchaseOrderNumbers"])
     let w = record.json["workflow"]
     state = w?["state"]?.stringValue
+    decidedOn = RecordViews.day(w?["decision"]?["decidedOn"])
     disputeAttempts = w?["disputeAttempts"]?.intValue ?? 0
     invoiceIds = RecordViews.strings(w?["invoiceIds"])
     returnIds = RecordViews.strings(w?["returnIds"])
@@ -283,6 +297,12 @@ public struct ShipmentView: Sendable, Hashable {
 }
 
 public struct ReturnView: Sendable, Hashable {
+  public struct Line: Sendable, Hashable {
+    public var asin: String?
+    /// Units approved, else requested.
+    public var units: Int
+  }
+
   public var id: String
   public var marketplace: String
   public var returnId: String
@@ -293,6 +313,7 @@ public struct ReturnView: Sendable, Hashable {
   public var state: String?
   public var creditNoteIds: [String]
   public var deductionIds: [String]
+  public var lines: [Line]
 
   public init?(_ record: Record) {
     let s = record.json["source"]
@@ -311,6 +332,11 @@ public struct ReturnView: Sendable, Hashable {
     state = w?["state"]?.stringValue
     creditNoteIds = RecordViews.strings(w?["creditNoteIds"])
     deductionIds = RecordViews.strings(w?["deductionIds"])
+    lines = (s?["lines"]?.arrayValue ?? []).map { l in
+      Line(
+        asin: l["amazonProductIdentifier"]?.stringValue,
+        units: l["approvedQuantity"]?.intValue ?? l["requestedQuantity"]?.intValue ?? 0)
+    }
   }
 }
 
