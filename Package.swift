@@ -18,6 +18,7 @@ let package = Package(
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
   ],
   targets: [
     .target(name: "AcornModel"),
@@ -52,6 +53,12 @@ let package = Package(
     ),
     .target(name: "AcornHTTP"),
     .target(
+      name: "AcornServe",
+      dependencies: [
+        "AcornModel", "AcornWorkspace", "AcornReport", "AcornReconcile", "AcornAlerts",
+        "AcornMerge", "AcornGit", "AcornExport", .product(name: "FlyingFox", package: "FlyingFox"),
+      ]),
+    .target(
       name: "AcornNotify",
       dependencies: [
         "AcornModel", "AcornAlerts", "AcornHTTP", .product(name: "Crypto", package: "swift-crypto"),
@@ -65,7 +72,7 @@ let package = Package(
       name: "AcornCLI",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
-        "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport",
+        "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport", "AcornServe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -22,7 +22,7 @@ public struct Acorn: ParsableCommand {
       MergeDriverCommand.self, DoctorCommand.self, SyncCommand.self,
       SandboxCommand.self, ImportCommand.self, ReconcileCommand.self, MatchCommand.self,
       AlertsCommand.self, AuditCommand.self, ExportCommand.self, ReportCommand.self,
-      DemoCommand.self, PublishCommand.self,
+      DemoCommand.self, PublishCommand.self, ServeCommand.self,
     ]
   )
 

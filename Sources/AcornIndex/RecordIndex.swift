@@ -170,14 +170,16 @@ public final class RecordIndex {
     public var rows: [[JSONValue]]
   }
 
-  /// Runs one read-only SQL statement. Writes are refused (the index is derived from the files).
-  public func query(_ sql: String) throws(IndexError) -> QueryResult {
+  /// Runs one read-only SQL statement; `arguments` bind its `?` placeholders (text typed by a
+  /// person never enters the SQL itself). Writes are refused (the index is derived from the files).
+  public func query(_ sql: String, arguments: [String] = []) throws(IndexError) -> QueryResult {
     do {
       return try queue.read { db in
         let statement = try db.makeStatement(sql: sql)
         guard statement.isReadonly else {
           throw IndexError.readOnly
         }
+        try statement.setArguments(StatementArguments(arguments))
         let columns = statement.columnNames
         var rows: [[JSONValue]] = []
         let cursor = try Row.fetchCursor(statement)

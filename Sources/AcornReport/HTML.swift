@@ -18,16 +18,7 @@ extension Report {
     body += "<nav><ol>"
     for s in sections { body += "<li><a href=\"#\(s.key)\">\(esc(s.title))</a></li>" }
     body += "</ol></nav>\n"
-    for s in sections {
-      body += "<section id=\"\(s.key)\" data-section=\"\(s.key)\"><h2>\(esc(s.title))</h2>\n"
-      body += charts(s.key, L)
-      if s.table.rows.isEmpty {
-        body += "<p class=\"empty\">\(L.t("Nothing to show.", "暂无数据。"))</p>"
-      } else {
-        body += Self.tableHTML(s.table, section: s.key)
-      }
-      body += "</section>\n"
-    }
+    body += sectionsHTML(lang)
     return """
       <!DOCTYPE html>
       <html lang="\(lang.rawValue)">
@@ -36,16 +27,7 @@ extension Report {
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <title>\(L.t("Amazon Vendor Central report", "亚马逊 Vendor Central 报告")) \(CivilDate.string(asOf))</title>
       <style>
-      body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2933;}
-      h1{font-size:1.6rem;margin:0}.meta{color:#52606d;margin:.25rem 0 1rem}
-      h2{font-size:1.2rem;border-bottom:2px solid #d9e2ec;padding-bottom:.3rem;margin-top:2.2rem}
-      nav ol{columns:2;font-size:.9rem;color:#334e68}
-      table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0 1rem}
-      th,td{border-bottom:1px solid #e4e7eb;padding:.3rem .5rem;text-align:left;vertical-align:top}
-      th{background:#f5f7fa;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-      svg{display:block;max-width:100%;height:auto;margin:.5rem 0}svg text{font-family:inherit}
-      .empty{color:#7b8794;font-style:italic}
-      @media print{body{margin:0;max-width:none}nav{display:none}section{break-inside:avoid-page}h2{break-after:avoid}}
+      \(Self.stylesheet)
       </style>
       </head>
       <body>
@@ -55,7 +37,39 @@ extension Report {
       """
   }
 
-  static func tableHTML(_ t: Table, section: String) -> String {
+  /// The report's sections (`only` picks some by key: cash, ageing, deductions, refunds,
+  /// returnRates, alerts, sync), each a `<section>` with its charts and table — what the HTML file
+  /// shows, and what `acorn serve`'s dashboard embeds.
+  public func sectionsHTML(_ lang: ReportLanguage, only: Set<String>? = nil) -> String {
+    var body = ""
+    for s in tables(lang) where only?.contains(s.key) ?? true {
+      body += "<section id=\"\(s.key)\" data-section=\"\(s.key)\"><h2>\(esc(s.title))</h2>\n"
+      body += charts(s.key, lang)
+      if s.table.rows.isEmpty {
+        body += "<p class=\"empty\">\(lang.t("Nothing to show.", "暂无数据。"))</p>"
+      } else {
+        body += Self.tableHTML(s.table, section: s.key)
+      }
+      body += "</section>\n"
+    }
+    return body
+  }
+
+  /// The report's CSS (system fonts with CJK fallbacks, tables, charts, print rules).
+  public static let stylesheet = """
+    body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1f2933;}
+    h1{font-size:1.6rem;margin:0}.meta{color:#52606d;margin:.25rem 0 1rem}
+    h2{font-size:1.2rem;border-bottom:2px solid #d9e2ec;padding-bottom:.3rem;margin-top:2.2rem}
+    nav ol{columns:2;font-size:.9rem;color:#334e68}
+    table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0 1rem}
+    th,td{border-bottom:1px solid #e4e7eb;padding:.3rem .5rem;text-align:left;vertical-align:top}
+    th{background:#f5f7fa;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+    svg{display:block;max-width:100%;height:auto;margin:.5rem 0}svg text{font-family:inherit}
+    .empty{color:#7b8794;font-style:italic}
+    @media print{body{margin:0;max-width:none}nav{display:none}section{break-inside:avoid-page}h2{break-after:avoid}}
+    """
+
+  public static func tableHTML(_ t: Table, section: String) -> String {
     var h = "<table data-table=\"\(section)\"><thead><tr>"
     for c in t.header { h += "<th>\(esc(c))</th>" }
     h += "</tr></thead><tbody>\n"
@@ -161,7 +175,7 @@ extension Report {
 func esc(_ s: String) -> String { XLSX.escape(s) }
 
 /// `1234567.80` → `1,234,567.80`.
-func grouped(_ text: String) -> String {
+public func grouped(_ text: String) -> String {
   let negative = text.hasPrefix("-")
   let body = negative ? String(text.dropFirst()) : text
   let parts = body.split(separator: ".", maxSplits: 1)

@@ -6,7 +6,7 @@ public enum ReportLanguage: String, Sendable, CaseIterable {
   case en
   case zh = "zh-CN"
 
-  func t(_ en: String, _ zh: String) -> String { self == .en ? en : zh }
+  public func t(_ en: String, _ zh: String) -> String { self == .en ? en : zh }
 }
 
 extension Report {

@@ -174,11 +174,13 @@ extension Workspace {
     return parsed.value
   }
 
-  /// Runs read-only SQL over the up-to-date index.
-  public func query(_ sql: String) throws(WorkspaceError) -> RecordIndex.QueryResult {
+  /// Runs read-only SQL over the up-to-date index; `arguments` bind its `?` placeholders.
+  public func query(_ sql: String, arguments: [String] = []) throws(WorkspaceError)
+    -> RecordIndex.QueryResult
+  {
     try updateIndex()
     do {
-      return try RecordIndex(readOnlyAt: indexPath).query(sql)
+      return try RecordIndex(readOnlyAt: indexPath).query(sql, arguments: arguments)
     } catch {
       throw WorkspaceError("query.failed", "\(error)", refusal: false)
     }

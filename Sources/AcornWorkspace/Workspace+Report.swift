@@ -21,7 +21,20 @@ extension Workspace {
     }
   }
 
+  /// What the report, the alerts and the web workspace's pages read: the records, their
+  /// reconciliation as of one day, the open alerts and the report built from them — computed once.
+  public struct Analysis: Sendable {
+    public var records: [Record]
+    public var reconciliation: ReconcileResult
+    public var alerts: [Alert]
+    public var report: Report
+  }
+
   public func report(_ options: ReportOptions, now: Date) throws(WorkspaceError) -> Report {
+    try analysis(options, now: now).report
+  }
+
+  public func analysis(_ options: ReportOptions, now: Date) throws(WorkspaceError) -> Analysis {
     let rules = try rules()
     let settings = try reconcileRules()
     let engine = try alertEngine()
@@ -39,9 +52,10 @@ extension Workspace {
     }
     let sync = syncHealth()
     let alerts = engine.run(records: records, reconciliation: reconciled, sync: sync, asOf: asOf)
-    return ReportBuilder().build(
+    let report = ReportBuilder().build(
       records: records, reconciliation: reconciled, alerts: alerts, sync: sync, asOf: asOf,
       marketplace: options.marketplace, period: options.period)
+    return Analysis(records: records, reconciliation: reconciled, alerts: alerts, report: report)
   }
 
   /// The last day of a month `YYYY-MM`.

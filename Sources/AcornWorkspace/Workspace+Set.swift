@@ -187,3 +187,40 @@ extension Workspace {
       refusal: true)
   }
 }
+
+/// The lifecycle moves a person may make on a record: what `acorn serve` offers as buttons, and
+/// the same checks `set` applies (transitions of `rules/lifecycles.yaml`, roles of `team.yaml`).
+extension Workspace {
+  public struct Move: Sendable, Hashable {
+    public var lifecycle: String
+    /// The dotted field the lifecycle moves (`workflow.state`).
+    public var field: String
+    public var from: String
+    public var to: String
+    /// Why this person may not make the move (a role the person lacks), or nil when allowed.
+    public var refusal: String?
+  }
+
+  /// The direct next states of each lifecycle the record follows, each with whether `email` may
+  /// make it.
+  public func moves(for record: Record, by email: String) throws(WorkspaceError) -> [Move] {
+    guard let kind = record.kind else { return [] }
+    let rules = try rules()
+    var out: [Move] = []
+    for lifecycle in rules.lifecycles.applying(to: kind) {
+      let from = record.json[lifecycle.field]?.stringValue ?? lifecycle.initial
+      for to in lifecycle.next(from) {
+        var moved = record.json
+        moved = moved.setting(.string(to), at: lifecycle.field) ?? moved
+        let problems = roleProblems(
+          id: record.id ?? "", kind: kind, old: record.json, new: moved,
+          author: Signature(name: email, email: email, time: 0), rules: rules)
+        out.append(
+          Move(
+            lifecycle: lifecycle.name, field: lifecycle.field.description, from: from, to: to,
+            refusal: problems.first))
+      }
+    }
+    return out
+  }
+}
