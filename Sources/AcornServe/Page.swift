@@ -52,6 +52,7 @@ struct Page {
       <meta charset="utf-8">
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <title>\(esc(title)) · Acorn</title>
+      <link rel="icon" href="/favicon.svg" type="image/svg+xml">
       <style>
       \(Report.stylesheet)
       \(Self.stylesheet)
@@ -85,6 +86,11 @@ struct Page {
   func form(_ action: String, _ inner: String, attributes: String = "") -> String {
     "<form method=\"post\" action=\"\(esc(action))\"\(attributes)><input type=\"hidden\" name=\"csrf\" value=\"\(csrf)\"><input type=\"hidden\" name=\"back\" value=\"\(esc(here))\">\(inner)</form>"
   }
+
+  /// The acorn in the browser tab.
+  static let icon = """
+    <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M6 13c0-5 4.5-8 10-8s10 3 10 8z" fill="#6b4f2a"/><path d="M16 2v4" stroke="#6b4f2a" stroke-width="2"/><path d="M8 13h16c0 8-4 15-8 16-4-1-8-8-8-16z" fill="#c58b3d"/></svg>
+    """
 
   static let stylesheet = """
     body{max-width:1200px;margin:0 auto;padding:0 1rem 3rem}

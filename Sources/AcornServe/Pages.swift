@@ -51,7 +51,7 @@ extension WebApp {
         "<table data-table=\"alerts\"><thead><tr><th>\(p.t("Level", "级别"))</th><th>\(p.t("Days left", "剩余天数"))</th><th>\(p.t("Due", "截止"))</th><th>\(p.t("Amount", "金额"))</th><th>\(p.t("What", "内容"))</th><th>\(p.t("Records", "记录"))</th></tr></thead><tbody>"
       for alert in a.alerts {
         h +=
-          "<tr data-alert=\"\(esc(alert.rule))\"><td><span class=\"pill \(alert.level.rawValue)\">\(alert.level.rawValue)</span></td>"
+          "<tr data-alert=\"\(esc(alert.rule))\"><td><span class=\"pill \(alert.level.rawValue)\">\(esc(level(alert.level.rawValue, p)))</span></td>"
         h += "<td class=\"n\">\(alert.daysLeft.map(String.init) ?? "")</td>"
         h += "<td>\(alert.dueDate.map(CivilDate.string) ?? "")</td>"
         h += "<td class=\"n\">\(alert.amount.map(money) ?? "")</td>"
@@ -67,6 +67,16 @@ extension WebApp {
     h += "</section>\n"
     h += a.report.sectionsHTML(p.lang, only: ["cash", "ageing", "deductions", "refunds", "sync"])
     return p.layout(title: p.t("Dashboard", "总览"), body: h)
+  }
+
+  func level(_ level: String, _ p: Page) -> String {
+    switch level {
+    case "critical": p.t("critical", "紧急")
+    case "error": p.t("error", "错误")
+    case "warning": p.t("warning", "警告")
+    case "info": p.t("info", "提示")
+    default: level
+    }
   }
 
   func totals(_ items: [Money]) -> [Money] {

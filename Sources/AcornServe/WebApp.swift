@@ -95,6 +95,11 @@ public final class WebApp: Sendable {
     do throws(WorkspaceError) {
       switch parts.first {
       case nil: return .html(try dashboard(page))
+      case "favicon.svg" where parts.count == 1, "favicon.ico" where parts.count == 1:
+        return WebResponse(
+          status: 200,
+          headers: [("Content-Type", "image/svg+xml"), ("Cache-Control", "max-age=86400")],
+          body: Array(Page.icon.utf8))
       case "records" where parts.count == 1: return .html(try recordList(page))
       case "records" where parts.count == 2: return .html(try recordPage(parts[1], page))
       case "reconciliation" where parts.count == 1: return .html(try reconciliationPage(page))
@@ -214,7 +219,10 @@ public final class WebApp: Sendable {
     }
     let flash: Sessions.Flash
     switch outcome {
-    case .success(let text): flash = Sessions.Flash(ok: true, text: text, field: field)
+    case .success(let text):
+      // A settled conflict's form is gone from the page: its confirmation shows at the top.
+      let place = field?.hasPrefix("conflict:") == true ? nil : field
+      flash = Sessions.Flash(ok: true, text: text, field: place)
     case .failure(let error):
       flash = Sessions.Flash(ok: false, text: error.message, field: field)
     }
