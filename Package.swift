@@ -71,7 +71,8 @@ let package = Package(
     .target(
       name: "AcornCLI",
       dependencies: [
-        "AcornModel", "AcornMerge", "AcornWorkspace", "AcornSync", "AcornSPAPI", "AcornImport",
+        "AcornModel", "AcornMerge", "AcornGit", "AcornWorkspace", "AcornSync", "AcornSPAPI",
+        "AcornImport",
         "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport", "AcornServe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]

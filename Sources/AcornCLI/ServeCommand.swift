@@ -41,6 +41,12 @@ struct ServeCommand: ParsableCommand {
 
   @Flag(help: "Open the dashboard in the default browser.") var open = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Offer \"Sync with Vendor Central\" from this source (sandbox or sp-api, with sync's defaults and your credentials file); without it the pages have no sync button.",
+      valueName: "source"))
+  var syncSource: SyncCommand.Source?
+
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port takes 0…65535") }
     if let asOf, CivilDate.day(asOf) == nil {
@@ -61,6 +67,21 @@ struct ServeCommand: ParsableCommand {
     let day = asOf.flatMap(CivilDate.day)
     let lang = self.lang
     let openBrowser = open
+    var sync: WebApp.SyncAction?
+    if let source = syncSource {
+      let command = try SyncCommand.parse(["--source", source.rawValue])
+      sync = { author, note in
+        let report = try command.perform(workspace, author: author, note: note)
+        let lines = report.markets.map { SyncCommand.summary($0, source: report.source) }
+        let conflicts = report.merge?.conflicts.count ?? 0
+        return
+          (lines + [
+            report.syncCommit.map { "vendor-central: commit \($0.short)" }
+              ?? "vendor-central: nothing new"
+          ] + (conflicts > 0 ? ["\(conflicts) conflicts to resolve"] : [])).joined(separator: "; ")
+      }
+    }
+    let syncAction = sync
     // A server runs until Ctrl-C or a TERM: make sure neither is blocked (a parent may have
     // started us with them blocked, and the mask is inherited).
     var stops = sigset_t()
@@ -77,7 +98,7 @@ struct ServeCommand: ParsableCommand {
             WebApp(
               WebApp.Configuration(
                 workspace: workspace, person: person, language: lang, host: host, port: bound,
-                asOf: day))
+                asOf: day, sync: syncAction))
           },
           onListening: { bound in
             let shown = host.contains(":") ? "[\(host)]" : host

@@ -1,3 +1,4 @@
+import AcornGit
 import AcornModel
 import AcornSPAPI
 import AcornSync
@@ -79,6 +80,19 @@ struct SyncCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    let tty = isatty(2) == 1
+    let report = try perform(workspace, author: Author.signature(workspace)) { line in
+      if tty { Terminal.progress(line) }
+    }
+    if tty { Terminal.errorLine("") }
+    try render(report)
+  }
+
+  /// The sync these options describe, reporting progress lines through `note` (the terminal's
+  /// progress line, or `acorn serve`'s job page).
+  func perform(
+    _ workspace: Workspace, author: Signature, note: @escaping @Sendable (String) -> Void
+  ) throws -> SyncReport {
     let settings = try workspace.settings()
     let configured = (settings["marketplaces"]?.arrayValue ?? []).compactMap { v in
       v.stringValue.flatMap { Marketplace($0) }
@@ -121,12 +135,10 @@ struct SyncCommand: ParsableCommand {
         configuration: config,
         credentials: try Credentials.load(file: credentials, workspace: workspace),
         transport: URLSessionTransport())
-      if isatty(2) == 1 {
-        client.onProgress = { st in
-          Terminal.progress(
-            "sp-api: \(st.requests) requests, \(st.throttled) throttled, \(st.retries) retried, \(Int(st.waited)) s pacing"
-          )
-        }
+      client.onProgress = { st in
+        note(
+          "sp-api: \(st.requests) requests, \(st.throttled) throttled, \(st.retries) retried, \(Int(st.waited)) s pacing"
+        )
       }
       syncSource = .spAPI(client)
     }
@@ -145,13 +157,17 @@ struct SyncCommand: ParsableCommand {
     }
     let options = SyncEngine.Options(
       source: syncSource, marketplaces: markets, since: first, until: asOf)
-    let tty = isatty(2) == 1
-    let report = try SyncEngine(workspace: workspace).run(
-      options, author: Author.signature(workspace)
-    ) { line in
-      if tty { Terminal.progress("sync: " + line) }
+    return try SyncEngine(workspace: workspace).run(options, author: author) { line in
+      note("sync: " + line)
     }
-    if tty { Terminal.errorLine("") }
+  }
+
+  /// One line per marketplace: what was new, changed and unchanged.
+  static func summary(_ m: SyncReport.Market, source: String) -> String {
+    "\(source) \(m.marketplace) \(m.since)…\(m.until): \(m.new) new, \(m.changed) changed, \(m.unchanged) unchanged\(m.older > 0 ? ", \(m.older) kept (newer data already synced)" : "")"
+  }
+
+  func render(_ report: SyncReport) throws {
     if output.json {
       var o: [String: JSONValue] = [
         "source": .string(report.source),
@@ -170,11 +186,7 @@ struct SyncCommand: ParsableCommand {
       }
       Terminal.outBytes(CanonicalJSON.bytes(.object(o)))
     } else {
-      for m in report.markets {
-        Terminal.out(
-          "\(report.source) \(m.marketplace) \(m.since)…\(m.until): \(m.new) new, \(m.changed) changed, \(m.unchanged) unchanged\(m.older > 0 ? ", \(m.older) kept (newer data already synced)" : "")"
-        )
-      }
+      for m in report.markets { Terminal.out(Self.summary(m, source: report.source)) }
       if let r = report.requests {
         Terminal.out(
           "sp-api: \(r.requests) requests, \(r.throttled) throttled, \(r.retries) retried, \(Int(r.waited)) s spent pacing"

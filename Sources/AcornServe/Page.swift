@@ -22,7 +22,7 @@ struct Page {
     return path + (q.isEmpty ? "" : "?" + q)
   }
 
-  func layout(title: String, body: String) -> String {
+  func layout(title: String, body: String, refresh: Bool = false) -> String {
     let other: ReportLanguage = lang == .en ? .zh : .en
     let switchQuery =
       (query.filter { $0.key != "lang" }.sorted { $0.key < $1.key }
@@ -52,7 +52,7 @@ struct Page {
       <meta charset="utf-8">
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <title>\(esc(title)) · Acorn</title>
-      <link rel="icon" href="/favicon.svg" type="image/svg+xml">
+      <link rel="icon" href="/favicon.svg" type="image/svg+xml">\(refresh ? "\n<meta http-equiv=\"refresh\" content=\"1\">" : "")
       <style>
       \(Report.stylesheet)
       \(Self.stylesheet)
@@ -116,7 +116,7 @@ struct Page {
     .pill.late,.pill.overdue,.pill.error,.pill.critical{background:#ffe3e3;color:#8a1c1c}.pill.warning{background:#fff3c4}
     .grid2{display:grid;grid-template-columns:1fr 1fr;gap:1rem}@media(max-width:800px){.grid2{grid-template-columns:1fr}}
     pre{background:#f5f7fa;padding:.7rem;overflow:auto;font-size:.8rem;border-radius:6px}
-    .filters{margin-bottom:.8rem}.muted{color:#7b8794}
+    .filters{margin-bottom:.8rem}.muted{color:#7b8794}.toolbar{margin-bottom:.6rem}
     table.conflict td{font-family:ui-monospace,monospace;font-size:.8rem}
     .history li{margin-bottom:.6rem}.history ul{margin:.2rem 0;padding-left:1.2rem;font-family:ui-monospace,monospace;font-size:.8rem}
     """

@@ -27,7 +27,8 @@ extension WebApp {
         ? "<span class=\"big\">0</span>"
         : list.map { "<div class=\"big\">\(money($0))</div>" }.joined()
     }
-    var h =
+    var h = toolbar(p)
+    h +=
       "<p class=\"muted\">\(p.t("As of", "截至")) <time data-asof>\(CivilDate.string(r.asOf))</time></p>"
     h += "<div class=\"cards\">"
     h +=
@@ -196,10 +197,9 @@ extension WebApp {
     let a = try analysis()
     let r = a.reconciliation
     var h = p.form(
-      "/reconcile",
+      "/actions/reconcile",
       "<button type=\"submit\" data-action=\"reconcile\">\(p.t("Reconcile and commit the results", "对账并提交结果"))</button>"
     )
-    h += p.flash(for: "reconcile")
     h += "<section id=\"invoices\"><h2>\(p.t("Invoice ledger", "发票台账"))</h2>"
     let open = r.invoices.filter { $0.status != "paid" }
     h +=
@@ -273,9 +273,14 @@ extension WebApp {
   func conflictsPage(_ p: Page) throws(WorkspaceError) -> String {
     let open = try workspace.openConflicts()
     var h = ""
+    h += p.flash(for: "conclude-merge")
     if workspace.mergeInProgress() != nil {
       h +=
-        "<p class=\"flash error\">\(p.t("A merge is in progress: resolve the conflicts, then conclude it with acorn commit.", "合并进行中：解决冲突后，用 acorn commit 完成合并。"))</p>"
+        "<p class=\"flash error\" data-merge=\"in-progress\">\(p.t("A merge is in progress: resolve the conflicts, then conclude it.", "合并进行中：请先解决冲突，然后完成合并。"))</p>"
+      h += p.form(
+        "/actions/conclude-merge",
+        "<button type=\"submit\" data-action=\"conclude-merge\">\(p.t("Conclude the merge", "完成合并"))</button>"
+      )
     }
     if open.isEmpty {
       h += "<p class=\"empty\" data-conflicts=\"0\">\(p.t("No open conflicts.", "没有未解决的冲突。"))</p>"
@@ -296,11 +301,49 @@ extension WebApp {
     return p.layout(title: p.t("Conflicts", "冲突"), body: h)
   }
 
+  // MARK: jobs
+
+  /// The buttons for the long actions; each starts a job and shows its progress page.
+  func toolbar(_ p: Page) -> String {
+    var h = "<div class=\"toolbar\">"
+    var actions: [(String, String)] = []
+    if config.sync != nil {
+      actions.append(("sync", p.t("Sync with Vendor Central", "与 Vendor Central 同步")))
+    }
+    actions += [
+      ("pull", p.t("Pull from teammates", "拉取同事的更改")),
+      ("push", p.t("Push to teammates", "推送给同事")),
+      ("reconcile", p.t("Reconcile", "对账")),
+    ]
+    for (name, label) in actions {
+      h += p.form(
+        "/actions/\(name)",
+        "<button type=\"submit\" class=\"secondary\" data-action=\"\(name)\">\(esc(label))</button>"
+      )
+    }
+    return h + "</div>"
+  }
+
+  func jobPage(_ job: Jobs.Job, _ p: Page) -> String {
+    var h = ""
+    if job.finished {
+      h +=
+        "<p class=\"flash \(job.ok ? "ok" : "error")\" role=\"\(job.ok ? "status" : "alert")\" data-job=\"\(job.ok ? "done" : "failed")\">\(esc(job.result))</p>"
+    } else {
+      h +=
+        "<p data-job=\"running\">\(p.t("Running… this page refreshes every second.", "运行中……本页每秒刷新。"))</p>"
+    }
+    h += "<pre data-job-log>\(esc(job.lines.suffix(200).joined(separator: "\n")))</pre>"
+    h +=
+      "<p><a href=\"/\">\(p.t("Back to the dashboard", "返回总览"))</a> · <a href=\"/conflicts\">\(p.t("Conflicts", "冲突"))</a> · <a href=\"/history\">\(p.t("History", "历史"))</a></p>"
+    return p.layout(title: job.title, body: h, refresh: !job.finished)
+  }
+
   // MARK: history
 
   func historyPage(_ p: Page) throws(WorkspaceError) -> String {
     let entries = try workspace.log(limit: 50)
-    return p.layout(title: p.t("History", "历史"), body: historyList(entries, p))
+    return p.layout(title: p.t("History", "历史"), body: toolbar(p) + historyList(entries, p))
   }
 
   func historyList(_ entries: [LogEntry], _ p: Page) -> String {

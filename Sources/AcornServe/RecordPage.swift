@@ -77,6 +77,7 @@ extension WebApp {
       base + "/note",
       "<label>\(p.t("Note", "备注")) <textarea name=\"text\" rows=\"2\" cols=\"40\" required></textarea></label><button type=\"submit\" class=\"secondary\" data-action=\"note\">\(p.t("Add note", "添加备注"))</button>"
     )
+    h += linkForms(record, base, p)
     h += "</div></div>"
     let notes = workflow["notes"]?.arrayValue ?? []
     if !notes.isEmpty {
@@ -148,6 +149,36 @@ extension WebApp {
     let title =
       "\(record.kind.map { $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst() } ?? "Record") \(id)"
     return p.layout(title: title, body: h)
+  }
+
+  /// `acorn match` as forms: what a person links where the reconciler could not — a payment line
+  /// or a deduction to an invoice, a deduction or a credit note to a return.
+  func linkForms(_ record: Record, _ base: String, _ p: Page) -> String {
+    var targets: [(String, String)] = []
+    var line = false
+    switch record.kind {
+    case .deduction?:
+      targets = [
+        ("invoice", p.t("Link to invoice", "关联发票")), ("return", p.t("Link to return", "关联退货")),
+      ]
+    case .creditNote?: targets = [("return", p.t("Link to return", "关联退货"))]
+    case .remittance?:
+      targets = [("invoice", p.t("Link a payment line to invoice", "将付款行关联到发票"))]
+      line = true
+    default: return ""
+    }
+    var h = p.flash(for: "link")
+    for (to, label) in targets {
+      let lineField =
+        line
+        ? "<label>\(p.t("Line", "行号")) <input name=\"line\" inputmode=\"numeric\" size=\"3\" required></label>"
+        : ""
+      h += p.form(
+        base + "/link",
+        "<input type=\"hidden\" name=\"to\" value=\"\(to)\">\(lineField)<label>\(esc(label)) <input name=\"ref\" required placeholder=\"\(to == "invoice" ? "INV-…" : "RET-…")\"></label><button type=\"submit\" class=\"secondary\" data-action=\"link-\(to)\">\(p.t("Link", "关联"))</button>"
+      )
+    }
+    return h
   }
 
   struct Link {

@@ -29,12 +29,16 @@ public final class WebApp: Sendable {
     /// The day the pages measure on (ages, days left); nil: the latest day the records speak of.
     public var asOf: Int?
     public var now: @Sendable () -> Date
+    /// How "Sync with Vendor Central" syncs (the CLI's sync with the options `serve` was given),
+    /// or nil when serve was started without a sync source: then the button is not offered.
+    public var sync: SyncAction?
 
     public init(
       workspace: Workspace, person: Person, language: ReportLanguage = .en,
       host: String = "127.0.0.1", port: Int, asOf: Int? = nil,
-      now: @escaping @Sendable () -> Date = { Date() }
+      now: @escaping @Sendable () -> Date = { Date() }, sync: SyncAction? = nil
     ) {
+      self.sync = sync
       self.workspace = workspace
       self.person = person
       self.language = language
@@ -45,7 +49,14 @@ public final class WebApp: Sendable {
     }
   }
 
+  /// A sync run for the page: the author, and a sink for progress lines; returns the summary.
+  public typealias SyncAction =
+    @Sendable (
+      _ author: Signature, _ note: @escaping @Sendable (String) -> Void
+    ) throws -> String
+
   let config: Configuration
+  let jobs = Jobs()
   let guardrail: RequestGuard
   let sessions = Sessions()
 
@@ -105,6 +116,12 @@ public final class WebApp: Sendable {
       case "reconciliation" where parts.count == 1: return .html(try reconciliationPage(page))
       case "conflicts" where parts.count == 1: return .html(try conflictsPage(page))
       case "history" where parts.count == 1: return .html(try historyPage(page))
+      case "jobs" where parts.count == 2:
+        guard let job = Int(parts[1]).flatMap(jobs.job) else {
+          return .html(
+            page.layout(title: page.t("No such job", "没有这个任务"), body: ""), status: 404)
+        }
+        return .html(jobPage(job, page))
       default:
         return .html(
           page.layout(
@@ -184,6 +201,19 @@ public final class WebApp: Sendable {
           message: nil, commit: true, author: signature(), now: config.now())
         outcome = .success(
           L.t("Follow-up date of \(r.id) set", "已设置 \(r.id) 的跟进日期") + committed(r.commit, L))
+      case ("records", 3, "link"):
+        field = "link"
+        let ref = nonEmpty(f["ref"]) ?? ""
+        guard !ref.isEmpty else {
+          throw WorkspaceError(
+            "match.invalid", L.t("Give the document to link to.", "请填写要关联的单据。"), refusal: true)
+        }
+        let target: Workspace.MatchTarget = f["to"] == "return" ? .return(ref) : .invoice(ref)
+        let r = try workspace.match(
+          parts[1], line: nonEmpty(f["line"]).flatMap { Int($0) }, to: target,
+          remove: f["remove"] == "1",
+          author: signature(), now: config.now())
+        outcome = .success(r.description + committed(r.commit, L))
       case ("records", 3, "resolve"):
         field = "conflict:" + (f["field"] ?? "")
         let resolution: Workspace.Resolution
@@ -202,15 +232,44 @@ public final class WebApp: Sendable {
           L.t("Conflict on \(r.id) resolved", "\(r.id) 的冲突已解决")
             + (r.commit.map { L.t(" (commit \($0.short))", "（提交 \($0.short)）") }
               ?? L.t(" — conclude the merge with acorn commit", "——请用 acorn commit 完成合并")))
-      case ("reconcile", 1, _):
-        field = "reconcile"
-        let r = try workspace.reconcile(
-          Workspace.ReconcileOptions(asOf: config.asOf, apply: f["apply"] == "1"),
-          author: signature(), now: config.now())
-        outcome = .success(
-          L.t("Reconciled: ", "已对账：")
-            + Workspace.reconcileSummary(r.result).split(separator: "\n")
-            .joined(separator: "; ") + committed(r.commit, L))
+      case ("actions", 2, "conclude-merge"):
+        field = "conclude-merge"
+        guard workspace.mergeInProgress() != nil else {
+          throw WorkspaceError(
+            "merge.none", L.t("No merge is in progress.", "当前没有进行中的合并。"), refusal: true)
+        }
+        let open = try workspace.openConflicts()
+        guard open.isEmpty else {
+          throw WorkspaceError(
+            "merge.conflicts",
+            L.t(
+              "\(open.count) conflicts are still open; resolve them first.",
+              "仍有 \(open.count) 个冲突未解决，请先处理。"),
+            refusal: true)
+        }
+        let (commit, _) = try workspace.commitAll(
+          message: "Merge, conflicts resolved in acorn serve\n", author: signature())
+        outcome = .success(L.t("Merge concluded", "合并已完成") + committed(commit, L))
+      case ("actions", 2, let name?) where ["sync", "pull", "push", "reconcile"].contains(name):
+        guard let work = job(name, apply: f["apply"] == "1", L) else {
+          throw WorkspaceError(
+            "serve.no-sync",
+            L.t(
+              "Sync is not set up for this server: start it with acorn serve --sync-source sp-api (or sandbox).",
+              "此服务未配置同步：请用 acorn serve --sync-source sp-api（或 sandbox）启动。"),
+            refusal: true)
+        }
+        let (id, started) = jobs.start(work.title, work.run)
+        if !started {
+          sessions.update(sid) {
+            $0.flash = Sessions.Flash(
+              ok: false,
+              text: L.t(
+                "Another task is still running; wait for it to finish.", "另一个任务仍在运行，请等待其完成。"),
+              field: nil)
+          }
+        }
+        return .redirect("/jobs/\(id)")
       default:
         return .text("There is no action at \(request.path).", status: 404)
       }
@@ -230,6 +289,76 @@ public final class WebApp: Sendable {
     let fallback =
       parts.first == "records" && parts.count > 1 ? "/records/" + urlEncode(parts[1]) : "/"
     return .redirect(back ?? fallback)
+  }
+
+  /// The long actions, run as jobs with their progress on a page.
+  func job(_ name: String, apply: Bool, _ L: ReportLanguage) -> (title: String, run: Jobs.Work)? {
+    let workspace = self.workspace
+    let author = signature()
+    let config = self.config
+    switch name {
+    case "pull":
+      return (
+        L.t("Pull from teammates", "拉取同事的更改"),
+        { note throws(WorkspaceError) in
+          let outcome = try workspace.pull(allowConflicts: true, author: author, note: note)
+          switch outcome {
+          case .upToDate: return L.t("Already up to date.", "已是最新。")
+          case .aheadOfRemote(let n):
+            return L.t("Nothing new; \(n) commits here to push.", "没有新内容；本地有 \(n) 个提交待推送。")
+          case .fastForwarded(_, let to):
+            return L.t("Brought up to date (commit \(to.short)).", "已更新（提交 \(to.short)）。")
+          case .merged(let report):
+            let n = report.conflicts.count
+            return L.t("Merged teammates' work", "已合并同事的更改")
+              + (n == 0
+                ? "."
+                : L.t(": \(n) conflicts to resolve (Conflicts page).", "：\(n) 个冲突待解决（见冲突页面）。"))
+          }
+        }
+      )
+    case "push":
+      return (
+        L.t("Push to teammates", "推送给同事"),
+        { note throws(WorkspaceError) in
+          let r = try workspace.push()
+          for n in r.notes { note(n) }
+          return L.t("Pushed to \(r.remote)/\(r.branch).", "已推送到 \(r.remote)/\(r.branch)。")
+        }
+      )
+    case "reconcile":
+      return (
+        L.t("Reconcile", "对账"),
+        { note throws(WorkspaceError) in
+          note(L.t("Reconciling…", "正在对账…"))
+          let r = try workspace.reconcile(
+            Workspace.ReconcileOptions(asOf: config.asOf, apply: apply), author: author,
+            now: config.now())
+          for line in Workspace.reconcileSummary(r.result).split(separator: "\n") {
+            note(String(line))
+          }
+          return r.commit.map {
+            L.t("Results committed (commit \($0.short)).", "结果已提交（提交 \($0.short)）。")
+          }
+            ?? L.t("Nothing changed.", "没有变化。")
+        }
+      )
+    case "sync":
+      guard let sync = config.sync else { return nil }
+      return (
+        L.t("Sync with Vendor Central", "与 Vendor Central 同步"),
+        { note throws(WorkspaceError) in
+          do {
+            return try sync(author, note)
+          } catch let error as WorkspaceError {
+            throw error
+          } catch {
+            throw WorkspaceError("sync.failed", "\(error)")
+          }
+        }
+      )
+    default: return nil
+    }
   }
 
   func signature() -> Signature {

@@ -319,6 +319,152 @@ struct ServeCLITests {
     #expect(try CLI.run(["validate"], in: ws).status == 0)
   }
 
+  /// Polls a job's page until it has ended; its final page.
+  static func finished(_ port: Int, _ location: String, cookie: String) throws -> String {
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline {
+      let page = try RawHTTP.send(port, "GET", location, headers: ["Cookie": cookie]).body
+      if page.contains("data-job=\"running\"") {
+        #expect(page.contains("<meta http-equiv=\"refresh\" content=\"1\">"))
+        usleep(200_000)
+        continue
+      }
+      #expect(!page.contains("http-equiv=\"refresh\""))
+      return page
+    }
+    Issue.record("job at \(location) did not finish")
+    return ""
+  }
+
+  @Test(
+    "long actions as jobs with a progress page: pull brings a teammate's commit, push publishes the person's, reconcile commits results, sync runs when serve was given a source (and is refused otherwise); documents linked by hand; a merge concluded from the page",
+    .timeLimit(.minutes(6)))
+  func jobs() throws {
+    let dir = Folder()
+    let ws = try ExportCLITests.sandbox(dir)
+    #expect(try Self.git(["clone", "-q", "--bare", ws, "remote.git"], in: dir.path) == "")
+    for clone in ["a", "b"] {
+      #expect(try CLI.run(["clone", dir.path + "/remote.git", clone], in: dir.path).status == 0)
+    }
+    let (a, b) = (dir.path + "/a", dir.path + "/b")
+    let ids = try Self.returns(a)
+    #expect(try CLI.run(["set", ids[0], "workflow.state=authorized"], in: a).status == 0)
+    #expect(try CLI.run(["push"], in: a).status == 0)
+    let teammate = try Self.git(["rev-parse", "HEAD"], in: a)
+
+    let served = try Served(b, ["--sync-source", "sandbox"])
+    let port = served.port
+    let origin = "http://127.0.0.1:\(port)"
+    let home = try RawHTTP.send(port, "GET", "/")
+    #expect(home.body.contains("data-action=\"sync\""))
+    let cookie = try #require(home.cookie)
+    let csrf = try #require(home.csrf)
+    func post(_ path: String, _ form: [String: String] = [:]) throws -> String {
+      let r = try RawHTTP.send(
+        port, "POST", path, headers: ["Cookie": cookie, "Origin": origin],
+        form: form.merging(["csrf": csrf]) { x, _ in x })
+      #expect(r.status == 303)
+      return r.headers["location"] ?? "/"
+    }
+
+    let pull = try post("/actions/pull")
+    #expect(pull.hasPrefix("/jobs/"))
+    let pulled = try Self.finished(port, pull, cookie: cookie)
+    #expect(pulled.contains("data-job=\"done\""), "\(pulled)")
+    #expect(try Self.git(["rev-parse", "HEAD"], in: b) == teammate)
+
+    #expect(try post("/records/\(ids[1])/note", ["text": "from the web"]).hasPrefix("/records/"))
+    let pushed = try Self.finished(port, try post("/actions/push"), cookie: cookie)
+    #expect(pushed.contains("data-job=\"done\""), "\(pushed)")
+    #expect(
+      try Self.git(["rev-parse", "main"], in: dir.path + "/remote.git")
+        == (try Self.git(["rev-parse", "HEAD"], in: b)))
+
+    let reconciled = try Self.finished(port, try post("/actions/reconcile"), cookie: cookie)
+    #expect(reconciled.contains("data-job=\"done\""), "\(reconciled)")
+    #expect(reconciled.contains("Invoices: "))
+    #expect(
+      try Self.git(["log", "-1", "--format=%an|%s"], in: b).hasPrefix("Web Person|Reconcile as of"))
+    #expect(FileManager.default.fileExists(atPath: b + "/reconciliation"))
+
+    let synced = try Self.finished(port, try post("/actions/sync"), cookie: cookie)
+    #expect(synced.contains("data-job=\"done\""), "\(synced)")
+    #expect(synced.contains("vendor-central:"))
+    #expect(synced.contains("sync: "))
+
+    // Linking by hand: a deduction to an invoice, as acorn match does.
+    let deduction = try CLI.run(["list", "--kind", "deduction"], in: b).stdout.split(
+      separator: " ")[0]
+    let invoice = try CLI.run(["list", "--kind", "invoice"], in: b).stdout.split(separator: " ")[0]
+    let linked = try RawHTTP.send(
+      port, "GET",
+      try post("/records/\(deduction)/link", ["to": "invoice", "ref": String(invoice)]),
+      headers: ["Cookie": cookie]
+    ).body
+    #expect(linked.contains("data-flash=\"ok\""), "\(linked)")
+    #expect(
+      try CLI.run(["show", String(deduction), "--json"], in: b).stdout.contains("\"\(invoice)\""))
+    let wrong = try RawHTTP.send(
+      port, "GET",
+      try post("/records/\(deduction)/link", ["to": "return", "ref": String(invoice)]),
+      headers: ["Cookie": cookie]
+    ).body
+    #expect(wrong.contains("is a invoice, not a return") || wrong.contains("not a return"))
+    #expect(try CLI.run(["validate"], in: b).status == 0)
+    #expect(try Self.git(["status", "--porcelain"], in: b) == "")
+
+    // Without --sync-source there is no sync button, and a posted sync is refused.
+    let plain = try Served(a)
+    let page = try RawHTTP.send(plain.port, "GET", "/")
+    #expect(!page.body.contains("data-action=\"sync\""))
+    let refused = try RawHTTP.send(
+      plain.port, "POST", "/actions/sync",
+      headers: ["Cookie": try #require(page.cookie), "Origin": "http://127.0.0.1:\(plain.port)"],
+      form: ["csrf": try #require(page.csrf), "back": "/"])
+    let after = try RawHTTP.send(
+      plain.port, "GET", refused.headers["location"] ?? "/", headers: ["Cookie": page.cookie ?? ""])
+    #expect(after.body.contains("--sync-source"))
+  }
+
+  @Test(
+    "a merge left in progress is concluded from the conflicts page once its conflicts are settled")
+  func concludeMerge() throws {
+    let dir = Folder()
+    let ws = try ExportCLITests.sandbox(dir)
+    let id = try Self.returns(ws)[0]
+    _ = try Self.git(["branch", "other"], in: ws)
+    #expect(try CLI.run(["set", id, "workflow.state=authorized"], in: ws).status == 0)
+    _ = try Self.git(["checkout", "-q", "other"], in: ws)
+    #expect(try CLI.run(["set", id, "workflow.state=rejected"], in: ws).status == 0)
+    _ = try Self.git(["checkout", "-q", "main"], in: ws)
+    #expect(try CLI.run(["merge", "other"], in: ws).status == 1)
+    let served = try Served(ws)
+    let port = served.port
+    let page = try RawHTTP.send(port, "GET", "/conflicts")
+    #expect(page.body.contains("data-merge=\"in-progress\""))
+    let cookie = try #require(page.cookie)
+    let csrf = try #require(page.csrf)
+    func post(_ path: String, _ form: [String: String]) throws -> String {
+      let r = try RawHTTP.send(
+        port, "POST", path, headers: ["Cookie": cookie, "Origin": "http://127.0.0.1:\(port)"],
+        form: form.merging(["csrf": csrf, "back": "/conflicts"]) { x, _ in x })
+      return try RawHTTP.send(
+        port, "GET", r.headers["location"] ?? "/", headers: ["Cookie": cookie]
+      ).body
+    }
+    let early = try post("/actions/conclude-merge", [:])
+    #expect(early.contains("1 conflicts are still open"))
+    let resolved = try post(
+      "/records/\(id)/resolve", ["field": "workflow.state", "choice": "ours"])
+    #expect(resolved.contains("conclude"))
+    let concluded = try post("/actions/conclude-merge", [:])
+    #expect(concluded.contains("Merge concluded"), "\(concluded)")
+    #expect(!concluded.contains("data-merge=\"in-progress\""))
+    #expect(try Self.git(["log", "-1", "--format=%P"], in: ws).split(separator: " ").count == 2)
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+    #expect(try Self.git(["status", "--porcelain"], in: ws) == "")
+  }
+
   @Test("--listen beyond loopback warns; the default listens on 127.0.0.1 only")
   func listen() throws {
     let dir = Folder()
