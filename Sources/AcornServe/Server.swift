@@ -17,13 +17,20 @@ public enum WebServer {
       ? try sockaddr_in6.inet6(ip6: host, port: port)
       : try sockaddr_in.inet(ip4: host == "localhost" ? "127.0.0.1" : host, port: port)
     let holder = AppHolder()
+    let pages = DispatchQueue(label: "acorn.serve.pages", attributes: .concurrent)
     let server = HTTPServer(address: address, timeout: 30, logger: DisabledLogger.disabled)
     await server.appendRoute("*") { request in
       guard let app = holder.app else {
         return HTTPResponse(statusCode: .serviceUnavailable)
       }
       let body = request.method == .POST ? try await request.bodyData : Data()
-      return convert(app.handle(webRequest(request, body: body)))
+      let value = webRequest(request, body: body)
+      // Pages read files and SQLite and may wait for the workspace lock: off Swift's cooperative
+      // threads, so one slow page never holds up the others.
+      let response = await withCheckedContinuation { continuation in
+        pages.async { continuation.resume(returning: app.handle(value)) }
+      }
+      return convert(response)
     }
     let running = Task { try await server.run() }
     do {
