@@ -145,3 +145,12 @@ enum Author {
   /// The running acorn, for git's driver configuration.
   static var executable: String { Bundle.main.executablePath ?? CommandLine.arguments[0] }
 }
+
+/// A file's bytes, for the git drivers (which git hands paths of temporary files).
+func readFile(_ path: String) throws -> [UInt8] {
+  guard let handle = FileHandle(forReadingAtPath: path) else {
+    throw CocoaError(.fileReadNoSuchFile)
+  }
+  defer { try? handle.close() }
+  return [UInt8](handle.readDataToEndOfFile())
+}

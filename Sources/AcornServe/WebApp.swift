@@ -159,7 +159,11 @@ public final class WebApp: Sendable {
         status: 403)
     }
     let parts = request.pathSegments
-    let back = request.form["back"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil }
+    // Where to come back to: a path on this server only (no other host, no header injection).
+    let back = request.form["back"].flatMap { b in
+      b.hasPrefix("/") && !b.hasPrefix("//") && !b.contains("\\")
+        && !b.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } ? b : nil
+    }
     let f = request.form
     let L = lang
     var field: String? = nil

@@ -230,6 +230,13 @@ struct ServeCLITests {
     let after = try RawHTTP.send(port, "GET", "/records/\(id)", headers: ["Cookie": cookie])
     #expect(after.body.contains("data-flash=\"ok\""))
     #expect(after.body.contains("data-state=\"authorized\""))
+    // "back" names a path on this server only: another host or a header break falls back.
+    for back in ["//evil.example/x", "/\\evil.example", "/records\r\nSet-Cookie: x=1"] {
+      let r = try RawHTTP.send(
+        port, "POST", "/records/\(id)/note", headers: ["Cookie": cookie, "Origin": origin],
+        form: ["csrf": csrf, "text": "", "back": back])
+      #expect(r.headers["location"] == "/records/\(id)", "\(back)")
+    }
     #expect(try Self.git(["status", "--porcelain"], in: ws) == "")
     #expect(try CLI.run(["validate"], in: ws).status == 0)
   }
