@@ -147,6 +147,7 @@ struct DemoCommand: ParsableCommand {
       \(root)/kingdee-2026-08.xlsx  金蝶 vouchers up to August, recorded in finance/exports/kingdee/
 
       Next, try:
+        acorn serve -C \(root)/ops --open     the ops workspace in a browser (docs/web.md)
         acorn status -C \(root)/finance
         acorn diff -C \(root)/finance HEAD~1 --markdown
         acorn query -C \(root)/finance "SELECT deduction_type, dsum(amount), currency FROM deductions GROUP BY 1, 3"
