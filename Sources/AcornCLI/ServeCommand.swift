@@ -57,7 +57,7 @@ struct ServeCommand: ParsableCommand {
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
     let me = Author.signature(workspace)
-    let person = try member() ?? WebApp.Person(name: me.name, email: me.email)
+    let person = try member(of: workspace) ?? WebApp.Person(name: me.name, email: me.email)
     let host = listen ?? "127.0.0.1"
     if listen != nil, !["127.0.0.1", "::1", "localhost"].contains(host) {
       Terminal.errorLine(
@@ -120,9 +120,8 @@ struct ServeCommand: ParsableCommand {
   }
 
   /// `--as EMAIL`: the team member of that e-mail.
-  func member() throws -> WebApp.Person? {
+  func member(of workspace: Workspace) throws -> WebApp.Person? {
     guard let wanted = person else { return nil }
-    let workspace = try Workspace(at: workspaceOptions.workspace)
     let team = try workspace.rules().team
     guard let member = team.member(wanted) else {
       let known = team.members.map(\.email).joined(separator: ", ")

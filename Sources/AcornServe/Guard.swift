@@ -70,6 +70,12 @@ final class Sessions: @unchecked Sendable {
 
   private let lock = NSLock()
   private var items: [String: Session] = [:]
+  /// Session ids oldest first: past `limit`, the oldest is forgotten (its browser gets a new one
+  /// on its next page), so requests without a cookie cannot grow memory without bound.
+  private var order: [String] = []
+  let limit: Int
+
+  init(limit: Int = 1_000) { self.limit = limit }
 
   static func token() -> String {
     var g = SystemRandomNumberGenerator()
@@ -85,6 +91,10 @@ final class Sessions: @unchecked Sendable {
     let fresh = Self.token()
     let s = Session(csrf: Self.token())
     items[fresh] = s
+    order.append(fresh)
+    if order.count > limit {
+      items[order.removeFirst()] = nil
+    }
     return (fresh, s, true)
   }
 

@@ -177,12 +177,12 @@ extension WebApp {
         "<table data-table=\"records\"><thead><tr><th>\(p.t("Record", "记录"))</th><th>\(p.t("Kind", "类型"))</th><th>\(p.t("Marketplace", "站点"))</th><th>\(p.t("Month", "月份"))</th><th>\(p.t("State", "状态"))</th><th></th></tr></thead><tbody>"
       for row in shown {
         let id = row[0].stringValue ?? ""
-        let conflicted = (row[5].stringValue.flatMap(Int.init) ?? (row[5] == .null ? 0 : 1)) > 0
+        let conflicted = (row[5].intValue ?? 0) > 0
         h += "<tr><td>\(recordLink(id))</td><td>\(esc(row[1].stringValue ?? ""))</td>"
         h += "<td>\(esc(row[2].stringValue ?? ""))</td><td>\(esc(row[3].stringValue ?? ""))</td>"
         h += "<td>\(esc(row[4].stringValue ?? ""))</td>"
         h +=
-          "<td>\(conflicted ? "<span class=\"pill error\">\(p.t("conflict", "冲突"))</span>" : "")</td></tr>"
+          "<td>\(conflicted ? "<span class=\"pill error\" data-conflicted>\(p.t("conflict", "冲突"))</span>" : "")</td></tr>"
       }
       h += "</tbody></table>"
     }

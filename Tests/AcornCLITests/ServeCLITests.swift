@@ -459,6 +459,14 @@ struct ServeCLITests {
         port, "GET", r.headers["location"] ?? "/", headers: ["Cookie": cookie]
       ).body
     }
+    // The list marks exactly the conflicted record, and filters to it.
+    let all = try RawHTTP.send(port, "GET", "/records?kind=return", headers: ["Cookie": cookie])
+      .body
+    #expect(all.components(separatedBy: "data-conflicted").count == 2)
+    let only = try RawHTTP.send(port, "GET", "/records?conflicts=1", headers: ["Cookie": cookie])
+      .body
+    #expect(only.contains("data-count=\"1\""))
+    #expect(only.contains("data-record=\"\(id)\""))
     let early = try post("/actions/conclude-merge", [:])
     #expect(early.contains("1 conflicts are still open"))
     let resolved = try post(
@@ -470,6 +478,30 @@ struct ServeCLITests {
     #expect(try Self.git(["log", "-1", "--format=%P"], in: ws).split(separator: " ").count == 2)
     #expect(try CLI.run(["validate"], in: ws).status == 0)
     #expect(try Self.git(["status", "--porcelain"], in: ws) == "")
+  }
+
+  @Test(
+    "sessions are bounded: a thousand cookie-less requests later, the oldest session is forgotten")
+  func sessionsBounded() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let served = try Served(dir.path + "/ws")
+    let port = served.port
+    let page = try RawHTTP.send(port, "GET", "/history")
+    let cookie = try #require(page.cookie)
+    let csrf = try #require(page.csrf)
+    let form = ["csrf": csrf, "text": "kept?", "back": "/history"]
+    let origin = ["Cookie": cookie, "Origin": "http://127.0.0.1:\(port)"]
+    // Still known after a few strangers…
+    for _ in 0..<10 { _ = try RawHTTP.send(port, "GET", "/favicon.svg") }
+    #expect(
+      try RawHTTP.send(port, "POST", "/actions/conclude-merge", headers: origin, form: form).status
+        == 303)
+    // …forgotten after a thousand: its token no longer opens anything.
+    for _ in 0..<1_000 { _ = try RawHTTP.send(port, "GET", "/favicon.svg") }
+    #expect(
+      try RawHTTP.send(port, "POST", "/actions/conclude-merge", headers: origin, form: form).status
+        == 403)
   }
 
   @Test("--listen beyond loopback warns; the default listens on 127.0.0.1 only")
