@@ -14,14 +14,14 @@ extension WebApp {
     let a = try analysis()
     let r = a.reconciliation
     let month = String(CivilDate.string(r.asOf).prefix(7))
-    let owed = totals(r.invoices.map(\.open).filter { !$0.isNegative && !$0.isZero })
-    let taken = totals(
+    let owed = try totals(r.invoices.map(\.open).filter { !$0.isNegative && !$0.isZero })
+    let taken = try totals(
       r.deductions.filter { String(CivilDate.string($0.date).prefix(7)) == month }.map {
         -$0.amount
       })
-    let recoverable = totals(a.report.deductions.map(\.recoverable).filter { !$0.isZero })
+    let recoverable = try totals(a.report.deductions.map(\.recoverable).filter { !$0.isZero })
     let overdueReturns = r.returns.filter { $0.status == "late" }
-    let conflicts = (try? workspace.openConflicts()) ?? []
+    let conflicts = try workspace.openConflicts()
     func amounts(_ list: [Money]) -> String {
       list.isEmpty
         ? "<span class=\"big\">0</span>"
@@ -80,10 +80,13 @@ extension WebApp {
     }
   }
 
-  func totals(_ items: [Money]) -> [Money] {
+  /// Amounts summed per currency, exactly (an overflow is an error, never a wrong total).
+  func totals(_ items: [Money]) throws(WorkspaceError) -> [Money] {
     var sums: [CurrencyCode: Money] = [:]
-    for m in items {
-      sums[m.currency] = (try? (sums[m.currency] ?? .zero(m.currency)) + m) ?? sums[m.currency]
+    do {
+      for m in items { sums[m.currency] = try (sums[m.currency] ?? .zero(m.currency)) + m }
+    } catch {
+      throw WorkspaceError("money.overflow", "cannot add the amounts: \(error)")
     }
     return sums.keys.sorted().compactMap { sums[$0] }
   }
@@ -211,7 +214,7 @@ extension WebApp {
         $1.status == "paid" ? 1 : 0, $1.invoiceDate, $1.id
       )
     }) {
-      let deducted = totals(l.deductions.map(\.amount)).map(money).joined(separator: "<br>")
+      let deducted = try totals(l.deductions.map(\.amount)).map(money).joined(separator: "<br>")
       h +=
         "<tr data-invoice=\"\(esc(l.id))\"><td>\(recordLink(l.id, l.invoiceNumber))</td><td>\(esc(l.marketplace))</td>"
       h +=

@@ -48,7 +48,7 @@ extension WebApp {
       }
       h += "</div>"
     }
-    let team = (try? workspace.rules().team.members) ?? []
+    let team = try workspace.rules().team.members
     let assignee = workflow["assignee"]?.stringValue ?? ""
     h += p.flash(for: "assignee")
     if team.isEmpty {
