@@ -24,6 +24,7 @@ let package = Package(
     .target(name: "AcornModel"),
     .target(name: "AcornMerge", dependencies: ["AcornModel"]),
     .target(name: "AcornReconcile", dependencies: ["AcornModel"]),
+    .target(name: "AcornOutbound", dependencies: ["AcornModel"]),
     .target(name: "AcornAlerts", dependencies: ["AcornModel", "AcornReconcile"]),
     .target(
       name: "AcornExport",
@@ -47,7 +48,7 @@ let package = Package(
       name: "AcornWorkspace",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
-        "AcornNotify", "AcornExport", "AcornReport", "AcornPostgres",
+        "AcornNotify", "AcornExport", "AcornReport", "AcornPostgres", "AcornOutbound",
         .product(name: "Yams", package: "Yams"),
       ]
     ),
@@ -67,13 +68,16 @@ let package = Package(
     .target(name: "AcornImport", dependencies: ["AcornModel"]),
     .target(
       name: "AcornSync",
-      dependencies: ["AcornModel", "AcornGit", "AcornWorkspace", "AcornSPAPI", "AcornImport"]),
+      dependencies: [
+        "AcornModel", "AcornGit", "AcornWorkspace", "AcornSPAPI", "AcornImport", "AcornOutbound",
+      ]),
     .target(
       name: "AcornCLI",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornGit", "AcornWorkspace", "AcornSync", "AcornSPAPI",
         "AcornImport",
         "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport", "AcornServe",
+        "AcornOutbound",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -99,7 +103,7 @@ let package = Package(
     .testTarget(name: "AcornIndexTests", dependencies: ["AcornIndex", "AcornModel"]),
     .testTarget(
       name: "AcornSyncTests",
-      dependencies: ["AcornSync", "AcornWorkspace", "AcornModel", "AcornGit"]),
+      dependencies: ["AcornSync", "AcornWorkspace", "AcornModel", "AcornGit", "AcornOutbound"]),
     .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
     .testTarget(
       name: "AcornExportTests", dependencies: ["AcornExport", "AcornModel", "AcornSync"]),
@@ -107,6 +111,8 @@ let package = Package(
       name: "AcornReportTests",
       dependencies: ["AcornReport", "AcornReconcile", "AcornAlerts", "AcornModel", "AcornSync"]),
     .testTarget(name: "AcornImportTests", dependencies: ["AcornImport", "AcornModel"]),
+    .testTarget(
+      name: "AcornOutboundTests", dependencies: ["AcornOutbound", "AcornImport", "AcornModel"]),
     .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
     .testTarget(
       name: "AcornCLITests",

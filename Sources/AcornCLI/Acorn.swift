@@ -22,7 +22,8 @@ public struct Acorn: ParsableCommand {
       MergeDriverCommand.self, DoctorCommand.self, SyncCommand.self,
       SandboxCommand.self, ImportCommand.self, ReconcileCommand.self, MatchCommand.self,
       AlertsCommand.self, AuditCommand.self, ExportCommand.self, ReportCommand.self,
-      DemoCommand.self, PublishCommand.self, ServeCommand.self,
+      DemoCommand.self, PublishCommand.self, ServeCommand.self, DraftCommand.self,
+      SubmitCommand.self,
     ]
   )
 

@@ -5,6 +5,24 @@ import ArgumentParser
 import Foundation
 
 extension ExportFormat: ExpressibleByArgument {}
+
+/// A journal format, or `x12` for outbound documents.
+struct ExportTarget: ExpressibleByArgument, Equatable {
+  var journal: ExportFormat?
+
+  init?(argument: String) {
+    if argument == "x12" {
+      journal = nil
+    } else if let f = ExportFormat(rawValue: argument) {
+      journal = f
+    } else {
+      return nil
+    }
+  }
+
+  static var allValueStrings: [String] { ExportFormat.allCases.map(\.rawValue) + ["x12"] }
+  var rawValue: String { journal?.rawValue ?? "x12" }
+}
 extension TextEncoding: ExpressibleByArgument {}
 
 struct ExportCommand: ParsableCommand {
@@ -19,12 +37,21 @@ struct ExportCommand: ParsableCommand {
       exports/<format>/<YYYY-MM>.json and committed: the period re-exports the same bytes, and \
       a voucher exported once is not exported again (earlier vouchers never exported come along). \
       Kingdee, Xero and CSV write a workbook when --out ends in .xlsx. Docs: docs/exports.md.
+      --format x12 --set 855|856|810 ID... writes approved outbound documents (acorn draft) as one \
+      X12 4010 interchange, with the next control number from outbound/x12-control.json, \
+      committed so a number is never reused. Docs: docs/outbound.md.
       """)
 
   @OptionGroup var workspaceOptions: WorkspaceOptions
 
-  @Option(help: "beancount, ledger, kingdee, yonyou, quickbooks-iif, xero or csv.")
-  var format: ExportFormat
+  @Option(help: "beancount, ledger, kingdee, yonyou, quickbooks-iif, xero, csv, or x12.")
+  var format: ExportTarget
+
+  @Option(name: .customLong("set"), help: "x12: the transaction set, 855, 856 or 810.")
+  var transactionSet: String?
+
+  @Argument(help: "x12: the outbound documents to write (ids from acorn list --kind outbound).")
+  var documents: [String] = []
 
   @Option(help: "The month to export (YYYY-MM); recorded so it is never exported twice.")
   var period: String?
@@ -43,6 +70,21 @@ struct ExportCommand: ParsableCommand {
   var xlsx: Bool { out?.lowercased().hasSuffix(".xlsx") ?? false }
 
   func validate() throws {
+    guard let format = format.journal else {
+      guard let s = transactionSet, ["855", "856", "810"].contains(s) else {
+        throw ValidationError("--format x12 needs --set 855, 856 or 810")
+      }
+      if documents.isEmpty {
+        throw ValidationError("--format x12 needs the outbound documents to write (IDs)")
+      }
+      if period != nil || xlsx || encoding != .utf8 {
+        throw ValidationError("--period, .xlsx and --encoding apply to journals, not X12")
+      }
+      return
+    }
+    if transactionSet != nil || !documents.isEmpty {
+      throw ValidationError("--set and document ids go with --format x12")
+    }
     if let period {
       guard period.count == 7, CivilDate.day(period + "-01") != nil else {
         throw ValidationError("--period takes a month YYYY-MM, not \"\(period)\"")
@@ -59,6 +101,24 @@ struct ExportCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    guard let format = format.journal else {
+      let result = try workspace.exportX12(
+        documents, set: transactionSet ?? "", author: Author.signature(workspace), now: Date())
+      if let out {
+        do {
+          try Data(result.text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+          throw WorkspaceError("export.write", "cannot write \(out)", cause: error)
+        }
+      } else {
+        Terminal.outBytes(Array(result.text.utf8))
+      }
+      Terminal.errorLine(
+        "X12 \(transactionSet ?? "") interchange \(result.control): \(result.ids.joined(separator: ", "))"
+          + (out.map { " → \($0)" } ?? "")
+          + " (control number recorded in \(Workspace.x12ControlFile))")
+      return
+    }
     let outcome = try workspace.export(
       Workspace.ExportOptions(
         format: format, period: period, marketplace: marketplace?.code, record: !noRecord),

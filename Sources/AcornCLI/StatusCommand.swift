@@ -1,4 +1,5 @@
 import AcornModel
+import AcornOutbound
 import AcornWorkspace
 import ArgumentParser
 
@@ -18,6 +19,15 @@ struct StatusCommand: ParsableCommand {
     if output.json {
       var o: [String: JSONValue] = [
         "changes": Render.json(s.changes), "openConflicts": .number(DecimalNumber(s.openConflicts)),
+        "outbound": .array(
+          s.outbound.map { v in
+            .object([
+              "id": .string(v.id), "type": .string(v.type.rawValue),
+              "state": .string(v.state.rawValue), "inFlight": .bool(v.inFlight),
+              "transactionId": v.transactionId.map(JSONValue.string) ?? .null,
+              "status": v.status.map(JSONValue.string) ?? .null,
+            ])
+          }),
         "lastSync": .array(
           s.lastSync.map { state in
             var e: [String: JSONValue] = [
@@ -89,5 +99,26 @@ struct StatusCommand: ParsableCommand {
       }
     }
     Terminal.out("Open conflicts: \(s.openConflicts)")
+    if !s.outbound.isEmpty {
+      Terminal.out("Outbound documents waiting:")
+      for v in s.outbound { Terminal.out("  " + Self.outboundLine(v)) }
+    }
+  }
+
+  /// `OUT-US-ACK-2T82M9NU  acknowledgement  approved — answer lost; acorn submit asks Amazon`.
+  static func outboundLine(_ v: OutboundView) -> String {
+    let what: String
+    switch v.state {
+    case .draft: what = "draft — to review and approve"
+    case .approved:
+      what =
+        v.inFlight
+        ? "approved, answer lost — acorn submit asks Amazon" : "approved — acorn submit sends it"
+    case .submitted:
+      what = "submitted, Amazon \(v.status ?? "processing") — acorn submit --approved asks again"
+    case .failed: what = "failed at Amazon — correct and draft again"
+    default: what = v.state.rawValue
+    }
+    return "\(v.id)  \(v.type.rawValue)  \(what)"
   }
 }

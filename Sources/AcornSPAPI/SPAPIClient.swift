@@ -130,7 +130,7 @@ public final class SPAPIClient: @unchecked Sendable {
   let jitter: @Sendable (Double) -> Double
   var accessToken: (token: String, expires: Double)?
   var buckets: [String: TokenBucket] = [:]
-  public private(set) var stats = Stats() {
+  public internal(set) var stats = Stats() {
     didSet { onProgress?(stats) }
   }
   /// Called after every request (counts so far): the CLI shows it on a terminal.
@@ -143,6 +143,8 @@ public final class SPAPIClient: @unchecked Sendable {
     "getPurchaseOrdersStatus": (10, 10),
     "GetShipmentDetails": (10, 10), "getInvoiceHeaders": (0.5, 1), "getInvoice": (0.5, 1),
     "getRemittanceHeaders": (0.5, 1), "getRemittance": (0.5, 1),
+    "submitAcknowledgement": (10, 10), "SubmitShipmentConfirmations": (10, 10),
+    "submitInvoices": (10, 10), "getTransaction": (10, 20),
   ]
 
   public init(

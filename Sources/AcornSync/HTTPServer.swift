@@ -82,6 +82,9 @@ public final class HTTPServer: @unchecked Sendable {
     }
   }
 
+  /// A handler's response with this header is not sent: the connection just closes.
+  public static let dropHeader = "x-acorn-drop-connection"
+
   func serve(_ fd: Int32) {
     defer { close(fd) }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -117,6 +120,8 @@ public final class HTTPServer: @unchecked Sendable {
     let request = HTTPRequest(
       method: String(requestLine[0]), url: String(requestLine[1]), headers: headers, body: body)
     let response = handler(request)
+    // The sandbox's "lost response" fault: the request was handled, the answer never arrives.
+    if response.headers[Self.dropHeader] != nil { return }
     var text = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
     var out = response.headers
     out["content-length"] = String(response.body.count)

@@ -17,6 +17,7 @@ public final class SandboxServer: @unchecked Sendable {
 
     public static let kinds: Set<String> = [
       "429", "500", "503", "slow", "truncate", "empty-page", "repeat-page", "expire-token",
+      "lost", "accept-500", "accept-slow",
     ]
 
     public init(_ spec: String) throws(SPAPIError) {
@@ -46,6 +47,8 @@ public final class SandboxServer: @unchecked Sendable {
   var buckets: [String: (tokens: Double, updated: Double)] = [:]
   var tokens: [String: (expires: Double, expireOnce: Bool)] = [:]
   var counter: UInt64 = 0
+  /// Documents vendors sent (SandboxOutbound.swift).
+  var outbound = SandboxOutboundState()
   /// A token refreshed after an expiry is good: the fault models early expiry, not a broken LWA.
   var justExpired = false
   var seed: UInt64
@@ -77,10 +80,12 @@ public final class SandboxServer: @unchecked Sendable {
   }
 
   static func error(
-    _ status: Int, _ code: String, _ message: String, headers: [String: String] = [:]
+    _ status: Int, _ code: String, _ message: String, details: String? = nil,
+    headers: [String: String] = [:]
   ) -> HTTPResponse {
-    let body = CanonicalJSON.bytes(
-      .object(["errors": .array([.object(["code": .string(code), "message": .string(message)])])]))
+    var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+    if let details { error["details"] = .string(details) }
+    let body = CanonicalJSON.bytes(.object(["errors": .array([.object(error)])]))
     return HTTPResponse(
       status: status,
       headers: headers.merging(["x-amzn-requestid": UUID().uuidString]) { a, _ in a }, body: body)
@@ -95,13 +100,24 @@ public final class SandboxServer: @unchecked Sendable {
 
   public func handle(_ request: HTTPRequest) -> HTTPResponse {
     lock.lock()
-    defer { lock.unlock() }
+    var delay = 0.0
+    let response = handleLocked(request, delay: &delay)
+    lock.unlock()
+    // A late answer (the accept-slow fault) waits outside the lock: other requests go on.
+    if delay > 0 { usleep(useconds_t(delay * 1_000_000)) }
+    return response
+  }
+
+  func handleLocked(_ request: HTTPRequest, delay: inout Double) -> HTTPResponse {
     served += 1
     let (path, query) = Self.split(request.url)
     if request.method == "POST" && path == "/auth/o2/token" { return token(request) }
     if path == "/sandbox/stats" { return Self.ok(statsJSON(), rate: rate) }
-    guard request.method == "GET" else {
-      return Self.error(400, "InvalidInput", "only GET is served")
+    let postOperation = Self.postOperations[path]
+    guard request.method == "GET" || (request.method == "POST" && postOperation != nil) else {
+      return Self.error(
+        400, "InvalidInput",
+        "\(request.method) \(path): only GET, and POST to the vendor document paths, are served")
     }
     guard let token = request.headers["x-amz-access-token"], let issued = tokens[token] else {
       return Self.error(403, "Unauthorized", "Access to requested resource is denied.")
@@ -112,7 +128,7 @@ public final class SandboxServer: @unchecked Sendable {
       justExpired = true
       return Self.error(403, "Unauthorized", "The access token you provided has expired.")
     }
-    let operation = Self.operation(path)
+    let operation = postOperation ?? Self.operation(path)
     // Rate limit: a bucket per operation.
     let now = Date().timeIntervalSince1970
     var st = opStats[operation] ?? (0, 0, now, now)
@@ -142,7 +158,13 @@ public final class SandboxServer: @unchecked Sendable {
         503, "ServiceUnavailable", "Temporary overloading or maintenance of the server.")
     }
     if chance("slow") { usleep(300_000) }
-    var response = route(path, query, operation)
+    if postOperation != nil {
+      let (answer, wait) = receive(operation, request)
+      delay = wait
+      return answer
+    }
+    if operation == "getTransaction" { return transactionStatus(path) }
+    var response = lookup(operation, path, query) ?? route(path, query, operation)
     if response.status == 200 && chance("truncate") {
       response.body = Array(response.body.prefix(response.body.count / 2))
     }
@@ -170,6 +192,7 @@ public final class SandboxServer: @unchecked Sendable {
     }
     return .object([
       "operations": .object(ops), "rate": .string(String(rate)), "burst": .string(String(burst)),
+      "received": receivedJSON,
     ])
   }
 
@@ -201,6 +224,7 @@ public final class SandboxServer: @unchecked Sendable {
   }
 
   static func operation(_ path: String) -> String {
+    if path.hasPrefix("/vendor/transactions/v1/transactions/") { return "getTransaction" }
     if path.hasPrefix("/vendor/orders/v1/purchaseOrdersStatus") { return "getPurchaseOrdersStatus" }
     if path.hasPrefix("/vendor/orders/v1/purchaseOrders/") { return "getPurchaseOrder" }
     if path.hasPrefix("/vendor/orders/v1/purchaseOrders") { return "getPurchaseOrders" }

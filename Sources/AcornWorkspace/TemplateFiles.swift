@@ -383,6 +383,58 @@ deadlines:
       retrieved: 2026-11-29
       confidence: unverified
 
+  - id: po-acknowledgement-due
+    description: A new purchase order must be acknowledged within 24 hours (draft and submit the acknowledgement).
+    descriptionZh: 新采购订单须在 24 小时内确认（起草并提交确认）。
+    kind: purchase-order
+    when: {source.purchaseOrderState: [New]}
+    anchor: source.purchaseOrderDate
+    days: 1
+    level: error
+    provenance:
+      source: vendorOrders submitAcknowledgement, archived vendor guide (acknowledge within 24 hours at the latest)
+      retrieved: 2026-11-30
+      confidence: amazon
+
+  - id: asn-not-sent
+    description: An ASN still unsent after the goods left; Amazon wants it within 30 minutes of departure, and a missing ASN is charged back.
+    descriptionZh: 货物已发出但发货通知（ASN）仍未发送；亚马逊要求在发车后 30 分钟内发送，缺失会被罚款。
+    kind: outbound
+    when: {source.documentType: shipment-confirmation, workflow.state: [draft, approved]}
+    anchor: source.shippedDate
+    days: 0
+    level: error
+    provenance:
+      source: vendorShipments ShipmentConfirmation.shippedDate (send ASNs within 30 minutes of departure)
+      retrieved: 2026-11-30
+      confidence: amazon
+
+  - id: outbound-failed
+    description: Amazon failed an outbound document; correct it and draft it again.
+    descriptionZh: 亚马逊拒绝了外发单据；请更正后重新起草。
+    kind: outbound
+    when: {workflow.state: failed}
+    anchor: source.createdDate
+    days: 0
+    level: error
+    provenance:
+      source: vendorTransactionStatus getTransaction (status Failure with errors)
+      retrieved: 2026-11-30
+      confidence: amazon
+
+  - id: outbound-waiting
+    description: A drafted or approved document has waited two days to be sent.
+    descriptionZh: 已起草或已批准的单据已等待两天未发送。
+    kind: outbound
+    when: {workflow.state: [draft, approved]}
+    anchor: source.createdDate
+    days: 2
+    level: warning
+    provenance:
+      source: Acorn policy, so that acknowledgement and ASN windows are not missed
+      retrieved: 2026-11-30
+      confidence: unverified
+
 """####
     ),
     (
@@ -442,6 +494,19 @@ lifecycles:
       - {from: submitted, to: [accepted, rejected], roles: [finance]}
       - {from: accepted, to: [applied], roles: [finance]}
       - {from: rejected, to: [cancelled], roles: [finance]}
+
+  outbound:
+    description: An acknowledgement, ASN or invoice is drafted, approved, sent once, and accepted or failed by Amazon.
+    kinds: [outbound]
+    field: workflow.state
+    initial: draft
+    terminal: [accepted, failed, cancelled]
+    transitions:
+      - {from: draft, to: [approved], roles: [ops, finance]}
+      - {from: draft, to: [cancelled], roles: [ops, finance]}
+      - {from: approved, to: [submitted], roles: [ops, finance]}
+      - {from: approved, to: [cancelled], roles: [ops, finance]}
+      - {from: submitted, to: [accepted, failed], roles: [ops, finance]}
 
 # Who may edit which workflow fields (a parent path covers its children).
 fields:
@@ -1379,7 +1444,8 @@ creditNoteDays: 30
             "sp-api",
             "x12",
             "vc-csv",
-            "manual"
+            "manual",
+            "draft"
           ]
         },
         "reference": {
@@ -1663,7 +1729,8 @@ creditNoteDays: 30
               "remittance",
               "return",
               "credit-note",
-              "deduction"
+              "deduction",
+              "outbound"
             ]
           },
           "when": {
@@ -2498,7 +2565,8 @@ creditNoteDays: 30
                 "remittance",
                 "return",
                 "credit-note",
-                "deduction"
+                "deduction",
+                "outbound"
               ]
             },
             "minItems": 1,
@@ -2604,6 +2672,505 @@ creditNoteDays: 30
   },
   "required": [
     "lifecycles"
+  ],
+  "additionalProperties": false
+}
+
+"""####
+    ),
+    (
+      "schemas/outbound.schema.json",
+      ####"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://schemas.acorn.invalid/outbound.schema.json",
+  "title": "Outbound document",
+  "description": "A document the vendor sends Amazon: a purchase order acknowledgement, a shipment confirmation (ASN) or an invoice, drafted offline, approved, and submitted exactly once (docs/outbound.md).",
+  "type": "object",
+  "properties": {
+    "id": {
+      "description": "Record id: OUT, marketplace and the document key.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 512,
+      "x-acorn-merge": "immutable"
+    },
+    "kind": {
+      "description": "Record kind.",
+      "const": "outbound",
+      "x-acorn-merge": "immutable"
+    },
+    "marketplace": {
+      "$ref": "common.schema.json#/$defs/marketplace",
+      "description": "Marketplace.",
+      "x-acorn-merge": "immutable"
+    },
+    "schemaVersion": {
+      "description": "Version of this schema the record follows.",
+      "const": 1,
+      "x-acorn-merge": "max"
+    },
+    "source": {
+      "description": "The document as it will be sent (written by acorn draft; fixed once approved).",
+      "type": "object",
+      "properties": {
+        "documentType": {
+          "description": "Which document.",
+          "type": "string",
+          "enum": [
+            "acknowledgement",
+            "shipment-confirmation",
+            "invoice"
+          ]
+        },
+        "documentKey": {
+          "$ref": "common.schema.json#/$defs/documentNumber",
+          "description": "ACK-<PO>, ASN-<shipment id> or INV-<invoice number>, with -R<n> for a later revision; the record id derives from it."
+        },
+        "revision": {
+          "description": "1 for the first document, n for the nth (an acknowledgement update, a corrected invoice).",
+          "type": "integer",
+          "minimum": 1
+        },
+        "createdDate": {
+          "$ref": "common.schema.json#/$defs/dateTime",
+          "description": "When it was drafted; its month places the file."
+        },
+        "purchaseOrderNumber": {
+          "$ref": "common.schema.json#/$defs/purchaseOrderNumber",
+          "description": "Acknowledgement: the PO acknowledged."
+        },
+        "purchaseOrderNumbers": {
+          "description": "POs the document covers.",
+          "type": "array",
+          "minItems": 1,
+          "uniqueItems": true,
+          "items": {
+            "$ref": "common.schema.json#/$defs/purchaseOrderNumber"
+          }
+        },
+        "acknowledgementDate": {
+          "$ref": "common.schema.json#/$defs/dateTime",
+          "description": "Acknowledgement: its date."
+        },
+        "sellingParty": {
+          "$ref": "common.schema.json#/$defs/party",
+          "description": "The vendor."
+        },
+        "shipmentIdentifier": {
+          "$ref": "common.schema.json#/$defs/documentNumber",
+          "description": "ASN: the shipment id (unique over 365 days)."
+        },
+        "shipmentConfirmationType": {
+          "description": "ASN: Original, or Replace of an earlier ASN.",
+          "type": "string",
+          "enum": [
+            "Original",
+            "Replace"
+          ]
+        },
+        "shipmentType": {
+          "description": "ASN: shipment type.",
+          "type": "string",
+          "enum": [
+            "TruckLoad",
+            "LessThanTruckLoad",
+            "SmallParcel"
+          ]
+        },
+        "shippedDate": {
+          "$ref": "common.schema.json#/$defs/dateTime",
+          "description": "ASN: when the goods left."
+        },
+        "estimatedDeliveryDate": {
+          "$ref": "common.schema.json#/$defs/dateTime",
+          "description": "ASN: when they arrive."
+        },
+        "shipFromParty": {
+          "$ref": "common.schema.json#/$defs/party",
+          "description": "ASN: where the goods leave."
+        },
+        "shipToParty": {
+          "$ref": "common.schema.json#/$defs/party",
+          "description": "Fulfilment centre."
+        },
+        "billToParty": {
+          "$ref": "common.schema.json#/$defs/party",
+          "description": "Invoice: bill-to party from the PO."
+        },
+        "remitToParty": {
+          "$ref": "common.schema.json#/$defs/party",
+          "description": "Invoice: who is paid."
+        },
+        "transportation": {
+          "description": "ASN: carrier details.",
+          "type": "object",
+          "properties": {
+            "carrierScac": {
+              "description": "Carrier SCAC (2-4 letters).",
+              "type": "string",
+              "pattern": "^[A-Z]{2,4}$"
+            },
+            "carrierShipmentReferenceNumber": {
+              "description": "PRO or tracking number.",
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 64
+            },
+            "transportationMode": {
+              "description": "Mode.",
+              "type": "string",
+              "enum": [
+                "Road",
+                "Air",
+                "Ocean"
+              ]
+            },
+            "billOfLadingNumber": {
+              "description": "BOL number (not a date or a single character).",
+              "type": "string",
+              "minLength": 2,
+              "maxLength": 64
+            }
+          },
+          "additionalProperties": false
+        },
+        "cartonCount": {
+          "description": "ASN: number of cartons.",
+          "type": "integer",
+          "minimum": 1
+        },
+        "cartons": {
+          "description": "ASN: cartons and their contents.",
+          "type": "array",
+          "items": {
+            "description": "A carton and what it holds.",
+            "type": "object",
+            "properties": {
+              "cartonSequenceNumber": {
+                "description": "001, 002 …",
+                "type": "string",
+                "pattern": "^[0-9]{1,9}$"
+              },
+              "trackingNumber": {
+                "description": "Carrier tracking number (small parcel: one per carton).",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64
+              },
+              "items": {
+                "description": "Lines in the carton.",
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "itemReference": {
+                      "$ref": "common.schema.json#/$defs/sequenceNumber",
+                      "description": "The ASN line (itemSequenceNumber)."
+                    },
+                    "shippedEaches": {
+                      "description": "Eaches of the line in this carton.",
+                      "type": "integer",
+                      "minimum": 1
+                    }
+                  },
+                  "required": [
+                    "itemReference",
+                    "shippedEaches"
+                  ],
+                  "additionalProperties": false
+                }
+              }
+            },
+            "required": [
+              "cartonSequenceNumber",
+              "items"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "invoiceNumber": {
+          "$ref": "common.schema.json#/$defs/documentNumber",
+          "description": "Invoice: its number, never reused."
+        },
+        "invoiceType": {
+          "description": "Invoice.",
+          "type": "string",
+          "enum": [
+            "Invoice"
+          ]
+        },
+        "invoiceDate": {
+          "$ref": "common.schema.json#/$defs/date",
+          "description": "Invoice: its date (on or after the PO date)."
+        },
+        "totalAmount": {
+          "$ref": "common.schema.json#/$defs/money",
+          "description": "Invoice: total of the lines."
+        },
+        "paymentTerms": {
+          "description": "Invoice: payment terms.",
+          "type": "object",
+          "properties": {
+            "type": {
+              "description": "Terms type.",
+              "type": "string",
+              "enum": [
+                "Basic",
+                "EndOfMonth",
+                "FixedDate",
+                "Proximo",
+                "PaymentDueUponReceiptOfInvoice",
+                "LetterofCredit"
+              ]
+            },
+            "discountPercent": {
+              "$ref": "common.schema.json#/$defs/decimal"
+            },
+            "discountDueDays": {
+              "description": "Days.",
+              "type": "integer",
+              "minimum": 0
+            },
+            "netDueDays": {
+              "description": "Days.",
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "additionalProperties": false
+        },
+        "lines": {
+          "description": "Lines, in sequence order.",
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "description": "A line of the document. Quantities in eaches.",
+            "type": "object",
+            "properties": {
+              "itemSequenceNumber": {
+                "$ref": "common.schema.json#/$defs/sequenceNumber",
+                "description": "The document's line number (an acknowledgement keeps the PO's)."
+              },
+              "purchaseOrderNumber": {
+                "$ref": "common.schema.json#/$defs/purchaseOrderNumber",
+                "description": "The PO the line belongs to (ASN and invoice)."
+              },
+              "purchaseOrderLine": {
+                "$ref": "common.schema.json#/$defs/sequenceNumber",
+                "description": "The PO line it refers to (ASN and invoice)."
+              },
+              "amazonProductIdentifier": {
+                "$ref": "common.schema.json#/$defs/asin",
+                "description": "ASIN, as on the PO."
+              },
+              "vendorProductIdentifier": {
+                "description": "Vendor SKU, EAN or UPC, exactly as on the PO.",
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64
+              },
+              "orderedQuantity": {
+                "$ref": "common.schema.json#/$defs/quantity",
+                "description": "Acknowledgement: the quantity ordered, as Amazon sent it."
+              },
+              "orderedEaches": {
+                "description": "Acknowledgement: eaches ordered.",
+                "type": "integer",
+                "minimum": 0
+              },
+              "acceptedEaches": {
+                "description": "Acknowledgement: eaches accepted.",
+                "type": "integer",
+                "minimum": 0
+              },
+              "backorderedEaches": {
+                "description": "Acknowledgement: eaches backordered.",
+                "type": "integer",
+                "minimum": 0
+              },
+              "rejectedEaches": {
+                "description": "Acknowledgement: eaches rejected.",
+                "type": "integer",
+                "minimum": 0
+              },
+              "rejectionReason": {
+                "description": "Acknowledgement: why eaches are rejected.",
+                "type": "string",
+                "enum": [
+                  "TemporarilyUnavailable",
+                  "InvalidProductIdentifier",
+                  "ObsoleteProduct"
+                ]
+              },
+              "scheduledShipDate": {
+                "$ref": "common.schema.json#/$defs/dateTime",
+                "description": "Acknowledgement: when the accepted eaches ship."
+              },
+              "scheduledDeliveryDate": {
+                "$ref": "common.schema.json#/$defs/dateTime",
+                "description": "Acknowledgement: when they arrive."
+              },
+              "shippedEaches": {
+                "description": "ASN: eaches shipped.",
+                "type": "integer",
+                "minimum": 1
+              },
+              "invoicedEaches": {
+                "description": "Invoice: eaches invoiced.",
+                "type": "integer",
+                "minimum": 1
+              },
+              "netCost": {
+                "$ref": "common.schema.json#/$defs/money",
+                "description": "Unit cost; must match the purchase order."
+              }
+            },
+            "required": [
+              "itemSequenceNumber"
+            ],
+            "additionalProperties": false
+          }
+        }
+      },
+      "required": [
+        "documentType",
+        "documentKey",
+        "revision",
+        "createdDate",
+        "purchaseOrderNumbers",
+        "lines"
+      ],
+      "additionalProperties": false,
+      "x-acorn-merge": "source"
+    },
+    "workflow": {
+      "description": "Where the document is: review, approval, sending and Amazon's answer.",
+      "type": "object",
+      "properties": {
+        "state": {
+          "description": "State in the outbound lifecycle (rules/lifecycles.yaml): draft, approved, submitted, accepted, failed, cancelled.",
+          "type": "string",
+          "pattern": "^[a-z][a-z0-9-]*$",
+          "x-acorn-merge": "lifecycle:outbound"
+        },
+        "submission": {
+          "description": "Sending it: written by acorn submit. A transaction id means Amazon has the document; it is never sent again.",
+          "type": "object",
+          "properties": {
+            "attemptStartedAt": {
+              "$ref": "common.schema.json#/$defs/dateTime",
+              "description": "An attempt began (committed before the request)."
+            },
+            "requestSha256": {
+              "description": "SHA-256 of the request body sent.",
+              "type": "string",
+              "pattern": "^[0-9a-f]{64}$"
+            },
+            "transactionId": {
+              "description": "Amazon's transaction id.",
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 128
+            },
+            "submittedAt": {
+              "$ref": "common.schema.json#/$defs/dateTime",
+              "description": "When Amazon accepted the request."
+            },
+            "submittedBy": {
+              "$ref": "common.schema.json#/$defs/email",
+              "description": "Who sent it."
+            },
+            "status": {
+              "description": "Amazon's transaction status.",
+              "type": "string",
+              "enum": [
+                "Processing",
+                "Success",
+                "Failure"
+              ]
+            },
+            "checkedAt": {
+              "$ref": "common.schema.json#/$defs/dateTime",
+              "description": "When the status was last asked."
+            },
+            "errors": {
+              "description": "Amazon's errors for a failed transaction.",
+              "type": "array",
+              "items": {
+                "type": "object",
+                "properties": {
+                  "code": {
+                    "description": "Amazon's error code.",
+                    "type": "string"
+                  },
+                  "message": {
+                    "description": "Amazon's message.",
+                    "type": "string"
+                  },
+                  "details": {
+                    "description": "Details.",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "code",
+                  "message"
+                ],
+                "additionalProperties": false
+              }
+            },
+            "recovery": {
+              "description": "How an attempt whose answer was lost was settled.",
+              "type": "string",
+              "maxLength": 500
+            },
+            "attempts": {
+              "description": "Requests made for this document (1 unless a lost answer was resent with --force).",
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "additionalProperties": false,
+          "x-acorn-merge": "lww-or-conflict"
+        },
+        "assignee": {
+          "$ref": "common.schema.json#/$defs/email",
+          "description": "Who is responsible now.",
+          "x-acorn-merge": "lww-or-conflict"
+        },
+        "followUpDate": {
+          "$ref": "common.schema.json#/$defs/date",
+          "description": "When to look at it again.",
+          "x-acorn-merge": "lww-or-conflict"
+        },
+        "notes": {
+          "$ref": "common.schema.json#/$defs/notes"
+        }
+      },
+      "additionalProperties": false
+    },
+    "provenance": {
+      "$ref": "common.schema.json#/$defs/provenance"
+    },
+    "conflicts": {
+      "description": "Open merge conflicts; acorn validate fails while any remain.",
+      "type": "array",
+      "x-acorn-merge": "conflicts",
+      "items": {
+        "$ref": "common.schema.json#/$defs/conflict"
+      }
+    }
+  },
+  "required": [
+    "id",
+    "kind",
+    "marketplace",
+    "schemaVersion",
+    "source",
+    "workflow",
+    "provenance"
   ],
   "additionalProperties": false
 }

@@ -1,5 +1,6 @@
 import AcornGit
 import AcornModel
+import AcornOutbound
 import Foundation
 
 /// `acorn status` and `acorn commit`.
@@ -64,6 +65,8 @@ extension Workspace {
     public var leftovers: GitLeftovers
     /// Record files that do not parse (missing from every index answer).
     public var brokenFiles: [String]
+    /// Outbound documents not settled yet: drafts, approved, in flight, processing, failed.
+    public var outbound: [OutboundView] = []
   }
 
   /// What plain git left unfinished: an operation in progress, unmerged index entries, files
@@ -144,7 +147,9 @@ extension Workspace {
         branch: branch, head: head, upstream: upstreamName, ahead: ahead, behind: behind,
         changes: try diff(from: head, to: nil), lastSync: syncStates(),
         openConflicts: try openConflictCount(), leftovers: try gitLeftovers(),
-        brokenFiles: try brokenRecordFiles().map(\.path))
+        brokenFiles: try brokenRecordFiles().map(\.path),
+        outbound: try outboundDocuments(states: [.draft, .approved, .submitted, .failed])
+          .compactMap(OutboundView.init))
     } catch let error as WorkspaceError {
       throw error
     } catch {

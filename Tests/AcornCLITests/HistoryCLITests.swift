@@ -116,7 +116,7 @@ struct HistoryCLITests {
     let ws = try Self.committed(dir)
     let index = try JSONParser.parse(try CLI.run(["index", "--json"], in: ws).stdout)
     #expect(index["mode"] == .string("rebuilt"))
-    #expect(index["records"]?.intValue == 7)
+    #expect(index["records"]?.intValue == 8)
     let csv = try CLI.run(
       ["query", "SELECT deduction_number, amount, amount_minor FROM deductions", "--csv"], in: ws)
     #expect(

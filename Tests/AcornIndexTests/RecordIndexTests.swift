@@ -37,7 +37,7 @@ struct RecordIndexTests {
     let file = TempFile()
     let index = try RecordIndex(path: file.path)
     try index.rebuild(Fixtures.records, state: .init(commit: "abc", dirtyPaths: []))
-    #expect(try index.count() == 7)
+    #expect(try index.count() == 8)
     #expect(try index.state() == .init(commit: "abc", dirtyPaths: []))
     let invoice = try index.query(
       "SELECT invoice_number, total, total_minor, currency FROM invoices")
@@ -89,7 +89,7 @@ struct RecordIndexTests {
     try index.apply(
       [.upsert(path: path, record: changed), .delete(path: deleted)],
       state: .init(commit: "b", dirtyPaths: [path]))
-    #expect(try index.count() == 6)
+    #expect(try index.count() == 7)
     #expect(
       try index.query("SELECT assignee FROM purchase_orders").rows == [
         [.string("zhang.min@example.com")]
@@ -120,7 +120,7 @@ struct RecordIndexTests {
         }
       }
     }
-    #expect(try index.count() == 7)
+    #expect(try index.count() == 8)
     #expect(throws: IndexError.self) { try reader.query("SELECT nope FROM nowhere") }
   }
 

@@ -211,7 +211,7 @@ struct HistoryTests {
       all[0].diff.records.first?.fields.map(\.text) == [
         "workflow.assignee: li.wei@example.com → zhang.min@example.com"
       ])
-    #expect(all[2].diff.records.count == 7)
+    #expect(all[2].diff.records.count == 8)
     let one = try ws.log(recordPath: try ws.findRecord(returnID).path)
     #expect(
       one.map(\.commit.summary) == ["Set \(returnID) workflow.state=received", "Import fixtures"])

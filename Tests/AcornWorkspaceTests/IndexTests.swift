@@ -12,7 +12,7 @@ struct WorkspaceIndexTests {
     let scratch = Scratch()
     let ws = try committedWorkspace(scratch)
     let first = try ws.updateIndex()
-    #expect(first.mode == .rebuilt && first.records == 7)
+    #expect(first.mode == .rebuilt && first.records == 8)
     #expect(try ws.updateIndex().mode == .upToDate)
 
     // A commit that changes one record: one path.

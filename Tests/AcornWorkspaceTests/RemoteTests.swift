@@ -87,7 +87,7 @@ struct RemoteTests {
     let a = try Workspace.clone(from: url, to: scratch.path + "/a", executable: "/usr/bin/acorn")
     let b = try Workspace.clone(from: url, to: scratch.path + "/b", executable: "/usr/bin/acorn")
     try expectGitClean(a)
-    #expect(a.listRecords().count == 7)
+    #expect(a.listRecords().count == 8)
     #expect(try a.repository().configString("diff.acorn.textconv") == "/usr/bin/acorn diff-driver")
 
     // A changes and pushes; B fast-forwards to the same commit.

@@ -126,7 +126,12 @@ struct InitTests {
     let (workspace, _) = try Workspace.initialize(
       at: scratch.path + "/ws", options: .init(), author: testAuthor)
     let set = try workspace.rules().lifecycles
-    #expect(Set(set.lifecycles.keys) == ["refund", "dispute", "credit-note"])
+    #expect(Set(set.lifecycles.keys) == ["refund", "dispute", "credit-note", "outbound"])
+    let outbound = try #require(set.lifecycles["outbound"])
+    #expect(outbound.next("draft") == ["approved", "cancelled"])
+    #expect(outbound.next("approved") == ["cancelled", "submitted"])
+    #expect(outbound.next("submitted") == ["accepted", "failed"])
+    #expect(outbound.terminal == ["accepted", "failed", "cancelled"])
     let refund = try #require(set.lifecycles["refund"])
     #expect(refund.next("notified") == ["authorized", "rejected"])
     #expect(refund.next("authorized") == ["received", "written-off"])
@@ -323,7 +328,7 @@ struct RecordStoreTests {
   func listAndFind() throws {
     let scratch = Scratch()
     let ws = try ValidateTests.populated(scratch)
-    #expect(ws.listRecords().count == 7)
+    #expect(ws.listRecords().count == 8)
     #expect(ws.listRecords(kind: .invoice).map(\.id) == ["INV-US-INV-2019-0815"])
     #expect(
       ws.listRecords(marketplace: Marketplace("DE")).map(\.id) == [

@@ -37,7 +37,7 @@ for name in sorted(os.listdir(SCHEMAS)):
     if name.endswith(".schema.json"):
         with open(os.path.join(SCHEMAS, name), encoding="utf-8") as f:
             schemas[name] = json.load(f)
-check(len(schemas) == 15, "15 schemas (7 record kinds, common, 7 settings files), found %d" % len(schemas))
+check(len(schemas) == 16, "16 schemas (8 record kinds, common, 7 settings files), found %d" % len(schemas))
 
 for name, schema in schemas.items():
     try:

@@ -7,6 +7,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable, Comparable {
   case `return`
   case creditNote = "credit-note"
   case deduction
+  /// A document the vendor sends Amazon (acknowledgement, ASN, invoice): drafted, approved, submitted.
+  case outbound
 
   /// The prefix of record ids of this kind (`PO-US-2JK3S9VC`).
   public var idPrefix: String {
@@ -18,6 +20,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable, Comparable {
     case .return: "RET"
     case .creditNote: "CN"
     case .deduction: "DED"
+    case .outbound: "OUT"
     }
   }
 
@@ -31,6 +34,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable, Comparable {
     case .return: "returnId"
     case .creditNote: "creditNoteNumber"
     case .deduction: "deductionNumber"
+    case .outbound: "documentKey"
     }
   }
 
@@ -44,6 +48,7 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable, Comparable {
     case .return: "noticeDate"
     case .creditNote: "issueDate"
     case .deduction: "deductionDate"
+    case .outbound: "createdDate"
     }
   }
 

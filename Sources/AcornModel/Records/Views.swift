@@ -2,7 +2,7 @@
 /// one place (the schemas in `schemas/` are the full definition). A view is built from a
 /// record's JSON and never changes it; a record that lacks what a view needs gives nil.
 public enum RecordViews {
-  static func money(_ v: JSONValue?) -> Money? {
+  public static func money(_ v: JSONValue?) -> Money? {
     guard let text = v?["amount"]?.stringValue ?? v?["amount"]?.decimalValue?.formatted(),
       let code = v?["currency"]?.stringValue, let currency = CurrencyCode(code),
       let amount = try? DecimalNumber(parsing: text)
@@ -10,11 +10,11 @@ public enum RecordViews {
     return Money(amount, currency)
   }
 
-  static func day(_ v: JSONValue?) -> Int? {
+  public static func day(_ v: JSONValue?) -> Int? {
     v?.stringValue.flatMap { CivilDate.day(String($0.prefix(10))) }
   }
 
-  static func strings(_ v: JSONValue?) -> [String] {
+  public static func strings(_ v: JSONValue?) -> [String] {
     (v?.arrayValue ?? []).compactMap(\.stringValue)
   }
 }

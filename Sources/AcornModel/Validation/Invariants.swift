@@ -58,6 +58,9 @@ public enum Invariants {
           source, base: base, header: "totalAmount", lineField: "amount", plus: "taxTotal",
           reader: &reader)
       }
+    case .outbound:
+      issues += uniqueLineKeys(source, base: base, key: "itemSequenceNumber")
+      issues += outbound(source, base: base, reader: &reader)
     case .deduction:
       _ = reader.money(source["amount"], at: base.appending("amount"))
       if let recovered = record["workflow"]?["decision"]?["recoveredAmount"] {
@@ -159,6 +162,78 @@ public enum Invariants {
       ]
     }
     return []
+  }
+
+  /// An outbound document adds up: an acknowledgement's accepted, backordered and rejected eaches
+  /// make the order (a rejection has its reason); an ASN's cartons hold exactly what its lines
+  /// ship and their count is the one declared; an invoice's total is its lines'.
+  static func outbound(_ source: JSONValue, base: JSONPath, reader: inout MoneyReader)
+    -> [DocumentIssue]
+  {
+    var out: [DocumentIssue] = []
+    switch source["documentType"]?.stringValue {
+    case "acknowledgement":
+      for (k, line) in lines(source) {
+        let p = base.appending("lines").appending(k)
+        let parts = ["acceptedEaches", "backorderedEaches", "rejectedEaches"].map {
+          line[$0]?.intValue ?? 0
+        }
+        if let ordered = line["orderedEaches"]?.intValue, parts.reduce(0, +) != ordered {
+          out.append(
+            DocumentIssue(
+              "invariant.ack-quantity", at: p,
+              "\(parts[0]) accepted + \(parts[1]) backordered + \(parts[2]) rejected = \(parts.reduce(0, +)), not the \(ordered) ordered"
+            ))
+        }
+        if parts[2] > 0, line["rejectionReason"] == nil {
+          out.append(
+            DocumentIssue(
+              "invariant.rejection-reason", at: p.appending("rejectionReason"),
+              "rejected eaches need a reason (TemporarilyUnavailable, InvalidProductIdentifier or ObsoleteProduct)"
+            ))
+        }
+        out += eaches(
+          line["orderedQuantity"], equals: line["orderedEaches"], at: p, "orderedEaches")
+      }
+    case "shipment-confirmation":
+      let cartons = source["cartons"]?.arrayValue ?? []
+      if let count = source["cartonCount"]?.intValue, !cartons.isEmpty, count != cartons.count {
+        out.append(
+          DocumentIssue(
+            "invariant.carton-count", at: base.appending("cartonCount"),
+            "\(count) cartons declared, \(cartons.count) described"))
+      }
+      guard !cartons.isEmpty else { break }
+      var packed: [String: Int] = [:]
+      for (c, carton) in cartons.enumerated() {
+        for (i, item) in (carton["items"]?.arrayValue ?? []).enumerated() {
+          let ref = item["itemReference"]?.stringValue ?? ""
+          if !lines(source).contains(where: { $0.1["itemSequenceNumber"]?.stringValue == ref }) {
+            out.append(
+              DocumentIssue(
+                "invariant.carton-item",
+                at: base.appending("cartons").appending(c).appending("items").appending(i),
+                "carton item refers to line \(ref), which the ASN does not ship"))
+          }
+          packed[ref, default: 0] += item["shippedEaches"]?.intValue ?? 0
+        }
+      }
+      for (k, line) in lines(source) {
+        let seq = line["itemSequenceNumber"]?.stringValue ?? ""
+        let shipped = line["shippedEaches"]?.intValue ?? 0
+        if packed[seq, default: 0] != shipped {
+          out.append(
+            DocumentIssue(
+              "invariant.cartons", at: base.appending("lines").appending(k),
+              "the cartons hold \(packed[seq, default: 0]) eaches of line \(seq), which ships \(shipped)"
+            ))
+        }
+      }
+    case "invoice":
+      out += invoiceTotals(source, base: base, reader: &reader)
+    default: break
+    }
+    return out
   }
 
   static func invoiceTotals(_ source: JSONValue, base: JSONPath, reader: inout MoneyReader)
