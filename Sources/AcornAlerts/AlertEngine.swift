@@ -72,6 +72,17 @@ public struct AlertEngine: Sendable {
     let ledgers = Dictionary(r.invoices.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     let returns = Dictionary(r.returns.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     var out: [Alert] = []
+    // Purchase orders with an acknowledgement sent to Amazon (outbound, submitted or accepted).
+    let acknowledged = Set(
+      records.compactMap { r -> String? in
+        let s = r.json["source"]
+        guard r.kind == .outbound, s?["documentType"]?.stringValue == "acknowledgement",
+          ["submitted", "accepted"].contains(r.json["workflow"]?["state"]?.stringValue ?? ""),
+          let m = r.json["marketplace"]?.stringValue,
+          let po = s?["purchaseOrderNumber"]?.stringValue
+        else { return nil }
+        return "\(m)/\(po)"
+      })
     for rule in deadlines {
       for record in records where record.kind == rule.kind && rule.matches(record.json) {
         guard let id = record.id, let market = record.json["marketplace"]?.stringValue else {
@@ -82,6 +93,10 @@ public struct AlertEngine: Sendable {
         }
         var amount: Money?
         switch rule.kind {
+        case .purchaseOrder:
+          // An acknowledgement sent from Acorn answers the PO before the next sync says so.
+          let number = record.json["source"]?["purchaseOrderNumber"]?.stringValue
+          if let number, acknowledged.contains("\(market)/\(number)") { continue }
         case .invoice:
           // Paid invoices are not past their terms, whatever their status says.
           if let l = ledgers[id] {

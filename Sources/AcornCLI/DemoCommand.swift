@@ -123,7 +123,46 @@ struct DemoCommand: ParsableCommand {
       ["alerts", "-C", "finance", "--as-of", until, "--lang", "zh-CN"], as: .chen, allow: [0, 1],
       tail: 3)
 
-    story.heading("7. For people who would rather look, and for the accountants")
+    story.heading(
+      "7. Ops answers Amazon: the newest purchase order acknowledged, reviewed, sent exactly once")
+    let newest = try story.acorn(
+      [
+        "query", "-C", "ops",
+        "SELECT po_number FROM purchase_orders WHERE po_state = 'New' ORDER BY order_date DESC, po_number LIMIT 1",
+        "--csv",
+      ], as: .wang, show: false)
+    if let po = newest.split(whereSeparator: \.isNewline).dropFirst().first.map({
+      String($0).trimmingCharacters(in: .whitespaces)
+    }) {
+      try story.acorn(["draft", "ack", "-C", "ops", po, "--accept-all"], as: .wang, tail: 4)
+      let ack = try story.acorn(
+        [
+          "query", "-C", "ops",
+          "SELECT id FROM outbound_documents WHERE po_number = '\(po)' AND state = 'draft'",
+          "--csv",
+        ], as: .wang, show: false)
+      let id =
+        ack.split(whereSeparator: \.isNewline).dropFirst().first.map {
+          String($0).trimmingCharacters(in: .whitespaces)
+        } ?? ""
+      try story.acorn(["diff", "-C", "ops", "HEAD~1", "HEAD", "--markdown"], as: .li, tail: 8)
+      try story.acorn(["set", "-C", "ops", id, "workflow.state=approved"], as: .li)
+      try story.acorn(
+        [
+          "submit", "-C", "ops", "--approved", "--endpoint", url, "--token-endpoint",
+          url + "/auth/o2/token",
+        ], as: .wang)
+      try story.acorn(
+        [
+          "submit", "-C", "ops", "--approved", "--endpoint", url, "--token-endpoint",
+          url + "/auth/o2/token",
+        ], as: .wang)
+      try story.acorn(["push", "-C", "ops"], as: .wang)
+    } else {
+      story.say("(no purchase order waits for an acknowledgement in this sandbox window)")
+    }
+
+    story.heading("8. For people who would rather look, and for the accountants")
     try story.acorn(["report", "-C", "finance", "--out", root + "/report.html"], as: .chen)
     try story.acorn(
       ["report", "-C", "finance", "--lang", "zh-CN", "--out", root + "/report.zh-CN.html"],
@@ -136,6 +175,8 @@ struct DemoCommand: ParsableCommand {
         "export", "-C", "finance", "--format", "kingdee", "--period", "2026-08", "--out",
         root + "/kingdee-2026-08.xlsx",
       ], as: .chen)
+    // Ops' acknowledgement arrived on the remote meanwhile: finance pulls it in, then pushes.
+    try story.acorn(["pull", "-C", "finance"], as: .chen)
     try story.acorn(["push", "-C", "finance"], as: .chen)
 
     story.heading("Where everything is")
@@ -149,6 +190,7 @@ struct DemoCommand: ParsableCommand {
       Next, try:
         acorn serve -C \(root)/ops --open     the ops workspace in a browser (docs/web.md)
         acorn status -C \(root)/finance
+        acorn draft asn -C \(root)/ops PO --carrier UPSN   the next answer to Amazon (docs/outbound.md)
         acorn diff -C \(root)/finance HEAD~1 --markdown
         acorn query -C \(root)/finance "SELECT deduction_type, dsum(amount), currency FROM deductions GROUP BY 1, 3"
         acorn reconcile -C \(root)/finance --json | less

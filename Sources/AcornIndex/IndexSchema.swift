@@ -194,6 +194,24 @@ enum IndexSchema {
       ] + money("amount", "source.amount"),
       lines: nil,
       indexes: ["deduction_number", "base_invoice_number", "payment_id", "state"], lineIndexes: []),
+    TableSpec(
+      name: "outbound_documents", kind: .outbound,
+      columns: [
+        Column("document_type", "source.documentType"),
+        Column("document_key", "source.documentKey"),
+        Column("revision", "source.revision", .integer),
+        Column("created_date", "source.createdDate"),
+        Column("po_number", "source.purchaseOrderNumber"),
+        Column("shipment_identifier", "source.shipmentIdentifier"),
+        Column("invoice_number", "source.invoiceNumber"),
+        Column("state", "workflow.state"),
+        Column("transaction_id", "workflow.submission.transactionId"),
+        Column("transaction_status", "workflow.submission.status"),
+        Column("assignee", "workflow.assignee"),
+        Column("currency", "source.totalAmount", .currency),
+      ] + money("total", "source.totalAmount"),
+      lines: nil,
+      indexes: ["document_type", "state", "po_number", "transaction_id"], lineIndexes: []),
   ]
 
   /// Id and number sets, as rows of `links(path, kind, field, value)`: joins on them are exact
@@ -202,6 +220,7 @@ enum IndexSchema {
     (.shipment, "po_numbers", "source.purchaseOrderNumbers"),
     (.invoice, "po_numbers", "source.purchaseOrderNumbers"),
     (.deduction, "po_numbers", "source.purchaseOrderNumbers"),
+    (.outbound, "po_numbers", "source.purchaseOrderNumbers"),
     (.remittance, "vendor_codes", "source.vendorCodes"),
     (.return, "credit_note_ids", "workflow.creditNoteIds"),
     (.return, "deduction_ids", "workflow.deductionIds"),

@@ -10,7 +10,7 @@ import GRDB
 /// This module knows records, not git: callers hand it the changed paths and their content.
 public final class RecordIndex {
   /// Bump when the tables change; an index of another version is rebuilt.
-  public static let schemaVersion = 4
+  public static let schemaVersion = 5
 
   let queue: DatabaseQueue
   public let path: String

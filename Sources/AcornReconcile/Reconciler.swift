@@ -28,7 +28,9 @@ public struct Reconciler {
       "invoiceDate", "paymentDate", "deductionDate", "noticeDate", "purchaseOrderDate",
       "shipmentDate", "issueDate",
     ]
-    for r in records {
+    // Amazon's documents only: what the vendor drafts to send (outbound) says nothing of what
+    // Amazon has done.
+    for r in records where r.kind != .outbound {
       var days: [Int] = []
       if let d = r.json["provenance"]?["observedOn"]?.stringValue.flatMap(CivilDate.day) {
         days.append(d)

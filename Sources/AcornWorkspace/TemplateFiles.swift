@@ -390,6 +390,7 @@ deadlines:
     when: {source.purchaseOrderState: [New]}
     anchor: source.purchaseOrderDate
     days: 1
+    warnDaysBefore: 1
     level: error
     provenance:
       source: vendorOrders submitAcknowledgement, archived vendor guide (acknowledge within 24 hours at the latest)

@@ -124,7 +124,7 @@ struct HistoryCLITests {
     let json = try JSONParser.parse(
       try CLI.run(["query", "SELECT count(*) AS n FROM records", "--json"], in: ws).stdout)
     #expect(json["columns"] == .array([.string("n")]))
-    #expect(json["rows"] == .array([.array([.number(DecimalNumber(7))])]))
+    #expect(json["rows"] == .array([.array([.number(DecimalNumber(8))])]))
     let write = try CLI.run(["query", "DELETE FROM records"], in: ws)
     #expect(write.status == 2)
     #expect(write.stderr.contains("read-only"))
