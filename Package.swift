@@ -57,7 +57,8 @@ let package = Package(
       name: "AcornServe",
       dependencies: [
         "AcornModel", "AcornWorkspace", "AcornReport", "AcornReconcile", "AcornAlerts",
-        "AcornMerge", "AcornGit", "AcornExport", .product(name: "FlyingFox", package: "FlyingFox"),
+        "AcornMerge", "AcornGit", "AcornExport", "AcornOutbound",
+        .product(name: "FlyingFox", package: "FlyingFox"),
       ]),
     .target(
       name: "AcornNotify",

@@ -79,7 +79,8 @@ extension DraftCommand {
         + (result.commit.map { "  (commit \($0.short))" } ?? "  (unchanged)")
         + (result.replaced ? "  replaces the earlier draft" : ""))
     for f in result.upgraded {
-      Terminal.out("  added \(f) (this workspace predates outbound documents)")
+      Terminal.out(
+        "  brought \(f) up to date for outbound documents (this workspace predates them)")
     }
     for (field, value) in RecordDiff.leaves(result.record.json) where field.hasPrefix("source.") {
       Terminal.out("  \(field.dropFirst("source.".count)): \(RecordText.value(value))")

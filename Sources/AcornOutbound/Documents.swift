@@ -45,6 +45,14 @@ public enum OutboundType: String, Sendable, CaseIterable, Codable {
     case .invoice: "invoice"
     }
   }
+
+  public var titleZh: String {
+    switch self {
+    case .acknowledgement: "采购订单确认"
+    case .shipmentConfirmation: "发货通知（ASN）"
+    case .invoice: "发票"
+    }
+  }
 }
 
 /// Workflow states of an outbound document (`rules/lifecycles.yaml`, lifecycle `outbound`).

@@ -1,5 +1,6 @@
 import AcornMerge
 import AcornModel
+import AcornOutbound
 import AcornReconcile
 import AcornReport
 import AcornWorkspace
@@ -141,7 +142,13 @@ extension WebApp {
     }
     h += "</section>\n"
 
-    h += "<section id=\"source\"><h2>\(p.t("Source (as Amazon sent it)", "来源数据（亚马逊原始）"))</h2>"
+    if let view = OutboundView(record) {
+      h += outboundSection(record, view, p)
+      h +=
+        "<section id=\"source\"><h2>\(p.t("The document (as it will be sent)", "单据（将发送的内容）"))</h2>"
+    } else {
+      h += "<section id=\"source\"><h2>\(p.t("Source (as Amazon sent it)", "来源数据（亚马逊原始）"))</h2>"
+    }
     h += "<pre>\(esc(CanonicalJSON.string(record.source ?? .object([:]))))</pre></section>\n"
     h += "<section id=\"history\"><h2>\(p.t("History", "历史"))</h2>"
     h += historyList(try workspace.log(recordPath: entry.path, limit: 30), p)
@@ -149,6 +156,90 @@ extension WebApp {
     let title =
       "\(record.kind.map { $0.rawValue.prefix(1).uppercased() + $0.rawValue.dropFirst() } ?? "Record") \(id)"
     return p.layout(title: title, body: h)
+  }
+
+  /// An outbound document for review: its lines as Amazon will read them, its checks against
+  /// the purchase orders as they are now, Amazon's answer once sent, and the request itself.
+  func outboundSection(_ record: Record, _ v: OutboundView, _ p: Page) -> String {
+    let s = record.json["source"]
+    var h =
+      "<section id=\"document\"><h2>\(esc(p.t(v.type.title.capitalized, v.type.titleZh)))</h2>"
+    let lines = s?["lines"]?.arrayValue ?? []
+    let columns: [(String, String, String)]
+    switch v.type {
+    case .acknowledgement:
+      columns = [
+        ("itemSequenceNumber", "Line", "行"), ("vendorProductIdentifier", "SKU", "SKU"),
+        ("orderedEaches", "Ordered", "订购"), ("acceptedEaches", "Accepted", "接受"),
+        ("backorderedEaches", "Backordered", "延期"), ("rejectedEaches", "Rejected", "拒绝"),
+        ("rejectionReason", "Reason", "原因"), ("netCost", "Net cost", "净成本"),
+      ]
+    case .shipmentConfirmation:
+      columns = [
+        ("itemSequenceNumber", "Line", "行"), ("purchaseOrderNumber", "PO", "采购单"),
+        ("purchaseOrderLine", "PO line", "采购单行"), ("vendorProductIdentifier", "SKU", "SKU"),
+        ("shippedEaches", "Shipped", "发货"),
+      ]
+    case .invoice:
+      columns = [
+        ("itemSequenceNumber", "Line", "行"), ("purchaseOrderNumber", "PO", "采购单"),
+        ("vendorProductIdentifier", "SKU", "SKU"), ("invoicedEaches", "Quantity", "数量"),
+        ("netCost", "Net cost", "净成本"),
+      ]
+    }
+    h += "<table data-table=\"document-lines\"><thead><tr>"
+    h += columns.map { "<th>\(esc(p.t($0.1, $0.2)))</th>" }.joined() + "</tr></thead><tbody>"
+    for l in lines {
+      h +=
+        "<tr>"
+        + columns.map { c in
+          let value = l[c.0]
+          let text = RecordViews.money(value).map(money) ?? esc(value.map(RecordText.value) ?? "")
+          return "<td>\(text)</td>"
+        }.joined() + "</tr>"
+    }
+    h += "</tbody></table>"
+    if let total = RecordViews.money(s?["totalAmount"]) {
+      h += "<p>\(p.t("Total", "合计")): <strong data-total>\(money(total))</strong></p>"
+    }
+    // Still right against the purchase orders as synced now?
+    if !v.state.isSent, v.state != .cancelled, let market = Marketplace(v.marketplace) {
+      do {
+        try Drafting.check(
+          record, context: try workspace.outboundContext(marketplace: market, now: config.now()))
+        h +=
+          "<p class=\"ok\" data-check=\"ok\">\(p.t("Checked against the purchase orders: it adds up.", "已与采购单核对：数量和金额一致。"))</p>"
+      } catch let e as OutboundError {
+        h += "<p class=\"refused\" data-check=\"refused\">\(esc(e.message))</p>"
+      } catch {
+        h += "<p class=\"refused\" data-check=\"refused\">\(esc("\(error)"))</p>"
+      }
+    }
+    if let sub = record.json["workflow"]?["submission"] {
+      h += "<h3>\(p.t("Sent to Amazon", "发送给亚马逊"))</h3><table data-table=\"submission\"><tbody>"
+      for (k, en, zh) in [
+        ("transactionId", "Transaction", "交易号"), ("status", "Amazon's status", "亚马逊状态"),
+        ("submittedAt", "Sent", "发送时间"), ("submittedBy", "By", "发送人"),
+        ("checkedAt", "Last asked", "最近查询"), ("recovery", "Answer lost, settled by", "应答丢失，处理方式"),
+      ] {
+        if let x = sub[k]?.stringValue {
+          h += "<tr><th>\(esc(p.t(en, zh)))</th><td>\(esc(x))</td></tr>"
+        }
+      }
+      for e in sub["errors"]?.arrayValue ?? [] {
+        h +=
+          "<tr><th>\(p.t("Error", "错误"))</th><td class=\"refused\">\(esc(e["code"]?.stringValue ?? "")): \(esc(e["message"]?.stringValue ?? ""))</td></tr>"
+      }
+      h += "</tbody></table>"
+    } else if v.state == .approved {
+      h +=
+        "<p class=\"muted\">\(p.t("Approved: acorn submit sends it, exactly once.", "已批准：acorn submit 会发送它，且只发送一次。"))</p>"
+    }
+    if let request = try? RequestBodies.request(for: record) {
+      h +=
+        "<details><summary>\(esc(p.t("The request Amazon receives", "亚马逊收到的请求"))) (\(esc(request.operation)))</summary><pre>\(esc(CanonicalJSON.string(request.body)))</pre></details>"
+    }
+    return h + "</section>\n"
   }
 
   /// `acorn match` as forms: what a person links where the reconciler could not — a payment line
@@ -207,6 +298,17 @@ extension WebApp {
       r.invoices.map { ($0.invoiceNumber, $0.id) }, uniquingKeysWith: { a, _ in a })
     var out: [Link] = []
     switch kind {
+    case .outbound:
+      for po in RecordViews.strings(record.json["source"]?["purchaseOrderNumbers"]) {
+        out.append(
+          Link(
+            en: "Purchase order", zh: "采购单", label: po,
+            id: find(
+              Record.makeID(
+                kind: .purchaseOrder,
+                marketplace: Marketplace(record.marketplace?.code ?? "US") ?? Marketplace.all[0],
+                key: po))))
+      }
     case .invoice:
       if let l = r.invoices.first(where: { $0.id == id }) {
         for e in l.payments {

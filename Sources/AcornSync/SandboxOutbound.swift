@@ -228,8 +228,14 @@ extension SandboxServer {
       .object(["payload": .object(["transactionStatus": .object(status)])]), rate: rate)
   }
 
-  /// Look-ups by document number (no date window): a PO's status, a shipment, an invoice.
+  /// Look-ups by document number (no date window): a PO's status, a shipment, an invoice. With
+  /// the `lag` fault, documents vendors sent do not show yet (Vendor Central takes 15–30 minutes).
   func lookup(_ operation: String, _ path: String, _ query: [String: String]) -> HTTPResponse? {
+    let lagging =
+      ["getPurchaseOrdersStatus", "GetShipmentDetails", "getInvoice"].contains(operation)
+      && chance("lag")
+    var outbound = self.outbound
+    if lagging { outbound = SandboxOutboundState() }
     switch operation {
     case "getPurchaseOrdersStatus":
       guard let po = query["purchaseOrderNumber"], query["updatedAfter"] == nil,

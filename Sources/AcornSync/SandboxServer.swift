@@ -17,7 +17,7 @@ public final class SandboxServer: @unchecked Sendable {
 
     public static let kinds: Set<String> = [
       "429", "500", "503", "slow", "truncate", "empty-page", "repeat-page", "expire-token",
-      "lost", "accept-500", "accept-slow",
+      "lost", "accept-500", "accept-slow", "lag",
     ]
 
     public init(_ spec: String) throws(SPAPIError) {

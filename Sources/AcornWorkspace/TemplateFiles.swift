@@ -443,7 +443,8 @@ deadlines:
       ####"""
 # Workflow state machines. A change of state is legal when the new state is reachable from the
 # old one through these transitions; merges join two states the same way (docs/merge-rules.md).
-# Every lifecycle must be acyclic. `roles` says who may make a transition (empty: anyone) and
+# Every lifecycle must be acyclic. `roles` says who may make a transition (empty: anyone; with
+# `when`, only for records whose fields have those values) and
 # `fields` who may edit a workflow field; both are enforced once team.yaml lists members
 # (acorn set, commit, resolve and reconcile --apply refuse what the author's roles do not allow).
 lifecycles:
@@ -502,12 +503,14 @@ lifecycles:
     field: workflow.state
     initial: draft
     terminal: [accepted, failed, cancelled]
+    # Ops acknowledges and ships, finance invoices: a move's roles depend on the document type.
     transitions:
-      - {from: draft, to: [approved], roles: [ops, finance]}
-      - {from: draft, to: [cancelled], roles: [ops, finance]}
-      - {from: approved, to: [submitted], roles: [ops, finance]}
-      - {from: approved, to: [cancelled], roles: [ops, finance]}
-      - {from: submitted, to: [accepted, failed], roles: [ops, finance]}
+      - {from: draft, to: [approved, cancelled], roles: [ops], when: {source.documentType: [acknowledgement, shipment-confirmation]}}
+      - {from: draft, to: [approved, cancelled], roles: [finance], when: {source.documentType: invoice}}
+      - {from: approved, to: [submitted, cancelled], roles: [ops], when: {source.documentType: [acknowledgement, shipment-confirmation]}}
+      - {from: approved, to: [submitted, cancelled], roles: [finance], when: {source.documentType: invoice}}
+      - {from: submitted, to: [accepted, failed], roles: [ops], when: {source.documentType: [acknowledgement, shipment-confirmation]}}
+      - {from: submitted, to: [accepted, failed], roles: [finance], when: {source.documentType: invoice}}
 
 # Who may edit which workflow fields (a parent path covers its children).
 fields:
@@ -2627,6 +2630,28 @@ creditNoteDays: 30
                     ]
                   },
                   "uniqueItems": true
+                },
+                "when": {
+                  "description": "The transition's roles apply only to records whose fields have these values (e.g. {source.documentType: invoice}); the same move may be listed once per condition with other roles. Reachability ignores it.",
+                  "type": "object",
+                  "propertyNames": {
+                    "type": "string",
+                    "pattern": "^(source|workflow)(\\.[A-Za-z0-9]+)+$"
+                  },
+                  "additionalProperties": {
+                    "anyOf": [
+                      {
+                        "type": "string"
+                      },
+                      {
+                        "type": "array",
+                        "items": {
+                          "type": "string"
+                        },
+                        "minItems": 1
+                      }
+                    ]
+                  }
                 }
               },
               "required": [

@@ -173,7 +173,17 @@ extension Workspace {
       let recordID = (new ?? old)?["id"]?.stringValue ?? c.path
       // Amazon's side is written only by sync and import, on the vendor-central branch (records
       // a person made, provenance origin manual, are theirs).
-      let manual = (new ?? old)?["provenance"]?["origin"]?.stringValue == "manual"
+      let origin = (new ?? old)?["provenance"]?["origin"]?.stringValue
+      let manual = origin == "manual" || origin == "draft"
+      // An outbound document is the vendor's own, drafted by a person (acorn draft); once
+      // approved, what it says is fixed: only a draft may change.
+      if origin == "draft", let old, let new, old["source"] != new["source"],
+        let state = old["workflow"]?["state"]?.stringValue, state != "draft"
+      {
+        add(
+          "history.outbound-changed", c.path,
+          "changed \(recordID)'s document after it was \(state); cancel it and draft again instead")
+      }
       if !isSync && !manual && old?["source"] != new?["source"] {
         add(
           "history.source-by-hand", c.path,
@@ -191,10 +201,12 @@ extension Workspace {
             "moved \(recordID) \(lifecycle.field) from \(from) to \(to), which the \(lifecycle.name) lifecycle does not allow"
           )
         } else if team.enforcesRoles {
-          if let member, !lifecycle.isReachable(from: from, to: to, roles: member.roles) {
+          if let member,
+            !lifecycle.isReachable(from: from, to: to, roles: member.roles, record: new)
+          {
             add(
               "history.role", c.path,
-              "moved \(recordID) \(lifecycle.field) from \(from) to \(to), which needs the role \(lifecycle.rolesInto(to).joined(separator: " or ")) (has \(member.roles.sorted().joined(separator: ", ")))"
+              "moved \(recordID) \(lifecycle.field) from \(from) to \(to), which needs the role \(lifecycle.rolesInto(to, record: new).joined(separator: " or ")) (has \(member.roles.sorted().joined(separator: ", ")))"
             )
           } else if member == nil {
             add(

@@ -90,7 +90,7 @@ extension Workspace {
   ) throws(WorkspaceError) -> DraftResult {
     let lock = try WorkspaceLock.acquire(self)
     defer { lock.release() }
-    let upgraded = try upgradeForOutbound()
+    let upgraded = try upgradeForOutbound(author: author)
     let context = try outboundContext(marketplace: marketplace, now: now)
     var record: Record
     do { record = try make(context) } catch {
@@ -149,47 +149,108 @@ extension Workspace {
       record: record, path: rel, commit: commit, replaced: previous != nil, upgraded: upgraded)
   }
 
-  /// A workspace made before outbound documents gets the template's schema and lifecycle:
-  /// `schemas/outbound.schema.json` is written and the `outbound` lifecycle is added to
-  /// `rules/lifecycles.yaml` (after `lifecycles:`). Returns the files changed (committed with the
-  /// draft).
-  func upgradeForOutbound() throws(WorkspaceError) -> [String] {
-    var changed: [String] = []
+  /// A workspace made before outbound documents gets what they need from the template, in the
+  /// same commit as its first draft: `schemas/outbound.schema.json`; `outbound` in the record
+  /// kinds of `schemas/lifecycles.schema.json` and `schemas/deadlines.schema.json` and `draft`
+  /// among the provenance origins of `schemas/common.schema.json` (each added in place, the rest
+  /// of the file kept); the `outbound` lifecycle in `rules/lifecycles.yaml` (after
+  /// `lifecycles:`). All or nothing: when the result does not load, every file is put back.
+  /// Returns the files changed.
+  func upgradeForOutbound(author: Signature) throws(WorkspaceError) -> [String] {
     let schemaFile = "schemas/" + RecordKind.outbound.schemaFileName
-    if !FileSystem.exists(path(schemaFile)),
-      let content = TemplateFiles.all.first(where: { $0.path == schemaFile })?.content
-    {
-      do { try FileSystem.writeAtomically(Array(content.utf8), to: path(schemaFile)) } catch {
-        throw WorkspaceError("outbound.upgrade", "cannot write \(schemaFile)", cause: error)
-      }
-      changed.append(schemaFile)
-    }
     let lifecycles = "rules/lifecycles.yaml"
-    if let bytes = try? FileSystem.read(path(lifecycles)),
-      let text = String(validating: bytes, as: UTF8.self),
-      (try? rules().lifecycles.lifecycles["outbound"]) == nil,
-      let template = TemplateFiles.all.first(where: { $0.path == lifecycles })?.content,
-      let start = template.range(of: "\n  outbound:\n"),
-      let end = template.range(of: "\n\n", range: start.upperBound..<template.endIndex)
-        ?? template.range(of: "\n#", range: start.upperBound..<template.endIndex),
-      let anchor = text.range(of: "\nlifecycles:\n")
-    {
-      let block = String(template[template.index(after: start.lowerBound)..<end.lowerBound])
-      var updated = text
-      updated.insert(contentsOf: block + "\n\n", at: anchor.upperBound)
-      do { try FileSystem.writeAtomically(Array(updated.utf8), to: path(lifecycles)) } catch {
-        throw WorkspaceError("outbound.upgrade", "cannot write \(lifecycles)", cause: error)
-      }
-      if (try? rules().lifecycles.lifecycles["outbound"]) == nil {
-        try? FileSystem.writeAtomically(bytes, to: path(lifecycles))
-        throw WorkspaceError(
-          "outbound.upgrade",
-          "\(lifecycles) has no outbound lifecycle and Acorn could not add it; copy it from workspace-template/rules/lifecycles.yaml"
-        )
-      }
-      changed.append(lifecycles)
+    func text(_ rel: String) -> String? {
+      (try? FileSystem.read(path(rel))).flatMap { String(validating: $0, as: UTF8.self) }
     }
-    return changed
+    func template(_ rel: String) -> String? {
+      TemplateFiles.all.first(where: { $0.path == rel })?.content
+    }
+    var writes: [(String, String)] = []
+    if !FileSystem.exists(path(schemaFile)), let t = template(schemaFile) {
+      writes.append((schemaFile, t))
+    }
+    // Acorn's own schemas, as an older template wrote them: replaced by the current template;
+    // a schema someone changed is left alone (and the upgrade refused below if it is needed).
+    for (rel, values, keys) in [
+      ("schemas/lifecycles.schema.json", Set(["outbound"]), Set(["when"])),
+      ("schemas/deadlines.schema.json", Set(["outbound"]), Set<String>()),
+      ("schemas/common.schema.json", Set(["draft"]), Set<String>()),
+    ] {
+      guard let t = text(rel), let tpl = template(rel),
+        let mine = try? JSONParser.parse(Array(t.utf8)).value,
+        let theirs = try? JSONParser.parse(Array(tpl.utf8)).value, mine != theirs,
+        Self.without(values, keys, in: theirs) == mine
+      else { continue }
+      writes.append((rel, tpl))
+    }
+    if let t = text(lifecycles), !t.contains("\n  outbound:\n"), let tpl = template(lifecycles),
+      let start = tpl.range(of: "\n  outbound:\n"),
+      let end = tpl.range(of: "\n\n", range: start.upperBound..<tpl.endIndex),
+      let anchor = t.range(of: "\nlifecycles:\n")
+    {
+      var u = t
+      u.insert(
+        contentsOf: String(tpl[tpl.index(after: start.lowerBound)..<end.lowerBound]) + "\n\n",
+        at: anchor.upperBound)
+      writes.append((lifecycles, u))
+    }
+    guard !writes.isEmpty else { return [] }
+    let current = try? rules()
+    if let team = current?.team, team.enforcesRoles,
+      team.member(author.email)?.roles.contains("admin") != true
+    {
+      throw WorkspaceError(
+        "outbound.upgrade",
+        "this workspace predates outbound documents: its first draft adds them to schemas/ and rules/lifecycles.yaml, which only an admin may change; ask an admin to draft once",
+        refusal: true)
+    }
+    var originals: [(String, [UInt8]?)] = []
+    func restore() {
+      for (rel, bytes) in originals {
+        if let bytes {
+          try? FileSystem.writeAtomically(bytes, to: path(rel))
+        } else {
+          try? FileManager.default.removeItem(atPath: path(rel))
+        }
+      }
+    }
+    for (rel, content) in writes {
+      originals.append((rel, try? FileSystem.read(path(rel))))
+      do { try FileSystem.writeAtomically(Array(content.utf8), to: path(rel)) } catch {
+        restore()
+        throw WorkspaceError("outbound.upgrade", "cannot write \(rel)", cause: error)
+      }
+    }
+    guard (try? rules())?.lifecycles.lifecycles["outbound"] != nil else {
+      restore()
+      throw WorkspaceError(
+        "outbound.upgrade",
+        "this workspace predates outbound documents and Acorn could not add them to its schemas and rules/lifecycles.yaml; copy schemas/outbound.schema.json and the outbound lifecycle from a new workspace (acorn init)"
+      )
+    }
+    return writes.map(\.0)
+  }
+
+  /// A schema without what a later template added: `values` taken out of every `enum`, `keys`
+  /// out of every `properties`.
+  static func without(_ values: Set<String>, _ keys: Set<String>, in v: JSONValue) -> JSONValue {
+    switch v {
+    case .object(let o):
+      var out: [String: JSONValue] = [:]
+      for (k, x) in o {
+        if k == "enum", let list = x.arrayValue {
+          out[k] = .array(list.filter { !values.contains($0.stringValue ?? "") })
+        } else if k == "properties", let props = x.objectValue {
+          out[k] = .object(
+            props.filter { !keys.contains($0.key) }.mapValues { without(values, keys, in: $0) })
+        } else {
+          out[k] = without(values, keys, in: x)
+        }
+      }
+      return .object(out)
+    case .array(let a): return .array(a.map { without(values, keys, in: $0) })
+    default: return v
+    }
   }
 
   /// Outbound documents, optionally only those in `states`.

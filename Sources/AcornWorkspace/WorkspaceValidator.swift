@@ -509,9 +509,9 @@ extension Workspace {
       lifecycleFields.insert(lifecycle.field.description)
       let from = old?[lifecycle.field]?.stringValue ?? lifecycle.initial
       guard let to = new[lifecycle.field]?.stringValue, to != from else { continue }
-      if !lifecycle.isReachable(from: from, to: to, roles: member.roles) {
+      if !lifecycle.isReachable(from: from, to: to, roles: member.roles, record: new) {
         out.append(
-          "moving \(id) \(lifecycle.field) from \(from) to \(to) needs the role \(lifecycle.rolesInto(to).joined(separator: " or ")) (\(member.email) has \(mine))"
+          "moving \(id) \(lifecycle.field) from \(from) to \(to) needs the role \(lifecycle.rolesInto(to, record: new).joined(separator: " or ")) (\(member.email) has \(mine))"
         )
       }
     }

@@ -395,3 +395,139 @@ struct OutboundCLITests {
     #expect(!after.stdout.contains("po-acknowledgement-due:PO-US-EDNT9QZK"))
   }
 }
+
+extension OutboundCLITests {
+  /// A copy of the repository's demo workspace, made before outbound documents existed.
+  static func olderWorkspace(_ dir: Folder) throws -> String {
+    let ws = dir.path + "/older"
+    try FileManager.default.copyItem(atPath: CLIDocsTests.root + "/demo-workspace", toPath: ws)
+    try? FileManager.default.removeItem(atPath: ws + "/.acorn")
+    return ws
+  }
+
+  @Test(
+    "a workspace made before outbound documents is brought up to date by its first draft, in the same commit; only an admin may do it once roles apply"
+  )
+  func olderWorkspace() throws {
+    let dir = Folder()
+    let ws = try Self.olderWorkspace(dir)
+    #expect(!FileManager.default.fileExists(atPath: ws + "/schemas/outbound.schema.json"))
+    let po = "CYCJNG86"
+    // Roles apply: a non-admin's draft would change schemas and rules; refused, nothing written.
+    let team = try String(contentsOfFile: ws + "/team.yaml", encoding: .utf8)
+    try
+      (team.replacingOccurrences(of: "members: []", with: "")
+      + "\nmembers:\n  - {email: ops@example.com, name: Ops, roles: [ops]}\n  - {email: fin@example.com, name: Fin, roles: [finance]}\n  - {email: cli@example.com, name: Admin, roles: [admin, ops, finance]}\n")
+      .write(toFile: ws + "/team.yaml", atomically: true, encoding: .utf8)
+    #expect(try CLI.run(["commit", "-m", "team"], in: ws).status == 0)
+    let refused = try CLI.run(
+      ["draft", "ack", po, "--accept-all"], in: ws,
+      environment: ["ACORN_AUTHOR_EMAIL": "ops@example.com"])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("only an admin"), "\(refused.stderr)")
+    #expect(try ServeCLITests.git(["status", "--porcelain"], in: ws).isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: ws + "/schemas/outbound.schema.json"))
+    let drafted = try CLI.run(["draft", "ack", po, "--accept-all"], in: ws)
+    #expect(drafted.status == 0, "\(drafted.stderr)")
+    #expect(drafted.stdout.contains("brought rules/lifecycles.yaml up to date"))
+    #expect(FileManager.default.fileExists(atPath: ws + "/schemas/outbound.schema.json"))
+    let validate = try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws)
+    #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
+    // One commit holds the draft and what it needed; the working tree is clean.
+    let show = try ServeCLITests.git(["show", "--stat", "--format=%s", "HEAD"], in: ws)
+    #expect(show.contains("schemas/outbound.schema.json") && show.contains("OUT-US-ACK-\(po)"))
+    #expect(try ServeCLITests.git(["status", "--porcelain"], in: ws).isEmpty)
+    // Roles by document type: ops acknowledges and ships, finance invoices.
+    let finance = try CLI.run(
+      ["set", "OUT-US-ACK-\(po)", "workflow.state=approved"], in: ws,
+      environment: ["ACORN_AUTHOR_EMAIL": "fin@example.com"])
+    #expect(finance.status == 1)
+    #expect(finance.stderr.contains("needs the role ops"), "\(finance.stderr)")
+    let approve = try CLI.run(
+      ["set", "OUT-US-ACK-\(po)", "workflow.state=approved"], in: ws,
+      environment: ["ACORN_AUTHOR_EMAIL": "ops@example.com"])
+    #expect(approve.status == 0, "\(approve.stderr)")
+  }
+}
+
+extension OutboundCLITests {
+  @Test(
+    "acorn serve: an outbound draft shows its lines, its check against the PO and the request; a click approves it, committed in the person's name",
+    .timeLimit(.minutes(3)))
+  func approveInBrowser() throws {
+    let dir = Folder()
+    let ws = try Self.workspace(dir)
+    #expect(try Self.acorn(["draft", "asn", "AEAEPUD4", "--carrier", "UPSN"], ws).status == 0)
+    let id = "OUT-US-ASN-AEAEPUD4-1"
+    let served = try Served(ws, [], name: "Wang Fang", email: "wang.fang@example.com")
+    let port = served.port
+    let page = try RawHTTP.send(port, "GET", "/records/\(id)")
+    #expect(page.status == 200)
+    #expect(page.body.contains("data-table=\"document-lines\""))
+    #expect(page.body.contains("data-check=\"ok\""))
+    #expect(page.body.contains("SubmitShipmentConfirmations"))
+    #expect(page.body.contains("data-move=\"approved\""))
+    #expect(page.body.contains("/records/PO-US-AEAEPUD4"))
+    let cookie = try #require(page.cookie)
+    let csrf = try #require(page.csrf)
+    let r = try RawHTTP.send(
+      port, "POST", "/records/\(id)/move",
+      headers: ["Cookie": cookie, "Origin": "http://127.0.0.1:\(port)"],
+      form: ["field": "workflow.state", "to": "approved", "csrf": csrf])
+    #expect(r.status == 303)
+    #expect(try Self.record(ws, id)["workflow"]?["state"] == .string("approved"))
+    #expect(
+      try ServeCLITests.git(["log", "-1", "--format=%an <%ae>"], in: ws)
+        == "Wang Fang <wang.fang@example.com>")
+    let after = try RawHTTP.send(port, "GET", "/records/\(id)", headers: ["Cookie": cookie])
+    #expect(after.body.contains("acorn submit sends it"))
+    // A document that no longer adds up says why on its page: the PO now ships less.
+    let po =
+      ws + "/"
+      + (try #require(
+        FileManager.default.subpaths(atPath: ws)?.first { $0.hasSuffix("PO-US-AEAEPUD4.json") }))
+    var text = try String(contentsOfFile: po, encoding: .utf8)
+    text = text.replacingOccurrences(of: "\"accepted\": 60", with: "\"accepted\": 10")
+    try text.write(toFile: po, atomically: true, encoding: .utf8)
+    let stale = try RawHTTP.send(port, "GET", "/records/\(id)", headers: ["Cookie": cookie])
+    #expect(stale.body.contains("data-check=\"refused\""), "\(stale.body.prefix(0))")
+  }
+}
+
+extension OutboundCLITests {
+  @Test(
+    "Amazon does not show a lost ASN yet: not resent, and saying why; --force sends it again; throttled POSTs are retried, never doubled"
+  )
+  func lagAndForce() throws {
+    let dir = Folder()
+    let ws = try Self.workspace(dir)
+    #expect(try Self.acorn(["draft", "asn", "AEAEPUD4"], ws).status == 0)
+    let id = "OUT-US-ASN-AEAEPUD4-1"
+    try Self.approve(ws, [id])
+    let (server, url) = try SyncCLITests.serve(["--faults", "lost=1,lag=1"])
+    defer { server.terminate() }
+    let first = try Self.submit(ws, url, [id])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("unknown"), "\(first.stdout)")
+    #expect(first.stdout.contains("not sent again"), "\(first.stdout)")
+    let again = try Self.submit(ws, url, ["--approved"])
+    #expect(again.stdout.contains("--force"), "\(again.stdout)")
+    #expect(try Self.received(url) == ["asn:AEAEPUD4-1": 1])
+    #expect(try CLI.run(["status"], in: ws).stdout.contains("answer lost"))
+    let forced = try Self.submit(ws, url, [id, "--force"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(try Self.received(url) == ["asn:AEAEPUD4-1": 2])
+    let r = try Self.record(ws, id)
+    #expect(r["workflow"]?["submission"]?["attempts"]?.intValue == 2)
+    // Throttling answers 429 before Amazon takes anything: retried until accepted, once.
+    #expect(
+      try Self.acorn(["draft", "invoice", "--from-asn", id, "--number", "SBX-INV-429"], ws).status
+        == 0)
+    try Self.approve(ws, ["OUT-US-INV-SBX-INV-429"])
+    let (busy, busyURL) = try SyncCLITests.serve(["--faults", "429=0.5"])
+    defer { busy.terminate() }
+    let sent = try Self.submit(ws, busyURL, ["OUT-US-INV-SBX-INV-429"])
+    #expect(sent.status == 0, "\(sent.stdout)\(sent.stderr)")
+    #expect(try Self.received(busyURL) == ["invoice:SBX-INV-429": 1])
+  }
+}

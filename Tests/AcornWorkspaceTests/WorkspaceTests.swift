@@ -132,6 +132,13 @@ struct InitTests {
     #expect(outbound.next("approved") == ["cancelled", "submitted"])
     #expect(outbound.next("submitted") == ["accepted", "failed"])
     #expect(outbound.terminal == ["accepted", "failed", "cancelled"])
+    // Ops acknowledges and ships, finance invoices: the roles depend on the document type.
+    let invoice: JSONValue = .object(["source": .object(["documentType": .string("invoice")])])
+    let ack: JSONValue = .object(["source": .object(["documentType": .string("acknowledgement")])])
+    #expect(outbound.rolesInto("approved", record: invoice) == ["finance"])
+    #expect(outbound.rolesInto("approved", record: ack) == ["ops"])
+    #expect(outbound.isReachable(from: "draft", to: "accepted", roles: ["ops"], record: ack))
+    #expect(!outbound.isReachable(from: "draft", to: "approved", roles: ["ops"], record: invoice))
     let refund = try #require(set.lifecycles["refund"])
     #expect(refund.next("notified") == ["authorized", "rejected"])
     #expect(refund.next("authorized") == ["received", "written-off"])

@@ -12,6 +12,34 @@ public struct Lifecycle: Sendable, Hashable {
   public var transitions: [String: [String]]
   /// Roles allowed per transition (`from` → `to`); empty or absent means anyone.
   public var roles: [Transition: [String]]
+  /// Roles that apply to a transition only for records whose fields have given values (`when:`):
+  /// ops approves acknowledgements, finance invoices.
+  public var conditionalRoles: [Transition: [RoleCondition]] = [:]
+
+  public struct RoleCondition: Sendable, Hashable {
+    /// Dotted field path → the values it must have (any of them).
+    public var when: [String: [String]]
+    public var roles: [String]
+
+    public init(when: [String: [String]], roles: [String]) {
+      self.when = when
+      self.roles = roles
+    }
+
+    public func matches(_ record: JSONValue) -> Bool {
+      when.allSatisfy { path, values in
+        guard let p = JSONPath(dotted: path), let v = record[p]?.stringValue else { return false }
+        return values.contains(v)
+      }
+    }
+  }
+
+  /// The roles a transition needs for this record (nil: every condition counts); empty means
+  /// anyone.
+  public func roles(_ t: Transition, record: JSONValue?) -> [String] {
+    let conditional = (conditionalRoles[t] ?? []).filter { c in record.map(c.matches) ?? true }
+    return (roles[t] ?? []) + conditional.flatMap(\.roles)
+  }
 
   public struct Transition: Sendable, Hashable {
     public var from: String
@@ -141,12 +169,22 @@ public struct LifecycleSet: Sendable, Hashable {
       else { return nil }
       var transitions: [String: [String]] = [:]
       var roles: [Lifecycle.Transition: [String]] = [:]
+      var conditional: [Lifecycle.Transition: [Lifecycle.RoleCondition]] = [:]
       for t in transitionList {
         guard let from = t["from"]?.stringValue, let tos = t["to"]?.arrayValue else { return nil }
+        var when: [String: [String]] = [:]
+        for (path, v) in t["when"]?.objectValue ?? [:] {
+          when[path] = v.stringValue.map { [$0] } ?? (v.arrayValue ?? []).compactMap(\.stringValue)
+        }
         for to in tos.compactMap(\.stringValue) {
           if !(transitions[from] ?? []).contains(to) { transitions[from, default: []].append(to) }
           let r = (t["roles"]?.arrayValue ?? []).compactMap(\.stringValue)
-          if !r.isEmpty { roles[.init(from: from, to: to), default: []].append(contentsOf: r) }
+          if !when.isEmpty {
+            conditional[.init(from: from, to: to), default: []].append(
+              Lifecycle.RoleCondition(when: when, roles: r))
+          } else if !r.isEmpty {
+            roles[.init(from: from, to: to), default: []].append(contentsOf: r)
+          }
         }
       }
       out[name] = Lifecycle(
@@ -157,6 +195,7 @@ public struct LifecycleSet: Sendable, Hashable {
         field: field, initial: initial,
         terminal: Set((body["terminal"]?.arrayValue ?? []).compactMap(\.stringValue)),
         transitions: transitions, roles: roles)
+      out[name]?.conditionalRoles = conditional
     }
     self.lifecycles = out
   }

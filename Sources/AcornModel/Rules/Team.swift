@@ -34,13 +34,15 @@ public struct Team: Sendable, Hashable {
 
 extension Lifecycle {
   /// Whether `to` can be reached from `from` through transitions open to someone with `roles`
-  /// (a transition with no roles is open to everyone).
-  public func isReachable(from: String, to: String, roles: Set<String>) -> Bool {
+  /// (a transition with no roles is open to everyone), for `record` when the roles depend on it.
+  public func isReachable(
+    from: String, to: String, roles: Set<String>, record: JSONValue? = nil
+  ) -> Bool {
     var seen: Set<String> = [from]
     var stack = [from]
     while let s = stack.popLast() {
       for next in transitions[s] ?? [] {
-        let needed = self.roles[Transition(from: s, to: next)] ?? []
+        let needed = self.roles(Transition(from: s, to: next), record: record)
         guard needed.isEmpty || !roles.isDisjoint(with: needed) else { continue }
         if next == to { return true }
         if seen.insert(next).inserted { stack.append(next) }
@@ -49,9 +51,10 @@ extension Lifecycle {
     return false
   }
 
-  /// The roles of the transitions into `to` (what a refusal names as needed).
-  public func rolesInto(_ to: String) -> [String] {
-    Array(Set(roles.filter { $0.key.to == to }.flatMap(\.value))).sorted()
+  /// The roles of the transitions into `to` (what a refusal names as needed), for `record`.
+  public func rolesInto(_ to: String, record: JSONValue? = nil) -> [String] {
+    let into = Set(roles.keys).union(conditionalRoles.keys).filter { $0.to == to }
+    return Array(Set(into.flatMap { self.roles($0, record: record) })).sorted()
   }
 }
 
