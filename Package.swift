@@ -54,11 +54,13 @@ let package = Package(
     ),
     .target(name: "AcornHTTP"),
     .target(
+      name: "AcornHTTPServer",
+      dependencies: ["AcornHTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
+    .target(
       name: "AcornServe",
       dependencies: [
         "AcornModel", "AcornWorkspace", "AcornReport", "AcornReconcile", "AcornAlerts",
-        "AcornMerge", "AcornGit", "AcornExport", "AcornOutbound",
-        .product(name: "FlyingFox", package: "FlyingFox"),
+        "AcornMerge", "AcornGit", "AcornExport", "AcornOutbound", "AcornHTTPServer",
       ]),
     .target(
       name: "AcornNotify",
@@ -78,7 +80,7 @@ let package = Package(
         "AcornModel", "AcornMerge", "AcornGit", "AcornWorkspace", "AcornSync", "AcornSPAPI",
         "AcornImport",
         "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport", "AcornServe",
-        "AcornOutbound",
+        "AcornOutbound", "AcornHTTPServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -1,3 +1,4 @@
+import AcornHTTPServer
 import AcornModel
 import AcornSync
 import ArgumentParser
@@ -46,7 +47,7 @@ struct DemoCommand: ParsableCommand {
       marketplaces: ["US", "DE"].compactMap { Marketplace($0) },
       start: SandboxVendor.day(since) ?? 0, asOf: SandboxVendor.day(until) ?? 0,
       faults: SandboxServer.Faults(), rate: 100, burst: 100, pageSize: 25)
-    let http = HTTPServer { request in server.handle(request) }
+    let http = LoopbackServer { request in server.handle(request) }
     let port = try http.start(port: 0)
     defer { http.stop() }
     let url = "http://127.0.0.1:\(port)"

@@ -1,3 +1,4 @@
+import AcornHTTPServer
 import AcornModel
 import AcornSPAPI
 import AcornSync
@@ -33,7 +34,7 @@ struct SandboxServeCommand: ParsableCommand {
   @Option(help: "Data as of (YYYY-MM-DD; default today).") var until: String?
   @Option(
     help:
-      "Faults: KIND=PROBABILITY,… (429, 500, 503, slow, truncate, empty-page, repeat-page, expire-token)."
+      "Faults: KIND=PROBABILITY,… (429, 500, 503, slow, truncate, empty-page, repeat-page, expire-token; for POSTs lost, accept-500, accept-slow, lag)."
   )
   var faults: String?
   @Option(help: "Requests per second per operation.") var rate: Double = 10
@@ -58,7 +59,8 @@ struct SandboxServeCommand: ParsableCommand {
       vendor: SandboxVendor(seed: seed), marketplaces: markets,
       start: since.flatMap(SandboxVendor.day) ?? (asOf - 90),
       asOf: asOf, faults: faultSpec, rate: rate, burst: burst, pageSize: pageSize)
-    let http = HTTPServer { request in server.handle(request) }
+    Terminal.unblockStopSignals()
+    let http = LoopbackServer { request in server.handle(request) }
     let bound = try http.start(port: port)
     Terminal.out(
       "sandbox SP-API listening on http://127.0.0.1:\(bound) (token path /auth/o2/token)")

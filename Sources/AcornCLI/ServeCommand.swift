@@ -82,12 +82,7 @@ struct ServeCommand: ParsableCommand {
       }
     }
     let syncAction = sync
-    // A server runs until Ctrl-C or a TERM: make sure neither is blocked (a parent may have
-    // started us with them blocked, and the mask is inherited).
-    var stops = sigset_t()
-    sigemptyset(&stops)
-    for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stops, s) }
-    pthread_sigmask(SIG_UNBLOCK, &stops, nil)
+    Terminal.unblockStopSignals()
     let done = DispatchSemaphore(value: 0)
     let failure = ErrorBox()
     Task {

@@ -54,3 +54,14 @@ enum BrokenFiles {
     if broken.count > 10 { Terminal.errorLine("  …") }
   }
 }
+
+extension Terminal {
+  /// A server runs until Ctrl-C or a TERM: make sure neither is blocked (a parent may have
+  /// started us with them blocked, and the mask is inherited).
+  static func unblockStopSignals() {
+    var stops = sigset_t()
+    sigemptyset(&stops)
+    for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stops, s) }
+    pthread_sigmask(SIG_UNBLOCK, &stops, nil)
+  }
+}

@@ -34,6 +34,10 @@ public struct HTTPRequest: Sendable, Hashable {
 
 /// An HTTP response as a value; header names are lower-cased.
 public struct HTTPResponse: Sendable, Hashable {
+  /// A server never delivers a response with this header: the connection closes instead (the
+  /// sandbox's "lost answer" fault).
+  public static let dropConnectionHeader = "x-acorn-drop-connection"
+
   public var status: Int
   public var headers: [String: String]
   public var body: [UInt8]

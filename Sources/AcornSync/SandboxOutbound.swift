@@ -76,7 +76,7 @@ extension SandboxServer {
       body: CanonicalJSON.bytes(
         .object(["payload": .object(["transactionId": .string(transactionId)])])))
     if chance("lost") {
-      return (HTTPResponse(status: 202, headers: [HTTPServer.dropHeader: "1"]), 0)
+      return (HTTPResponse(status: 202, headers: [HTTPResponse.dropConnectionHeader: "1"]), 0)
     }
     if chance("accept-500") {
       return (

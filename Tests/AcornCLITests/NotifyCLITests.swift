@@ -15,7 +15,7 @@ final class PlatformListener: @unchecked Sendable {
   let dingSecret = "SEC-ding-test-secret"
   let feishuSecret = "feishu-test-secret"
   let hookSecret = "hook-test-secret"
-  var server: HTTPServer?
+  var server: WebhookPeer?
 
   static func hmac(_ key: String, _ message: [UInt8]) -> [UInt8] {
     Array(
@@ -93,7 +93,7 @@ final class PlatformListener: @unchecked Sendable {
   }
 
   func start() throws -> UInt16 {
-    let s = HTTPServer { [unowned self] r in self.handle(r) }
+    let s = WebhookPeer { [unowned self] r in self.handle(r) }
     server = s
     return try s.start()
   }

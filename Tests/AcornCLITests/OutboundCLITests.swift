@@ -397,11 +397,51 @@ struct OutboundCLITests {
 }
 
 extension OutboundCLITests {
-  /// A copy of the repository's demo workspace, made before outbound documents existed.
+  /// A workspace as an older Acorn made it, before outbound documents: no outbound schema, no
+  /// `outbound` among the kinds of its schemas or `draft` among the origins, no `when` on
+  /// transitions, no outbound lifecycle or deadlines. Synced from the sandbox, committed.
   static func olderWorkspace(_ dir: Folder) throws -> String {
-    let ws = dir.path + "/older"
-    try FileManager.default.copyItem(atPath: CLIDocsTests.root + "/demo-workspace", toPath: ws)
-    try? FileManager.default.removeItem(atPath: ws + "/.acorn")
+    let ws = try workspace(dir, "older")
+    try FileManager.default.removeItem(atPath: ws + "/schemas/outbound.schema.json")
+    func older(_ v: JSONValue, _ values: Set<String>, _ keys: Set<String>) -> JSONValue {
+      switch v {
+      case .object(let o):
+        var out: [String: JSONValue] = [:]
+        for (k, x) in o where !(keys.contains(k) && x.objectValue?["description"] != nil) {
+          out[k] =
+            k == "enum"
+            ? .array((x.arrayValue ?? []).filter { !values.contains($0.stringValue ?? "") })
+            : older(x, values, keys)
+        }
+        return .object(out)
+      case .array(let a): return .array(a.map { older($0, values, keys) })
+      default: return v
+      }
+    }
+    for (file, values, keys) in [
+      ("lifecycles", Set(["outbound"]), Set(["when"])), ("deadlines", Set(["outbound"]), []),
+      ("common", Set(["draft"]), Set<String>()),
+    ] {
+      let path = ws + "/schemas/\(file).schema.json"
+      let schema = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        .value
+      try Data(CanonicalJSON.bytes(older(schema, values, keys))).write(
+        to: URL(fileURLWithPath: path))
+    }
+    let rules = ws + "/rules/lifecycles.yaml"
+    var text = try String(contentsOfFile: rules, encoding: .utf8)
+    let start = try #require(text.range(of: "\n  outbound:\n"))
+    let end = try #require(text.range(of: "\n\n", range: start.upperBound..<text.endIndex))
+    text.removeSubrange(text.index(after: start.lowerBound)..<end.upperBound)
+    try text.write(toFile: rules, atomically: true, encoding: .utf8)
+    let deadlines = ws + "/rules/deadlines.yaml"
+    let d = try String(contentsOfFile: deadlines, encoding: .utf8)
+    let cut = try #require(d.range(of: "\n  - id: po-acknowledgement-due"))
+    try (String(d[..<cut.lowerBound]) + "\n").write(
+      toFile: deadlines, atomically: true, encoding: .utf8)
+    let commit = try CLI.run(["commit", "-m", "As an older Acorn made it"], in: ws)
+    #expect(commit.status == 0, "\(commit.stderr)")
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
     return ws
   }
 
@@ -412,7 +452,7 @@ extension OutboundCLITests {
     let dir = Folder()
     let ws = try Self.olderWorkspace(dir)
     #expect(!FileManager.default.fileExists(atPath: ws + "/schemas/outbound.schema.json"))
-    let po = "CYCJNG86"
+    let po = "EDNT9QZK"
     // Roles apply: a non-admin's draft would change schemas and rules; refused, nothing written.
     let team = try String(contentsOfFile: ws + "/team.yaml", encoding: .utf8)
     try
@@ -429,7 +469,12 @@ extension OutboundCLITests {
     #expect(!FileManager.default.fileExists(atPath: ws + "/schemas/outbound.schema.json"))
     let drafted = try CLI.run(["draft", "ack", po, "--accept-all"], in: ws)
     #expect(drafted.status == 0, "\(drafted.stderr)")
-    #expect(drafted.stdout.contains("brought rules/lifecycles.yaml up to date"))
+    for file in [
+      "rules/lifecycles.yaml", "schemas/lifecycles.schema.json", "schemas/common.schema.json",
+      "schemas/deadlines.schema.json", "schemas/outbound.schema.json",
+    ] {
+      #expect(drafted.stdout.contains("brought \(file) up to date"), "\(file)")
+    }
     #expect(FileManager.default.fileExists(atPath: ws + "/schemas/outbound.schema.json"))
     let validate = try CLI.run(["validate", "--history", "HEAD~1..HEAD"], in: ws)
     #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")

@@ -13,17 +13,66 @@ struct SPAPISyncTests {
   static let since = "2026-05-01"
   static let until = "2026-05-31"
 
+  /// `acorn sandbox serve` in its own process — the real server, on Acorn's HTTP server library —
+  /// so this process's blocking client never shares threads with it.
+  final class Sandbox {
+    let process = Process()
+    let port: UInt16
+
+    init(faults: String?, rate: Double, from: String, to: String) throws {
+      var url = URL(fileURLWithPath: #filePath)
+      for _ in 0..<3 { url.deleteLastPathComponent() }
+      let runner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      let binary =
+        [runner.appendingPathComponent("acorn").path, url.path + "/.build/debug/acorn"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) } ?? ""
+      process.executableURL = URL(fileURLWithPath: binary)
+      process.arguments =
+        [
+          "sandbox", "serve", "--seed", "9", "--marketplace", "US", "--marketplace", "DE",
+          "--since", from, "--until", to, "--rate", String(rate), "--burst", String(rate),
+          "--page-size", "4", "--seconds", "600",
+        ] + (faults.map { ["--faults", $0] } ?? [])
+      let out = Pipe()
+      process.standardOutput = out
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      var line = ""
+      while !line.contains("\n") {
+        let d = out.fileHandleForReading.availableData
+        if d.isEmpty { break }
+        line += String(decoding: d, as: UTF8.self)
+      }
+      guard let r = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+        let p = UInt16(line[r].split(separator: ":").last ?? "")
+      else {
+        process.terminate()
+        throw SPAPIError.transport("sandbox serve did not start: \(line)")
+      }
+      port = p
+    }
+
+    func stop() {
+      process.terminate()
+      process.waitUntilExit()
+    }
+
+    /// Requests answered 429, over all operations (`/sandbox/stats`).
+    func throttled() throws -> Int {
+      let r = try URLSessionTransport().send(
+        HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/sandbox/stats"), timeout: 10)
+      let stats = try JSONParser.parse(r.body).value
+      return (stats["operations"]?.objectValue ?? [:]).values.reduce(0) {
+        $0 + ($1["throttled"]?.intValue ?? 0)
+      }
+    }
+  }
+
   static func serve(faults: String?, rate: Double = 50, from: String = since, to: String = until)
-    throws
-    -> (HTTPServer, SandboxServer, UInt16)
+    throws -> (Sandbox, UInt16)
   {
-    let server = SandboxServer(
-      vendor: SandboxVendor(seed: 9), marketplaces: markets, start: day(from), asOf: day(to),
-      faults: try faults.map { s throws(SPAPIError) in try SandboxServer.Faults(s) }
-        ?? SandboxServer.Faults(),
-      rate: rate, burst: rate, pageSize: 4)
-    let http = HTTPServer { server.handle($0) }
-    return (http, server, try http.start())
+    let sandbox = try Sandbox(faults: faults, rate: rate, from: from, to: to)
+    return (sandbox, sandbox.port)
   }
 
   static func client(_ port: UInt16) -> SPAPIClient {
@@ -66,8 +115,8 @@ struct SPAPISyncTests {
       "slow=0.05",
     ] as [String?])
   func faults(spec: String?) throws {
-    let (http, server, port) = try Self.serve(faults: spec)
-    defer { http.stop() }
+    let (sandbox, port) = try Self.serve(faults: spec)
+    defer { sandbox.stop() }
     let scratch = Scratch()
     let ws = try newWorkspace(scratch)
     let options = SyncEngine.Options(
@@ -87,7 +136,7 @@ struct SPAPISyncTests {
         until: day(Self.until)),
       author: author(2))
     #expect(again.syncCommit == nil, "faults \(spec ?? "none")")
-    if spec?.hasPrefix("429") == true { #expect(server.throttled > 0) }
+    if spec?.hasPrefix("429") == true { #expect(try sandbox.throttled() > 0) }
   }
 
   @Test(
@@ -95,8 +144,8 @@ struct SPAPISyncTests {
   )
   func incremental() throws {
     let (from, to) = ("2026-03-01", "2026-06-30")
-    let (http, _, port) = try Self.serve(faults: nil, rate: 200, from: from, to: to)
-    defer { http.stop() }
+    let (sandbox, port) = try Self.serve(faults: nil, rate: 200, from: from, to: to)
+    defer { sandbox.stop() }
     func run(
       _ ws: Workspace, _ until: String, _ source: SyncSource? = nil, since: String? = from
     ) throws -> SyncReport {
@@ -129,8 +178,8 @@ struct SPAPISyncTests {
   @Test("invoicesModifiedAfter returns exactly the older invoices that changed since")
   func invoicesModifiedAfter() throws {
     let (from, to, since) = ("2026-02-01", "2026-06-30", "2026-06-10")
-    let (http, _, port) = try Self.serve(faults: nil, rate: 200, from: from, to: to)
-    defer { http.stop() }
+    let (sandbox, port) = try Self.serve(faults: nil, rate: 200, from: from, to: to)
+    defer { sandbox.stop() }
     let us = try #require(Marketplace("US"))
     let vendor = SandboxVendor(seed: 9)
     func status(asOf: String) -> [String: String] {
@@ -165,8 +214,8 @@ struct SPAPISyncTests {
 
   @Test("the server enforces Amazon's windows, marketplace ids and credentials")
   func rules() throws {
-    let (http, _, port) = try Self.serve(faults: nil)
-    defer { http.stop() }
+    let (sandbox, port) = try Self.serve(faults: nil)
+    defer { sandbox.stop() }
     let c = Self.client(port)
     do {
       _ = try c.get(

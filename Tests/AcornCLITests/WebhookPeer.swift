@@ -1,27 +1,28 @@
-import AcornSPAPI
+import AcornHTTP
 import Foundation
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// A small HTTP/1.1 server on 127.0.0.1 for the sandbox: one thread per connection, one request
-/// per connection (`Connection: close`), bodies by `Content-Length`. Loopback only, by design.
-public final class HTTPServer: @unchecked Sendable {
-  public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+/// A webhook receiver for the notification tests: one thread per connection, one request per
+/// connection, bodies by `Content-Length`, on 127.0.0.1. Threads, not Swift concurrency, so a test
+/// that blocks waiting for the `acorn` child process cannot starve it.
+final class WebhookPeer: @unchecked Sendable {
+  typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
   let handler: Handler
   var listener: Int32 = -1
-  public private(set) var port: UInt16 = 0
+  private(set) var port: UInt16 = 0
   let lock = NSLock()
   var running = false
 
-  public init(handler: @escaping Handler) {
+  init(handler: @escaping Handler) {
     self.handler = handler
   }
 
   /// Binds 127.0.0.1:`port` (0: any free port) and starts accepting on a background thread.
-  public func start(port requested: UInt16 = 0) throws -> UInt16 {
+  func start(port requested: UInt16 = 0) throws -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EIO) }
     var yes: Int32 = 1
@@ -51,7 +52,7 @@ public final class HTTPServer: @unchecked Sendable {
     return port
   }
 
-  public func stop() {
+  func stop() {
     lock.lock()
     running = false
     let fd = listener
@@ -81,9 +82,6 @@ public final class HTTPServer: @unchecked Sendable {
       thread.start()
     }
   }
-
-  /// A handler's response with this header is not sent: the connection just closes.
-  public static let dropHeader = "x-acorn-drop-connection"
 
   func serve(_ fd: Int32) {
     defer { close(fd) }
@@ -120,8 +118,6 @@ public final class HTTPServer: @unchecked Sendable {
     let request = HTTPRequest(
       method: String(requestLine[0]), url: String(requestLine[1]), headers: headers, body: body)
     let response = handler(request)
-    // The sandbox's "lost response" fault: the request was handled, the answer never arrives.
-    if response.headers[Self.dropHeader] != nil { return }
     var text = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
     var out = response.headers
     out["content-length"] = String(response.body.count)
