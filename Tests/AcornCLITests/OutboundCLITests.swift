@@ -189,6 +189,15 @@ struct OutboundCLITests {
       let problems = try set.validate(body, against: "request.json")
       #expect(problems.isEmpty, "\(definition): \(problems.map { "\($0.path) \($0.message)" })")
     }
+    // Unsent after the goods left: the ASN window has passed; drafts waiting are listed too.
+    let alerts = try CLI.run(["alerts", "--json", "--as-of", "2027-01-05"], in: ws)
+    #expect(
+      alerts.stdout.contains("asn-not-sent:OUT-US-ASN-AEAEPUD4-1"), "\(alerts.stdout.prefix(400))")
+    #expect(alerts.stdout.contains("outbound-waiting:OUT-US-INV-AEAEPUD4"))
+    let status = try CLI.run(["status"], in: ws).stdout
+    #expect(
+      status.contains(
+        "OUT-US-ASN-AEAEPUD4-1  shipment-confirmation  approved — acorn submit sends it"))
     // A dry run sends nothing and commits nothing.
     #expect(
       try Self.record(ws, "OUT-US-ACK-EDNT9QZK")["workflow"]?["submission"] == nil)
