@@ -1,6 +1,7 @@
 import AcornAlerts
 import AcornHTTP
 import AcornModel
+import AcornSync
 import AcornWorkspace
 import ArgumentParser
 import Foundation
