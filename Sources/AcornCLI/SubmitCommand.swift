@@ -19,7 +19,7 @@ struct SubmitCommand: ParsableCommand {
       with a transaction id is never sent again. When an answer was lost (a kill, a dropped \
       connection, a 500), Acorn asks Amazon whether it has the document before sending anything; \
       an ASN or invoice Amazon does not show yet is only sent again with --force. Exit 1 when a \
-      document was refused or failed. Docs: docs/outbound.md.
+      document was refused or failed, or its answer is still unknown. Docs: docs/outbound.md.
       """)
 
   @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -109,7 +109,7 @@ struct SubmitCommand: ParsableCommand {
         if let b = e.body { Terminal.outBytes(CanonicalJSON.bytes(b)) }
       }
     }
-    if entries.contains(where: { ["failed", "rejected", "refused"].contains($0.outcome) }) {
+    if entries.contains(where: { ["failed", "rejected", "refused", "unknown"].contains($0.outcome) }) {
       throw ExitCode(1)
     }
   }
