@@ -68,3 +68,43 @@ struct CLIDocsTests {
     }
   }
 }
+
+extension CLIDocsTests {
+  @Test("the guides and quickstarts use only commands and options the binary has")
+  func guidesCommandsExist() throws {
+    let commands = Set(try Self.commands())
+    var helps: [String: String] = [:]
+    var checked = 0
+    for file in ["docs/guides.md", "docs/quickstart.md", "docs/outbound.md", "README.md"] {
+      let text = try String(contentsOfFile: Self.root + "/" + file, encoding: .utf8)
+      var inCode = false
+      for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        let line = raw.trimmingCharacters(in: .whitespaces)
+        if line.hasPrefix("```") {
+          inCode.toggle()
+          continue
+        }
+        guard inCode else { continue }
+        let code = line.hasPrefix("#") ? String(line.drop { $0 == "#" || $0 == " " }) : line
+        guard code.hasPrefix("acorn ") else { continue }
+        let words =
+          code.split(separator: "#").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        guard words.count > 1 else { continue }
+        let command = words[1]
+        #expect(commands.contains(command), "\(file): acorn \(command) is no command")
+        // Subcommands (draft ack, sandbox serve) have their own options.
+        var path = [command]
+        if words.count > 2, ["draft", "sandbox"].contains(command) { path.append(words[2]) }
+        let key = path.joined(separator: " ")
+        if helps[key] == nil { helps[key] = try CLI.run(path + ["--help"], in: Self.root).stdout }
+        let help = helps[key] ?? ""
+        for w in words where w.hasPrefix("--") {
+          let option = String(w.split(separator: "=").first ?? "")
+          #expect(help.contains(option), "\(file): acorn \(key) has no option \(option)")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked > 20)
+  }
+}
