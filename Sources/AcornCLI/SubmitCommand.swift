@@ -109,7 +109,9 @@ struct SubmitCommand: ParsableCommand {
         if let b = e.body { Terminal.outBytes(CanonicalJSON.bytes(b)) }
       }
     }
-    if entries.contains(where: { ["failed", "rejected", "refused", "unknown"].contains($0.outcome) }) {
+    if entries.contains(where: {
+      ["failed", "rejected", "refused", "unknown"].contains($0.outcome)
+    }) {
       throw ExitCode(1)
     }
   }
