@@ -1,6 +1,7 @@
 import AcornAlerts
 import AcornMerge
 import AcornModel
+import AcornOutbound
 import AcornReconcile
 import AcornReport
 import AcornWorkspace
@@ -43,6 +44,12 @@ extension WebApp {
       "<div class=\"card\" data-card=\"overdue-refunds\"><h3>\(p.t("Refunds waiting past 30 days", "超过 30 天未退款"))</h3><div class=\"big\">\(overdueReturns.count)</div><a href=\"/reconciliation#returns\">\(p.t("Returns waiting for credit", "待贷记退货"))</a></div>"
     h +=
       "<div class=\"card\" data-card=\"conflicts\"><h3>\(p.t("Conflicts to resolve", "待解决冲突"))</h3><div class=\"big\">\(conflicts.count)</div><a href=\"/conflicts\">\(p.t("Conflicts", "冲突"))</a></div>"
+    // Acknowledgements, ASNs and invoices to review, send, or correct.
+    let outbound = a.records.compactMap(OutboundView.init).filter {
+      [.draft, .approved, .failed].contains($0.state)
+    }
+    h +=
+      "<div class=\"card\" data-card=\"outbound\"><h3>\(p.t("Documents for Amazon to finish", "待完成的外发单据"))</h3><div class=\"big\">\(outbound.count)</div><a href=\"/records?kind=outbound\">\(p.t("Acknowledgements, ASNs, invoices", "确认、发货通知、发票"))</a></div>"
     h += "</div>\n"
     h += "<section id=\"alerts\"><h2>\(p.t("What needs a decision", "待决事项"))</h2>"
     if a.alerts.isEmpty {

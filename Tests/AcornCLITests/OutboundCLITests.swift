@@ -515,6 +515,9 @@ extension OutboundCLITests {
     let id = "OUT-US-ASN-AEAEPUD4-1"
     let served = try Served(ws, [], name: "Wang Fang", email: "wang.fang@example.com")
     let port = served.port
+    let home = try RawHTTP.send(port, "GET", "/")
+    #expect(home.body.contains("data-card=\"outbound\""))
+    #expect(home.body.contains("<div class=\"big\">1</div><a href=\"/records?kind=outbound\">"))
     let page = try RawHTTP.send(port, "GET", "/records/\(id)")
     #expect(page.status == 200)
     #expect(page.body.contains("data-table=\"document-lines\""))
