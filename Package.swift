@@ -69,10 +69,12 @@ let package = Package(
       ]),
     .target(name: "AcornSPAPI", dependencies: ["AcornModel", "AcornHTTP"]),
     .target(name: "AcornImport", dependencies: ["AcornModel"]),
+    .target(name: "AcornSandbox", dependencies: ["AcornModel", "AcornSPAPI"]),
     .target(
       name: "AcornSync",
       dependencies: [
         "AcornModel", "AcornGit", "AcornWorkspace", "AcornSPAPI", "AcornImport", "AcornOutbound",
+        "AcornSandbox",
       ]),
     .target(
       name: "AcornCLI",
@@ -80,7 +82,7 @@ let package = Package(
         "AcornModel", "AcornMerge", "AcornGit", "AcornWorkspace", "AcornSync", "AcornSPAPI",
         "AcornImport",
         "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport", "AcornServe",
-        "AcornOutbound", "AcornHTTPServer",
+        "AcornOutbound", "AcornHTTPServer", "AcornSandbox",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -93,7 +95,7 @@ let package = Package(
     ),
     .testTarget(name: "AcornGitTests", dependencies: ["AcornGit"]),
     .testTarget(
-      name: "AcornReconcileTests", dependencies: ["AcornReconcile", "AcornModel", "AcornSync"]),
+      name: "AcornReconcileTests", dependencies: ["AcornReconcile", "AcornModel", "AcornSandbox"]),
     .testTarget(
       name: "AcornAlertsTests", dependencies: ["AcornAlerts", "AcornReconcile", "AcornModel"]),
     .testTarget(
@@ -106,13 +108,15 @@ let package = Package(
     .testTarget(name: "AcornIndexTests", dependencies: ["AcornIndex", "AcornModel"]),
     .testTarget(
       name: "AcornSyncTests",
-      dependencies: ["AcornSync", "AcornWorkspace", "AcornModel", "AcornGit", "AcornOutbound"]),
+      dependencies: [
+        "AcornSync", "AcornSandbox", "AcornWorkspace", "AcornModel", "AcornGit", "AcornOutbound",
+      ]),
     .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
     .testTarget(
-      name: "AcornExportTests", dependencies: ["AcornExport", "AcornModel", "AcornSync"]),
+      name: "AcornExportTests", dependencies: ["AcornExport", "AcornModel", "AcornSandbox"]),
     .testTarget(
       name: "AcornReportTests",
-      dependencies: ["AcornReport", "AcornReconcile", "AcornAlerts", "AcornModel", "AcornSync"]),
+      dependencies: ["AcornReport", "AcornReconcile", "AcornAlerts", "AcornModel", "AcornSandbox"]),
     .testTarget(name: "AcornImportTests", dependencies: ["AcornImport", "AcornModel"]),
     .testTarget(
       name: "AcornOutboundTests", dependencies: ["AcornOutbound", "AcornImport", "AcornModel"]),

@@ -1,5 +1,6 @@
 import AcornHTTPServer
 import AcornModel
+import AcornSandbox
 import AcornSync
 import ArgumentParser
 import Foundation

@@ -1,6 +1,7 @@
 import AcornHTTPServer
 import AcornModel
 import AcornSPAPI
+import AcornSandbox
 import AcornSync
 import AcornWorkspace
 import ArgumentParser

@@ -1,6 +1,7 @@
 import AcornGit
 import AcornModel
 import AcornSPAPI
+import AcornSandbox
 import AcornWorkspace
 import Foundation
 

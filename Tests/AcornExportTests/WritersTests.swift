@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 @testable import AcornExport
-@testable import AcornSync
+@testable import AcornSandbox
 
 /// The writers, over the sandbox vendor's journal: every format balances voucher by voucher, in
 /// its own terms, and gives the same bytes twice.

@@ -2,7 +2,7 @@ import AcornModel
 import AcornReconcile
 import Testing
 
-@testable import AcornSync
+@testable import AcornSandbox
 
 /// Reconciliation of the built-in sandbox vendor, whose discrepancies are injected on purpose:
 /// short receipts (→ shortage claims), higher invoice costs (→ price claims), chargebacks, and

@@ -4,7 +4,7 @@ import AcornReconcile
 import Testing
 
 @testable import AcornReport
-@testable import AcornSync
+@testable import AcornSandbox
 
 /// The report's numbers over the sandbox vendor, each recomputed here from the records by a
 /// different road, and its renderings carrying the same numbers.

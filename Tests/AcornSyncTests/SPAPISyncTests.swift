@@ -1,6 +1,7 @@
 import AcornGit
 import AcornModel
 import AcornSPAPI
+import AcornSandbox
 import AcornSync
 import AcornWorkspace
 import Foundation

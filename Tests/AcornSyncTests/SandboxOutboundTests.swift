@@ -4,7 +4,7 @@ import AcornSPAPI
 import Foundation
 import Testing
 
-@testable import AcornSync
+@testable import AcornSandbox
 
 /// The sandbox's request schemas against Amazon's models: what the models refuse, the sandbox
 /// refuses; what Acorn sends, both accept.

@@ -1,5 +1,6 @@
 import AcornGit
 import AcornModel
+import AcornSandbox
 import AcornWorkspace
 import Foundation
 import Testing
