@@ -110,6 +110,7 @@ let package = Package(
       name: "AcornSyncTests",
       dependencies: [
         "AcornSync", "AcornSandbox", "AcornWorkspace", "AcornModel", "AcornGit", "AcornOutbound",
+        "AcornHTTP", "AcornSPAPI",
       ]),
     .testTarget(name: "AcornSPAPITests", dependencies: ["AcornSPAPI", "AcornModel"]),
     .testTarget(

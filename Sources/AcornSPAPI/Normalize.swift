@@ -204,8 +204,12 @@ public enum SPAPINormalizer {
       provenance: provenance("GetShipmentDetails"))
   }
 
-  static func relatedIDs(_ header: JSONValue, _ name: String) -> [String] {
-    for r in header["relatedIdentifiers"]?.arrayValue ?? []
+  static func relatedIDs(
+    _ header: JSONValue, _ name: String, in list: String = "relatedIdentifiers"
+  )
+    -> [String]
+  {
+    for r in header[list]?.arrayValue ?? []
     where r["relatedIdentifierName"]?.stringValue == name {
       if let values = r["relatedIdentifierValue"]?.arrayValue {
         return values.compactMap(\.stringValue)
@@ -256,9 +260,12 @@ public enum SPAPINormalizer {
         ]),
         "invoicedEaches": .number(DecimalNumber(qty)), "netCost": cost.json,
       ]
-      set(&line, "purchaseOrderNumber", item(it, "PURCHASE_ORDER_ID").map(JSONValue.string))
+      set(
+        &line, "purchaseOrderNumber",
+        relatedIDs(it, "PURCHASE_ORDER_IDS", in: "relatedItemIdentifiers").first.map(
+          JSONValue.string))
       set(&line, "amazonProductIdentifier", item(it, "ASIN").map(JSONValue.string))
-      set(&line, "vendorProductIdentifier", item(it, "VENDOR_SKU").map(JSONValue.string))
+      set(&line, "vendorProductIdentifier", item(it, "SKU").map(JSONValue.string))
       lines.append(.object(line))
     }
     var source: [String: JSONValue] = [

@@ -278,7 +278,7 @@ extension SandboxServer {
       return Self.ok(
         .object([
           "invoiceHeader": .object([
-            "invoiceIdentifier": .string(id), "invoiceStatus": .string("SUBMITTED"),
+            "invoiceIdentifier": .string(id), "invoiceStatus": .string("IN_PROGRESS"),
             "invoiceAmount": doc["invoiceTotal"] ?? .null,
           ]), "invoiceItems": .array([]),
         ]), rate: rate)

@@ -534,8 +534,12 @@ enum SandboxRendering {
     let s = r.json["source"] ?? .null
     var out: [String: JSONValue] = [
       "invoiceNumber": s["invoiceNumber"] ?? .null,
-      "invoiceIdentifier": s["invoiceNumber"] ?? .null, "invoiceType": .string("STANDARD"),
+      "invoiceIdentifier": s["invoiceNumber"] ?? .null, "invoiceType": .string("AP_INVENTORY"),
       "issueDate": .string((s["invoiceDate"]?.stringValue ?? "") + "T00:00:00Z"),
+      "creationDate": .string((s["invoiceDate"]?.stringValue ?? "") + "T00:00:00Z"),
+      "lastUpdatedDate": .string(
+        SandboxVendor.time(Int(invoiceModified(r) / 86_400), 0)),
+      "payer": .object(["partnerId": .string("AMAZON"), "partnerType": .string("AMAZON")]),
     ]
     put(&out, "invoiceStatus", s["invoiceStatus"])
     put(&out, "invoiceAmount", financeMoney(s["totalAmount"]))
@@ -557,10 +561,7 @@ enum SandboxRendering {
   static func invoiceItems(_ r: Record) -> [JSONValue] {
     (r.json["source"]?["lines"]?.arrayValue ?? []).map { l in
       var ids: [JSONValue] = []
-      for (name, key) in [
-        ("ASIN", "amazonProductIdentifier"), ("VENDOR_SKU", "vendorProductIdentifier"),
-        ("PURCHASE_ORDER_ID", "purchaseOrderNumber"),
-      ] {
+      for (name, key) in [("ASIN", "amazonProductIdentifier"), ("SKU", "vendorProductIdentifier")] {
         if let v = l[key] {
           ids.append(.object(["itemIdentifierName": .string(name), "itemIdentifierValue": v]))
         }
@@ -568,9 +569,17 @@ enum SandboxRendering {
       var o: [String: JSONValue] = [
         "lineItemId": l["itemSequenceNumber"] ?? .null, "quantity": l["invoicedEaches"] ?? .null,
         "lineItemContext": .object([
-          "lineItemType": .string("PRODUCT"), "itemIdentifiers": .array(ids),
+          "lineItemType": .string("GOODS"), "itemIdentifiers": .array(ids),
         ]),
       ]
+      if let po = l["purchaseOrderNumber"] {
+        o["relatedItemIdentifiers"] = .array([
+          .object([
+            "relatedIdentifierName": .string("PURCHASE_ORDER_IDS"),
+            "relatedIdentifierValue": .array([po]),
+          ])
+        ])
+      }
       put(&o, "unitCost", financeMoney(l["netCost"]))
       if let cost = l["netCost"], let qty = l["invoicedEaches"]?.intValue,
         let text = cost["amount"]?.stringValue,

@@ -205,11 +205,12 @@ public struct SandboxVendor: Sendable {
       poLines.append(.object(line))
     }
     let state = received ? "Closed" : acked ? "Acknowledged" : "New"
-    var changed: [String: JSONValue] = [:]
-    if acked {
-      changed["purchaseOrderStateChangedDate"] = .string(
-        Self.time(received ? o.receiveDay : o.ackDay, 600))
-    }
+    // Amazon's model requires the state's date on every order: the day it was created until
+    // it is acknowledged, then the day of its latest state.
+    let changed: [String: JSONValue] = [
+      "purchaseOrderStateChangedDate": .string(
+        acked ? Self.time(received ? o.receiveDay : o.ackDay, 600) : Self.time(o.day, 540))
+    ]
     if let po = record(
       .purchaseOrder, m,
       changed.merging([
@@ -253,8 +254,10 @@ public struct SandboxVendor: Sendable {
           "shipmentConfirmationType": .string("Original"),
           "shipmentType": .string("LessThanTruckLoad"),
           "shipmentDate": .string(Self.time(o.shipDay, 600)),
-          "shipmentStatus": .string(received ? "Received" : "InTransit"),
+          // GetShipmentDetails knows Created … Shipped; receipt shows on the order's status.
+          "shipmentStatus": .string("Shipped"),
           "sellingParty": .object(["partyId": .string(vendorCode)]),
+          "shipFromParty": .object(["partyId": .string(vendorCode + "-WH1")]),
           "shipToParty": .object(["partyId": .string("\(m.code)FC1")]),
           "purchaseOrderNumbers": .array([.string(o.number)]), "lines": .array(lines),
         ])
@@ -286,7 +289,7 @@ public struct SandboxVendor: Sendable {
         [
           "invoiceNumber": .string(o.invoiceNumber),
           "invoiceDate": .string(Self.date(o.invoiceDay)),
-          "invoiceStatus": .string(paid ? "PAID" : "SUBMITTED"),
+          "invoiceStatus": .string(paid ? "PAID" : "IN_PROGRESS"),
           "remitToParty": .object(["partyId": .string(vendorCode)]),
           "paymentTerms": .object([
             "type": .string("Basic"), "discountPercent": .string("2"),

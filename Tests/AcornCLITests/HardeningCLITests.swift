@@ -224,7 +224,7 @@ extension HardeningCLITests {
     #expect(try Self.head(ws) == head)
   }
 
-  @Test("a schema keyword Acorn does not implement, or a malformed one, is an error and stops set")
+  @Test("a keyword outside JSON Schema 2020-12, or a malformed one, is an error and stops set")
   func schemaKeywordsFailClosed() throws {
     let dir = Folder()
     let ws = try HistoryCLITests.committed(dir)
@@ -233,7 +233,7 @@ extension HardeningCLITests {
       $0.replacingOccurrences(
         of: "\"additionalProperties\": false",
         with:
-          "\"additionalProperties\": false,\n  \"dependentRequired\": {\"workflow\": [\"source\"]}",
+          "\"additionalProperties\": false,\n  \"dependencies\": {\"workflow\": [\"source\"]}",
         options: [], range: $0.range(of: "\"additionalProperties\": false", options: .backwards))
     }
     let validate = try CLI.run(["validate", "--json"], in: ws)
@@ -243,11 +243,11 @@ extension HardeningCLITests {
     let unsupported = findings.first { $0["code"] == .string("schema.unsupported-keyword") }
     #expect(unsupported?["severity"] == .string("error"))
     #expect(unsupported?["file"] == .string("schemas/return.schema.json"))
-    #expect(unsupported?["path"] == .string("dependentRequired"))
+    #expect(unsupported?["path"] == .string("dependencies"))
     #expect((unsupported?["line"]?.intValue ?? 0) > 1)
     let set = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=received"], in: ws)
     #expect(set.status == 2)
-    #expect(set.stderr.contains("dependentRequired"))
+    #expect(set.stderr.contains("dependencies"))
 
     _ = try HistoryCLITests.gitRun(["checkout", "--", "schemas/return.schema.json"], in: ws)
     try Self.edit(ws + "/schemas/common.schema.json") {
@@ -260,6 +260,43 @@ extension HardeningCLITests {
     #expect(
       malformed.stdout.contains("error[schema.malformed] [\"$defs\"].date.minLength"),
       "\(malformed.stdout)")
+  }
+
+  @Test(
+    "a team's if/then rule in a schema is enforced by set and validate (docs/record-format.md)")
+  func conditionalSchemaRule() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    try Self.edit(ws + "/schemas/deduction.schema.json") {
+      $0.replacingOccurrences(
+        of: "\"additionalProperties\": false",
+        with: """
+          "if": {"properties": {"workflow": {"properties": {"state": {"const": "disputed"}}}}},
+            "then": {"properties": {"workflow": {"required": ["disputeCaseIds"]}}},
+            "additionalProperties": false
+          """,
+        options: [], range: $0.range(of: "\"additionalProperties\": false", options: .backwards))
+    }
+    let id = "DED-US-INV-2019-0815SC"
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+    let refused = try CLI.run(["set", id, "workflow.state=disputed"], in: ws)
+    #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+    #expect(refused.stderr.contains("disputeCaseIds"), "\(refused.stderr)")
+    let set = try CLI.run(
+      ["set", id, "workflow.state=disputed", "workflow.disputeCaseIds=C-1"], in: ws)
+    #expect(set.status == 0, "\(set.stderr)")
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+    // The same rule catches a hand edit that drops the case id.
+    let file = ws + "/records/US/deduction/2019-10/\(id).json"
+    let record = try JSONParser.parse(Array(try String(contentsOfFile: file, encoding: .utf8).utf8))
+      .value
+    let edited = try #require(
+      record.setting(nil, at: JSONPath([.key("workflow"), .key("disputeCaseIds")])))
+    #expect(edited != record)
+    try CanonicalJSON.string(edited).write(toFile: file, atomically: true, encoding: .utf8)
+    let validate = try CLI.run(["validate"], in: ws)
+    #expect(validate.status == 1, "\(validate.stdout)")
+    #expect(validate.stdout.contains("disputeCaseIds"), "\(validate.stdout)")
   }
 
   @Test("a $ref loop is a finding, never a crash")

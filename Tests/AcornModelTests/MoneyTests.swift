@@ -28,11 +28,18 @@ struct MoneyTests {
   }
 
   @Test("out of range is an error, not a rounding")
-  func range() {
+  func range() throws {
+    // 39 significant digits cannot be kept exactly; 41 digits with trailing zeros can.
     #expect(throws: DecimalError.self) {
-      try DecimalNumber(parsing: "1" + String(repeating: "0", count: 40))
+      try DecimalNumber(parsing: "1" + String(repeating: "0", count: 37) + "1")
     }
-    #expect(throws: DecimalError.self) { try DecimalNumber(parsing: "1e40") }
+    #expect(throws: DecimalError.self) { try DecimalNumber(parsing: "1e401") }
+    #expect(throws: DecimalError.self) { try DecimalNumber(parsing: "1e-31") }
+    #expect(try DecimalNumber(parsing: "1" + String(repeating: "0", count: 40)).scale == -40)
+    #expect(try DecimalNumber(parsing: "1e40") == DecimalNumber(parsing: "100e38"))
+    #expect(throws: DecimalError.overflow) {
+      try DecimalNumber(parsing: "1e300") * DecimalNumber(parsing: "1e300")
+    }
   }
 
   @Test("0.1 + 0.2 is exactly 0.3")

@@ -20,7 +20,9 @@ struct SPAPISyncTests {
     let process = Process()
     let port: UInt16
 
-    init(faults: String?, rate: Double, from: String, to: String) throws {
+    init(
+      faults: String?, rate: Double, from: String, to: String, markets: [String] = ["US", "DE"]
+    ) throws {
       var url = URL(fileURLWithPath: #filePath)
       for _ in 0..<3 { url.deleteLastPathComponent() }
       let runner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -30,7 +32,8 @@ struct SPAPISyncTests {
       process.executableURL = URL(fileURLWithPath: binary)
       process.arguments =
         [
-          "sandbox", "serve", "--seed", "9", "--marketplace", "US", "--marketplace", "DE",
+          "sandbox", "serve", "--seed", "9",
+        ] + markets.flatMap { ["--marketplace", $0] } + [
           "--since", from, "--until", to, "--rate", String(rate), "--burst", String(rate),
           "--page-size", "4", "--seconds", "600",
         ] + (faults.map { ["--faults", $0] } ?? [])
@@ -76,7 +79,9 @@ struct SPAPISyncTests {
     return (sandbox, sandbox.port)
   }
 
-  static func client(_ port: UInt16) -> SPAPIClient {
+  static func client(_ port: UInt16, transport: any HTTPTransport = URLSessionTransport())
+    -> SPAPIClient
+  {
     SPAPIClient(
       configuration: .init(
         endpoint: "http://127.0.0.1:\(port)",
@@ -84,7 +89,7 @@ struct SPAPISyncTests {
         backoffBase: 0.01, backoffCap: 0.2, timeout: 10),
       credentials: LWACredentials(
         clientId: "client", clientSecret: "secret", refreshToken: "Atzr|test"),
-      transport: URLSessionTransport())
+      transport: transport)
   }
 
   static func sources(_ ws: Workspace, kinds: Set<RecordKind>) throws -> [String: JSONValue] {

@@ -58,7 +58,7 @@ public enum JSONValue: Sendable, Hashable {
     switch self {
     case .null: "null"
     case .bool: "boolean"
-    case .number(let n): n.scale == 0 ? "integer" : "number"
+    case .number(let n): n.isInteger ? "integer" : "number"
     case .string: "string"
     case .array: "array"
     case .object: "object"

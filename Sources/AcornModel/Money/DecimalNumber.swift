@@ -3,14 +3,23 @@
 /// Parsed from the raw text of a JSON number or decimal string (`"1234.50"`, `1.5E+2`, `-0.01`).
 /// The value is kept normalised (no trailing fractional zeros), so equal values compare equal
 /// whatever text they came from; formatting chooses how many fractional digits to show.
+///
+/// Up to 38 significant digits are kept exactly. A whole number of 38 digits or fewer has scale
+/// 0; a larger one (`1e308`, as JSON allows) keeps its significant digits with a negative scale
+/// (`1 × 10^308` is significand 1, scale −308), so it still parses, compares and prints exactly,
+/// while arithmetic that would need more than 38 digits throws `overflow`.
 public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvertible {
   /// Digits of the value (sign included), with `scale` of them after the decimal point.
   public let significand: Int128
-  /// Number of fractional digits; never negative, and minimal (no trailing zeros in `significand`).
+  /// Number of fractional digits, minimal (no trailing zeros in `significand`); negative only
+  /// for whole numbers beyond 38 digits, whose trailing zeros it counts.
   public let scale: Int
 
   /// The largest scale kept. Thirty-eight decimal digits fit an `Int128`.
   public static let maxScale = 30
+  /// The largest power of ten kept (`1e400`): beyond any number a JSON producer writes, and it
+  /// bounds the text a number prints as.
+  public static let maxExponent = 400
 
   public static let zero = DecimalNumber(normalizing: 0, scale: 0)
 
@@ -31,9 +40,28 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
       k -= 1
     }
     if s == 0 { k = 0 }
+    // A whole number is written out (scale 0) when it has at most 38 digits.
+    while k < 0 && s.magnitude < Self.wholeLimit / 10 {
+      s *= 10
+      k += 1
+    }
+    while k < 0 && s % 10 == 0 {
+      s /= 10
+      k -= 1
+    }
     self.significand = s
     self.scale = k
   }
+
+  /// 10^38: whole numbers below it in magnitude are kept at scale 0.
+  static let wholeLimit: UInt128 = {
+    var v: UInt128 = 1
+    for _ in 0..<38 { v *= 10 }
+    return v
+  }()
+
+  /// Whether the number has no fractional part (JSON Schema's `integer`).
+  public var isInteger: Bool { scale <= 0 }
 
   /// Parses JSON number grammar (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), and, when
   /// `lenient` is set, also a leading `+` and leading zeros (as found in CSV and EDI files).
@@ -101,13 +129,21 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
       self.init(normalizing: 0, scale: 0)
       return
     }
-    // A negative scale means trailing zeros to append.
-    if scale < 0 {
-      if digits.count - scale > 38 { throw .outOfRange(String(text)) }
-      digits.append(contentsOf: repeatElement(0, count: -scale))
-      scale = 0
+    // A negative scale means trailing zeros: written out when the whole number fits 38
+    // digits, kept as a negative scale beyond (normalising below decides which).
+    while scale < 0 && digits.count + 1 <= 38 && digits.count - scale <= 38 {
+      digits.append(0)
+      scale += 1
     }
-    if digits.count > 38 || scale > Self.maxScale { throw .outOfRange(String(text)) }
+    if scale < 0 || (scale == 0 && digits.count > 38) {
+      while digits.count > 1, digits.last == 0 {
+        digits.removeLast()
+        scale -= 1
+      }
+    }
+    if digits.count > 38 || scale > Self.maxScale || scale < -Self.maxExponent {
+      throw .outOfRange(String(text))
+    }
     var value: Int128 = 0
     for d in digits { value = value * 10 + Int128(d) }
     self.init(normalizing: negative ? -value : value, scale: scale)
@@ -164,7 +200,9 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
       s /= 10
       k -= 1
     }
-    return DecimalNumber(normalizing: s, scale: k)
+    let result = DecimalNumber(normalizing: s, scale: k)
+    if result.scale < -Self.maxExponent { throw .overflow }
+    return result
   }
 
   public static func < (a: DecimalNumber, b: DecimalNumber) -> Bool {
@@ -195,6 +233,10 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
 
   /// Plain decimal text with at least `minimumScale` fractional digits; never an exponent.
   public func formatted(minimumScale: Int = 0) -> String {
+    if scale < 0 {
+      let whole = String(significand) + String(repeating: "0", count: -scale)
+      return minimumScale > 0 ? whole + "." + String(repeating: "0", count: minimumScale) : whole
+    }
     let k = max(scale, minimumScale)
     let magnitude = significand.magnitude
     var digits = String(magnitude)
@@ -223,7 +265,8 @@ public enum DecimalError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .malformed(let text): "not a decimal number: \"\(text)\""
-    case .outOfRange(let text): "decimal out of range (more than 38 digits): \"\(text)\""
+    case .outOfRange(let text):
+      "decimal out of range (more than 38 significant digits, 30 after the point or 400 before it): \"\(text)\""
     case .overflow: "decimal arithmetic overflow"
     }
   }

@@ -1,5 +1,7 @@
-/// What is wrong with a set of schemas themselves, found once when they load: keywords the
-/// validator does not implement, malformed values of the keywords it does (`"minLength": "50"`,
+import Foundation
+
+/// What is wrong with a set of schemas themselves, found once when they load: keywords outside
+/// JSON Schema 2020-12 (unless the set ignores them), malformed values of the keywords it does (`"minLength": "50"`,
 /// `"required": "a"`), references that resolve nowhere or only to themselves (a `$ref` loop that
 /// would never consume any of the value), and patterns that do not compile.
 ///
@@ -17,13 +19,25 @@ public struct SchemaProblem: Sendable, Hashable {
 
 extension JSONSchemaSet {
   static let schemaValuedKeywords: Set<String> = [
-    "additionalProperties", "propertyNames", "items", "not",
+    "additionalProperties", "propertyNames", "items", "not", "contains", "if", "then", "else",
+    "unevaluatedItems", "unevaluatedProperties", "contentSchema",
   ]
-  static let schemaMapKeywords: Set<String> = ["properties", "$defs"]
-  static let schemaArrayKeywords: Set<String> = ["anyOf", "oneOf", "allOf"]
+  static let schemaMapKeywords: Set<String> = [
+    "properties", "$defs", "patternProperties", "dependentSchemas",
+  ]
+  static let schemaArrayKeywords: Set<String> = ["anyOf", "oneOf", "allOf", "prefixItems"]
   static let nonNegativeIntegerKeywords: Set<String> = [
-    "minItems", "maxItems", "minLength", "maxLength",
+    "minItems", "maxItems", "minLength", "maxLength", "minContains", "maxContains",
+    "minProperties", "maxProperties",
   ]
+  static let numberKeywords: Set<String> = [
+    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+  ]
+  static let stringKeywords: Set<String> = [
+    "format", "$schema", "$id", "title", "description", "$comment", "$ref", "$dynamicRef",
+    "contentEncoding", "contentMediaType",
+  ]
+  static let booleanKeywords: Set<String> = ["uniqueItems", "deprecated", "readOnly", "writeOnly"]
   static let typeNames: Set<String> = [
     "null", "boolean", "object", "array", "number", "string", "integer",
   ]
@@ -31,28 +45,35 @@ extension JSONSchemaSet {
   /// Every problem of every schema in the set, sorted by file and path.
   func findProblems() -> [SchemaProblem] {
     var out: [SchemaProblem] = []
-    var references: [(file: String, path: JSONPath)] = []
     func add(_ file: String, _ path: JSONPath, _ code: String, _ message: String) {
       out.append(SchemaProblem(file: file, path: path, code: code, message: message))
     }
-    func isSchema(_ v: JSONValue) -> Bool {
-      if case .object = v { return true }
-      if case .bool = v { return true }
-      return false
+    func isSchema(_ v: JSONValue) -> Bool { SchemaCompiler.isSchema(v) }
+    func isStringArray(_ v: JSONValue) -> Bool {
+      guard case .array(let names) = v, names.allSatisfy({ $0.stringValue != nil }) else {
+        return false
+      }
+      return Set(names.compactMap(\.stringValue).map { Array($0.utf8) }).count == names.count
+    }
+    func checkPattern(_ file: String, _ here: JSONPath, _ pattern: String) {
+      if (try? NSRegularExpression(pattern: pattern)) == nil {
+        add(
+          file, here, "schema.invalid-pattern", "\"\(pattern)\" is not a valid regular expression")
+      }
     }
     func walk(_ file: String, _ node: JSONValue, _ path: JSONPath) {
       guard case .object(let members) = node else { return }
       for key in members.keys.sorted() {
         guard let sub = members[key] else { continue }
         let here = path.appending(key)
-        let known =
-          Self.assertionKeywords.contains(key) || Self.structuralKeywords.contains(key)
-          || Self.annotationKeywords.contains(key) || key.hasPrefix("x-acorn-")
+        let known = Self.knownKeywords.contains(key) || key.hasPrefix("x-acorn-")
         if !known {
-          add(
-            file, here, "schema.unsupported-keyword",
-            "the keyword \"\(key)\" is not implemented by acorn's validator, so the constraint it states would not be enforced; express it with the supported keywords (docs/record-format.md) or remove it"
-          )
+          if unknownKeywords == .problem {
+            add(
+              file, here, "schema.unsupported-keyword",
+              "the keyword \"\(key)\" is not a JSON Schema 2020-12 keyword, so the constraint it states would not be enforced; express it with the 2020-12 keywords (docs/record-format.md) or remove it"
+            )
+          }
           continue
         }
         func malformed(_ expected: String) {
@@ -67,6 +88,7 @@ extension JSONSchemaSet {
             continue
           }
           for name in children.keys.sorted() {
+            if key == "patternProperties" { checkPattern(file, here.appending(name), name) }
             if let child = children[name] { walk(file, child, here.appending(name)) }
           }
         case _ where Self.schemaValuedKeywords.contains(key):
@@ -83,23 +105,32 @@ extension JSONSchemaSet {
           }
           for (i, child) in children.enumerated() { walk(file, child, here.appending(i)) }
         case _ where Self.nonNegativeIntegerKeywords.contains(key):
-          guard case .number(let n) = sub, n.scale == 0, !n.isNegative else {
+          guard case .number(let n) = sub, n.isInteger, !n.isNegative else {
             malformed("a non-negative integer")
             continue
           }
-        case "minimum", "maximum":
+        case _ where Self.numberKeywords.contains(key):
           guard case .number = sub else {
             malformed("a number")
             continue
           }
+        case "multipleOf":
+          guard case .number(let n) = sub, !n.isNegative, !n.isZero else {
+            malformed("a number greater than 0")
+            continue
+          }
         case "required":
-          guard case .array(let names) = sub, names.allSatisfy({ $0.stringValue != nil }),
-            Set(names).count == names.count
-          else {
+          guard isStringArray(sub) else {
             malformed("an array of distinct strings")
             continue
           }
-        case "enum":
+        case "dependentRequired":
+          guard case .object(let dependencies) = sub, dependencies.values.allSatisfy(isStringArray)
+          else {
+            malformed("an object of arrays of distinct strings")
+            continue
+          }
+        case "enum", "examples":
           guard case .array = sub else {
             malformed("an array")
             continue
@@ -114,7 +145,7 @@ extension JSONSchemaSet {
             )
             continue
           }
-        case "uniqueItems":
+        case _ where Self.booleanKeywords.contains(key):
           guard case .bool = sub else {
             malformed("true or false")
             continue
@@ -124,20 +155,23 @@ extension JSONSchemaSet {
             malformed("a regular expression as a string")
             continue
           }
-          if (try? regexForProblems(pattern)) == nil {
-            add(
-              file, here, "schema.invalid-pattern",
-              "\"\(pattern)\" is not a valid regular expression")
-          }
-        case "$ref":
-          guard sub.stringValue != nil else {
-            malformed("a reference as a string")
+          checkPattern(file, here, pattern)
+        case "$anchor", "$dynamicAnchor":
+          guard let name = sub.stringValue, Self.isAnchorName(name) else {
+            malformed("a plain name (a letter or _, then letters, digits, -, _ or .)")
             continue
           }
-          references.append((file, path))
-        case "format", "$schema", "$id", "title", "description", "$comment":
+        case "$vocabulary":
+          guard case .object(let vocabularies) = sub,
+            vocabularies.values.allSatisfy({ $0.boolValue != nil })
+          else {
+            malformed("an object of vocabulary URIs to true or false")
+            continue
+          }
+        case _ where Self.stringKeywords.contains(key):
           guard sub.stringValue != nil else {
-            malformed("a string")
+            malformed(
+              key == "$ref" || key == "$dynamicRef" ? "a reference as a string" : "a string")
             continue
           }
         default: break
@@ -152,97 +186,73 @@ extension JSONSchemaSet {
         walk(file, schema, .root)
       }
     }
-    // References: each must resolve, and following references (and allOf/anyOf/oneOf/not, which
-    // apply at the same place in the value) must never lead back where it started.
-    struct Node: Hashable {
-      var file: String
-      var path: JSONPath
+    // References: each must resolve, and following references (and the applicators that apply
+    // at the same place in the value) must never lead back where it started.
+    for (target, from) in compiler.targets where schemas[from.document] != nil {
+      guard target.node == nil else { continue }
+      let keyword =
+        schemas[from.document]?[from.path]?["$ref"]?.stringValue == target.reference
+        ? "$ref" : "$dynamicRef"
+      add(
+        from.document, from.path.appending(keyword), "schema.unresolved-ref",
+        "\(keyword) \"\(target.reference)\" resolves to no schema")
     }
-    func value(_ node: Node) -> JSONValue? {
-      var v = schemas[node.file]
-      for c in node.path.components {
-        switch c {
-        case .key(let k): v = v?[k]
-        case .index(let i):
-          guard let a = v?.arrayValue, i < a.count else { return nil }
-          v = a[i]
-        }
-      }
-      return v
-    }
-    func sameLocation(_ node: Node) -> [Node] {
-      guard let v = value(node), case .object(let members) = v else { return [] }
-      var next: [Node] = []
-      if let ref = members["$ref"]?.stringValue, let target = referencePath(ref, from: node.file) {
-        next.append(Node(file: target.file, path: target.path))
-      }
-      for key in Self.schemaArrayKeywords.sorted() {
-        for i in 0..<(members[key]?.arrayValue?.count ?? 0) {
-          next.append(Node(file: node.file, path: node.path.appending(key).appending(i)))
-        }
-      }
-      if members["not"] != nil {
-        next.append(Node(file: node.file, path: node.path.appending("not")))
-      }
-      return next
-    }
-    var reportedCycle: Set<Node> = []
-    for (file, path) in references {
-      let start = Node(file: file, path: path)
-      guard let ref = value(start)?["$ref"]?.stringValue else { continue }
-      guard let target = referencePath(ref, from: file),
-        value(Node(file: target.file, path: target.path)) != nil
-      else {
+    var reported: Set<ObjectIdentifier> = []
+    for (target, from) in compiler.targets where schemas[from.document] != nil {
+      guard let start = target.node, !reported.contains(ObjectIdentifier(from)) else { continue }
+      if Self.reaches(from, from: start) {
+        reported.insert(ObjectIdentifier(from))
         add(
-          file, path.appending("$ref"), "schema.unresolved-ref",
-          "$ref \"\(ref)\" resolves to no schema")
-        continue
-      }
-      // Depth-first from the reference; a path back to `start` is a loop.
-      var stack: [(Node, Int)] = [(start, 0)]
-      var seen: Set<Node> = []
-      var cycle = false
-      while let (node, depth) = stack.popLast() {
-        for n in sameLocation(node) {
-          if n == start {
-            cycle = true
-            break
-          }
-          if depth < 10_000, seen.insert(n).inserted { stack.append((n, depth + 1)) }
-        }
-        if cycle { break }
-      }
-      if cycle && reportedCycle.insert(start).inserted {
-        add(
-          file, path.appending("$ref"), "schema.ref-cycle",
-          "$ref \"\(ref)\" leads back to itself without describing any part of the value (a reference loop)"
+          from.document, from.path.appending("$ref"), "schema.ref-cycle",
+          "$ref \"\(target.reference)\" leads back to itself without describing any part of the value (a reference loop)"
         )
       }
     }
     return out.sorted { ($0.file, $0.path, $0.code) < ($1.file, $1.path, $1.code) }
   }
 
-  /// Where a `$ref` points: the file and the JSON path inside it (nil when malformed).
-  func referencePath(_ ref: String, from file: String) -> (file: String, path: JSONPath)? {
-    let parts = ref.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
-    let target = parts[0].isEmpty ? file : String(parts[0].split(separator: "/").last ?? "")
-    guard schemas[target] != nil else { return nil }
-    var components: [JSONPath.Component] = []
-    if parts.count == 2 && !parts[1].isEmpty {
-      guard parts[1].hasPrefix("/") else { return nil }
-      var node = schemas[target]
-      for token in parts[1].dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-        let key = JSONSchemaSet.unescapePointerToken(Substring(token))
-        if let array = node?.arrayValue, let i = Int(key), i >= 0, i < array.count {
-          components.append(.index(i))
-          node = array[i]
-        } else {
-          components.append(.key(key))
-          node = node?[key]
-        }
+  /// Whether `goal` is reached from `start` through keywords that apply to the same value
+  /// (references and in-place applicators), i.e. without consuming any of the value.
+  static func reaches(_ goal: SchemaNode, from start: SchemaNode) -> Bool {
+    var stack = [start]
+    var seen: Set<ObjectIdentifier> = [ObjectIdentifier(start)]
+    while let node = stack.popLast() {
+      if node === goal { return true }
+      for next in inPlace(node) where seen.insert(ObjectIdentifier(next)).inserted {
+        stack.append(next)
       }
     }
-    return (target, JSONPath(components))
+    return false
+  }
+
+  static func inPlace(_ node: SchemaNode) -> [SchemaNode] {
+    var out: [SchemaNode] = []
+    for operation in node.operations {
+      switch operation {
+      case .ref(let t), .dynamicRef(let t, _): if let n = t.node { out.append(n) }
+      case .allOf(let s), .anyOf(let s), .oneOf(let s): out.append(contentsOf: s)
+      case .not(let s): out.append(s)
+      case .dependentSchemas(let s): out.append(contentsOf: s.map(\.1))
+      case .conditional(let i, let t, let e):
+        out.append(i)
+        if let t { out.append(t) }
+        if let e { out.append(e) }
+      default: break
+      }
+    }
+    return out
+  }
+
+  /// `$anchor` syntax: `[A-Za-z_][-A-Za-z0-9._]*`.
+  static func isAnchorName(_ name: String) -> Bool {
+    guard let first = name.unicodeScalars.first,
+      first.isASCII, first.properties.isAlphabetic || first == "_"
+    else { return false }
+    return name.unicodeScalars.allSatisfy {
+      $0.isASCII
+        && ($0.properties.isAlphabetic || ("0"..."9").contains($0)
+          || "-._".unicodeScalars.contains($0))
+    }
   }
 
   /// `~1` → `/`, `~0` → `~` (RFC 6901), without Foundation string searches.
