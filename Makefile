@@ -7,7 +7,7 @@ APT_PACKAGES := libgit2-dev libsqlite3-dev zlib1g-dev libpq-dev pkg-config git p
 DEMO_DIR ?= acorn-demo
 ACORN = .build/debug/acorn
 
-.PHONY: demo test deps build template lint clean
+.PHONY: demo test deps build template lint clean crash crash-smoke
 
 deps:
 	@missing=""; \
@@ -49,6 +49,18 @@ test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 Tests/schemas/check_schemas.py
+
+# Crash harness (docs/reliability.md): kills sync, import, commit, merge, pull, reconcile and index
+# rebuild at their kill points and after random delays; checks git fsck, acorn validate, git status
+# and that reruns converge. `crash` is the full run that writes reliability/results.md (about 30
+# minutes on 2 cores); `crash-smoke` is the short run CI makes after the tests.
+crash: deps
+	$(SWIFT) build
+	python3 reliability/crash --results reliability/results.md
+
+crash-smoke: deps
+	$(SWIFT) build
+	python3 reliability/crash --points 3 --delays 1
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -37,19 +37,22 @@ let package = Package(
       pkgConfig: "libgit2",
       providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
     ),
-    .target(name: "AcornGit", dependencies: ["CLibGit2"]),
+    .target(name: "AcornKillPoints"),
+    .target(name: "AcornGit", dependencies: ["CLibGit2", "AcornKillPoints"]),
     .systemLibrary(
       name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
     .target(name: "AcornPostgres", dependencies: ["CLibPQ"]),
     .target(
       name: "AcornIndex",
-      dependencies: ["AcornModel", .product(name: "GRDB", package: "GRDB.swift")]),
+      dependencies: [
+        "AcornModel", "AcornKillPoints", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .target(
       name: "AcornWorkspace",
       dependencies: [
         "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
         "AcornNotify", "AcornExport", "AcornReport", "AcornPostgres", "AcornOutbound",
-        .product(name: "Yams", package: "Yams"),
+        "AcornKillPoints", .product(name: "Yams", package: "Yams"),
       ]
     ),
     .target(name: "AcornHTTP"),

@@ -8,7 +8,7 @@ struct DoctorCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "doctor",
     abstract:
-      "Check this clone's set-up: git drivers (so plain git merges and diffs records the Acorn way), attributes, index.",
+      "Check this clone's set-up: git drivers (so plain git merges and diffs records the Acorn way), attributes, index, work a killed command left half done.",
     discussion: "Exit 1 when something needs fixing; --fix applies the fix.")
 
   @OptionGroup var workspaceOptions: WorkspaceOptions
@@ -41,6 +41,10 @@ struct DoctorCommand: ParsableCommand {
           "git config \(key) points at \(binary), which is not an executable (expected \(value))")
       }
     }
+    let interrupted = workspace.interruptedWork
+    problems += interrupted.map {
+      $0 + ": the next acorn command that changes the workspace, or acorn doctor --fix, finishes it"
+    }
     let attributes =
       (try? String(contentsOfFile: workspace.path(".gitattributes"), encoding: .utf8)) ?? ""
     if !attributes.contains("merge=acorn") || !attributes.contains("diff=acorn") {
@@ -57,6 +61,10 @@ struct DoctorCommand: ParsableCommand {
     }
     for p in problems { Terminal.out("problem: \(p)") }
     if fix {
+      if !interrupted.isEmpty {
+        try workspace.repairInterrupted()
+        Terminal.out("fixed: finished what the interrupted command had left half done")
+      }
       try workspace.configureDrivers(executable: Author.executable)
       Terminal.out("fixed: git drivers configured for \(Author.executable)")
       return

@@ -1,3 +1,4 @@
+import AcornKillPoints
 import CLibGit2
 
 /// Commits, history and references.
@@ -107,6 +108,7 @@ extension Repository {
     try check(
       "git_reference_create(\(name))", git_reference_create(&ref, pointer, name, &raw, 1, message))
     git_reference_free(ref)
+    KillPoint.reached("git-ref")
   }
 
   /// The commit a reference points at, or nil when the reference does not exist.

@@ -1,3 +1,4 @@
+import AcornKillPoints
 import CLibGit2
 import Foundation
 
@@ -133,7 +134,10 @@ extension Repository {
       "git_checkout_options_init",
       git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
     options.checkout_strategy = GIT_CHECKOUT_SAFE.rawValue
+    // Each file the checkout writes is a kill point (libgit2 reports it as it goes).
+    options.progress_cb = { _, _, _, _ in KillPoint.reached("git-checkout-file") }
     try check("git_checkout_tree", git_checkout_tree(pointer, handle, &options))
+    KillPoint.reached("git-checkout")
     var head: OpaquePointer?
     try check("git_reference_lookup(HEAD)", git_reference_lookup(&head, pointer, "HEAD"))
     defer { git_reference_free(head) }
@@ -145,6 +149,7 @@ extension Repository {
     try check(
       "git_reference_set_target", git_reference_set_target(&updated, resolved, &raw, message))
     git_reference_free(updated)
+    KillPoint.reached("git-ref")
   }
 
   /// The upstream of a local branch (`origin/main`), as remote name and remote branch, from config.

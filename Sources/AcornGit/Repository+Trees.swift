@@ -1,3 +1,4 @@
+import AcornKillPoints
 import CLibGit2
 import Foundation
 
@@ -150,6 +151,7 @@ extension Repository {
       }
     }
     try check("git_index_write", git_index_write(index))
+    KillPoint.reached("git-index")
   }
 
   /// A path whose working-tree content differs from HEAD (or from the index).

@@ -1,3 +1,4 @@
+import AcornKillPoints
 import CLibGit2
 
 /// The one C boundary to libgit2. Handles are `final class`es that free in `deinit`; no
@@ -176,6 +177,7 @@ public final class Repository {
       git_blob_create_from_buffer(&oid, pointer, buffer.baseAddress, buffer.count)
     }
     try check("git_blob_create_from_buffer", result)
+    KillPoint.reached("git-blob")
     return ObjectID(oid)
   }
 
@@ -281,6 +283,7 @@ public final class Repository {
     let committerSig = try makeSignature(committer ?? author)
     defer { git_signature_free(committerSig) }
     var oid = git_oid()
+    KillPoint.reached("git-commit-start")
     if let signer {
       var content = git_buf()
       defer { git_buf_dispose(&content) }
@@ -322,6 +325,7 @@ public final class Repository {
         buffer.baseAddress)
     }
     try check("git_commit_create", result)
+    KillPoint.reached("git-commit")
     return ObjectID(oid)
   }
 
@@ -354,6 +358,7 @@ public final class Repository {
     defer { git_tree_free(treeHandle) }
     try check("git_index_read_tree", git_index_read_tree(index, treeHandle))
     try check("git_index_write", git_index_write(index))
+    KillPoint.reached("git-index")
   }
 
   /// The branch HEAD points at (`main`), or nil when HEAD is detached.

@@ -1,3 +1,4 @@
+import AcornKillPoints
 import AcornModel
 import Foundation
 import GRDB
@@ -112,8 +113,10 @@ public final class RecordIndex {
           }
         }
         try Self.save(state, db)
+        KillPoint.reached("index-before-commit")
         return .commit
       }
+      KillPoint.reached("index-commit")
     } catch {
       throw IndexError.classify(error)
     }
@@ -138,8 +141,10 @@ public final class RecordIndex {
         for (path, record) in records { try writer.insert(path: path, record: record) }
         for (path, error) in broken { try writer.insertBroken(path: path, error: error) }
         try Self.save(state, db)
+        KillPoint.reached("index-before-commit")
         return .commit
       }
+      KillPoint.reached("index-commit")
     } catch {
       throw IndexError.classify(error)
     }

@@ -1,3 +1,4 @@
+import AcornKillPoints
 import Foundation
 
 /// A failed file-system call: which call, on which path, and the errno it gave.
@@ -86,12 +87,14 @@ enum FileSystem {
       throw FileSystemError(operation: "fsync", path: tmp, errno: code)
     }
     close(fd)
+    KillPoint.reached("write-temporary")
     if rename(tmp, path) != 0 {
       let code = errno
       unlink(tmp)
       throw FileSystemError(operation: "rename", path: path, errno: code)
     }
     try syncDirectory(dir)
+    KillPoint.reached("rename")
   }
 
   /// Removes a file and flushes its folder.
@@ -100,6 +103,7 @@ enum FileSystem {
       throw FileSystemError(operation: "unlink", path: path, errno: errno)
     }
     try syncDirectory((path as NSString).deletingLastPathComponent)
+    KillPoint.reached("remove")
   }
 
   static func syncDirectory(_ dir: String) throws(FileSystemError) {

@@ -55,6 +55,10 @@ extension Workspace {
       try Self.refuseCredentials(contents)
       for (rel, bytes) in contents { changes[rel] = try repo.writeBlob(bytes) }
       let tree = try repo.updateTree(base: baseTree, changes: changes)
+      // The index first, then the branch: killed in between, the changes are staged and the
+      // next commit (or merge) makes them; the other order would leave HEAD ahead of an index
+      // that looks like the changes were undone.
+      try repo.syncIndex(paths: Array(changes.keys).sorted())
       var commit: ObjectID?
       // A merge commit records the merged branch even when the tree did not change.
       if tree != baseTree || !extraParents.isEmpty {
@@ -62,7 +66,6 @@ extension Workspace {
           tree: tree, parents: (head.map { [$0] } ?? []) + extraParents, message: message,
           author: author)
       }
-      try repo.syncIndex(paths: Array(changes.keys).sorted())
       return commit
     } catch let error as WorkspaceError {
       throw error

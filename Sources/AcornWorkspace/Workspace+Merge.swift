@@ -172,6 +172,98 @@ extension Workspace {
     }
   }
 
+  /// Present while a fast-forward moves the working tree and the branch: `<old> <new>` commits.
+  var fastForwardJournalPath: String { path(".git/ACORN_FAST_FORWARD") }
+
+  /// Fast-forwards the current branch to `target`, journaled: killed between updating the files
+  /// and moving the branch (or in the middle of the files), the next command finishes it
+  /// (`completeInterruptedFastForward`) instead of seeing a working tree that looks edited.
+  func fastForward(_ repo: Repository, to target: ObjectID, message: String) throws(WorkspaceError)
+  {
+    do {
+      let old = try repo.resolveCommit("HEAD")
+      if let old {
+        try FileSystem.writeAtomically(
+          Array("\(old.hex) \(target.hex)\n".utf8), to: fastForwardJournalPath)
+      }
+      try repo.fastForward(to: target, message: message)
+      if old != nil { try FileSystem.remove(fastForwardJournalPath) }
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError(
+        "git.fast-forward", "cannot fast-forward to \(target.short)", cause: error)
+    }
+  }
+
+  /// Finishes a fast-forward a kill interrupted (`.git/ACORN_FAST_FORWARD`): while the branch is
+  /// still at the old commit, every path the two commits differ in gets the new content and the
+  /// branch moves; once it has moved, the files were already written. Called with the lock held.
+  func completeInterruptedFastForward() throws(WorkspaceError) {
+    guard let text = try? String(contentsOfFile: fastForwardJournalPath, encoding: .utf8) else {
+      return
+    }
+    let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+    guard fields.count == 2, let old = ObjectID(hex: fields[0]), let new = ObjectID(hex: fields[1])
+    else {
+      throw WorkspaceError(
+        "git.fast-forward",
+        "\(fastForwardJournalPath) does not name two commits; remove it and run the command again")
+    }
+    do {
+      let repo = try repository()
+      if try repo.resolveCommit("HEAD") == old {
+        var writes: [String: [UInt8]?] = [:]
+        for change in try repo.diffTrees(
+          try repo.treeID(ofCommit: old), try repo.treeID(ofCommit: new))
+        {
+          writes[change.path] = try change.newBlob.map { b throws(GitError) in try repo.blob(b) }
+        }
+        try writeMergedFiles(writes)
+        guard let branch = try repo.currentBranch() else {
+          throw WorkspaceError("git.fast-forward", "HEAD names no branch to move")
+        }
+        try repo.setReference(
+          branch.hasPrefix("refs/") ? branch : "refs/heads/\(branch)", to: new,
+          message: "fast-forward: finished after an interruption")
+        try repo.syncIndex(paths: Array(writes.keys).sorted())
+      }
+    } catch let error as WorkspaceError {
+      throw error
+    } catch {
+      throw WorkspaceError(
+        "git.fast-forward", "cannot finish the interrupted fast-forward", cause: error)
+    }
+    try? FileSystem.remove(fastForwardJournalPath)
+  }
+
+  /// A merge whose commit was made but whose `.git/MERGE_HEAD` a kill left behind is over.
+  func clearConcludedMerge() {
+    guard let merging = mergeInProgress(), let repo = try? repository(),
+      let head = try? repo.resolveCommit("HEAD"), (try? repo.isAncestor(merging, of: head)) == true
+    else { return }
+    endMerge()
+  }
+
+  /// Finishes whatever a killed command left half done (a merge's or a fast-forward's file
+  /// writes, a concluded merge's leftover state); what `acorn doctor --fix` runs.
+  public func repairInterrupted() throws(WorkspaceError) {
+    let lock = try WorkspaceLock.acquire(self)
+    lock.release()
+  }
+
+  /// What a killed command left half done, for `acorn doctor`.
+  public var interruptedWork: [String] {
+    var out: [String] = []
+    if FileSystem.exists(fastForwardJournalPath) {
+      out.append("a fast-forward was interrupted (\(fastForwardJournalPath))")
+    }
+    if FileSystem.exists(mergeWritingPath) {
+      out.append("a merge was interrupted while writing its files (\(mergeWritingPath))")
+    }
+    return out
+  }
+
   func endMerge() {
     try? FileManager.default.removeItem(atPath: mergeHeadPath)
     try? FileManager.default.removeItem(atPath: path(".git/MERGE_MSG"))
@@ -200,7 +292,17 @@ extension Workspace {
     defer { held?.release() }
     let repo = try repository()
     do {
-      if mergeInProgress() != nil {
+      if let inProgress = mergeInProgress() {
+        // The same merge run again after it was stopped before its commit (killed, or the
+        // machine went down): with nothing left to resolve, this run concludes it.
+        if try repo.resolveCommit(revision) == inProgress, try openConflicts().isEmpty {
+          let ours = try repo.resolveCommit("HEAD")
+          let text = try? String(contentsOfFile: path(".git/MERGE_MSG"), encoding: .utf8)
+          let (commit, _) = try commitAllLocked(
+            message: text ?? "Merge \(revision)\n", author: author)
+          return MergeReport(
+            outcome: .merged(commit), diff: try diff(from: ours, to: commit), conflicts: [])
+        }
         throw WorkspaceError(
           "merge.in-progress",
           "a merge is in progress: resolve its conflicts (acorn conflicts, acorn resolve) and acorn commit, first"
@@ -215,7 +317,7 @@ extension Workspace {
         throw WorkspaceError("git.revision", "unknown revision \(revision)")
       }
       guard let ours = try repo.resolveCommit("HEAD") else {
-        try repo.fastForward(to: theirs, message: "merge \(revision): fast-forward")
+        try fastForward(repo, to: theirs, message: "merge \(revision): fast-forward")
         _ = try commitRefreshedReconciliation(author: author, reason: "merging \(revision)")
         return MergeReport(
           outcome: .fastForward(theirs), diff: try diff(from: nil, to: theirs), conflicts: [])
@@ -225,7 +327,7 @@ extension Workspace {
           outcome: .upToDate, diff: WorkspaceDiff(records: [], files: []), conflicts: [])
       }
       if try repo.isAncestor(ours, of: theirs) {
-        try repo.fastForward(to: theirs, message: "merge \(revision): fast-forward")
+        try fastForward(repo, to: theirs, message: "merge \(revision): fast-forward")
         // Records arrived; results derived from them follow, in a commit of their own.
         _ = try commitRefreshedReconciliation(author: author, reason: "merging \(revision)")
         return MergeReport(

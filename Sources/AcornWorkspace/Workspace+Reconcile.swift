@@ -98,6 +98,12 @@ extension Workspace {
     } catch {
       throw WorkspaceError("reconcile.write", "cannot write the reconciliation files", cause: error)
     }
+    // Results a stopped run wrote but did not commit are changes too, so this run commits them.
+    let scope = Self.reconciliationFolder + "/" + (options.marketplace.map { $0 + "/" } ?? "")
+    for entry in (try? repository().status()) ?? []
+    where entry.path.hasPrefix(scope) && !changed.contains(entry.path) {
+      changed.append(entry.path)
+    }
     return (result, changed.sorted())
   }
 

@@ -235,7 +235,7 @@ extension Workspace {
         try repo.setConfig("branch.\(current).merge", "refs/heads/\(remoteBranch)")
       }
       guard let ours = try repo.resolveCommit("HEAD") else {
-        try repo.fastForward(to: theirs, message: "pull: fast-forward")
+        try fastForward(repo, to: theirs, message: "pull: fast-forward")
         _ = try commitRefreshedReconciliation(author: author, reason: "pulling")
         return .fastForwarded(from: nil, to: theirs)
       }
@@ -245,7 +245,7 @@ extension Workspace {
       }
       if try repo.isAncestor(ours, of: theirs) {
         do {
-          try repo.fastForward(to: theirs, message: "pull: fast-forward")
+          try fastForward(repo, to: theirs, message: "pull: fast-forward")
         } catch {
           throw WorkspaceError(
             "pull.dirty",

@@ -207,6 +207,13 @@ extension Workspace {
   ) {
     let lock = try WorkspaceLock.acquire(self)
     defer { lock.release() }
+    return try commitAllLocked(message: message, author: author)
+  }
+
+  /// `commitAll` with the workspace lock already held.
+  func commitAllLocked(message: String, author: Signature) throws(WorkspaceError) -> (
+    ObjectID?, WorkspaceDiff
+  ) {
     let repo = try repository()
     let pending: [Repository.StatusEntry]
     do { pending = try repo.status() } catch {

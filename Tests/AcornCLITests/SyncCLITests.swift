@@ -75,7 +75,16 @@ struct SyncCLITests {
     let before = Self.files(killed)
     let head = try CLI.run(["log", "-n", "1", "--json"], in: killed).stdout
     let (sync, _) = try Self.start(Self.sync(killed, url))
-    usleep(1_500_000)
+    // Kill it mid-run: only once the sandbox has served it purchase orders (so the kill cannot
+    // land before any work), and well before it could finish (slow answers, a month to read).
+    var served = 0
+    var polls = 0
+    while served < 1 && polls < 200 {
+      polls += 1
+      usleep(50_000)
+      served = Self.requestsServed(url, operation: "getPurchaseOrders")
+    }
+    #expect(served >= 1, "the sync never reached Amazon")
     kill(sync.processIdentifier, SIGKILL)
     sync.waitUntilExit()
     #expect(
@@ -102,6 +111,14 @@ struct SyncCLITests {
     #expect(!a.isEmpty)
     #expect(a == b)
     #expect(try CLI.run(["validate", "killed"], in: dir.path).status == 0)
+  }
+
+  /// Requests the sandbox has served for one operation (`/sandbox/stats`).
+  static func requestsServed(_ url: String, operation: String) -> Int {
+    guard let stats = try? RawHTTP.send(OutboundCLITests.port(url), "GET", "/sandbox/stats"),
+      let json = try? JSONParser.parse(Array(stats.body.utf8)).value
+    else { return 0 }
+    return json["operations"]?[operation]?["requests"]?.intValue ?? 0
   }
 
   @Test("credentials: a file readable by others is refused; none at all is a clear error")

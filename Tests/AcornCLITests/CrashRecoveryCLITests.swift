@@ -1,0 +1,109 @@
+import AcornModel
+import Foundation
+import Testing
+
+/// Kills at the kill points (`ACORN_KILL_AT`) of real commands, and what the next command or
+/// `acorn doctor --fix` makes of what they left. The crash harness (`reliability/crash`) runs the
+/// same over hundreds of points; these pin the cases it found.
+@Suite("crash recovery: what a killed command leaves is finished by the next one")
+struct CrashRecoveryCLITests {
+  /// The kill points a command passes, in order (its labels), from a traced run on a copy.
+  static func trace(_ args: [String], in ws: String, copyTo copy: String) throws -> [String] {
+    try FileManager.default.copyItem(atPath: ws, toPath: copy)
+    let file = copy + ".trace"
+    let traced = try CLI.run(args + ["-C", copy], in: ws, environment: ["ACORN_KILL_TRACE": file])
+    #expect(traced.status == 0, "\(traced.stderr)")
+    let text = try String(contentsOfFile: file, encoding: .utf8)
+    return text.split(separator: "\n").map { String($0.split(separator: " ").last ?? "") }
+  }
+
+  static func head(_ ws: String) throws -> String {
+    try HistoryCLITests.gitRun(["rev-parse", "HEAD^{tree}"], in: ws)
+  }
+
+  static func status(_ ws: String) throws -> String {
+    try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws)
+  }
+
+  /// A committed workspace with a branch `other` ahead of main by one record edit.
+  static func branched(_ dir: Folder) throws -> String {
+    let ws = try HistoryCLITests.committed(dir)
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "-b", "other"], in: ws)
+    let set = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=received"], in: ws)
+    #expect(set.status == 0, "\(set.stderr)")
+    _ = try HistoryCLITests.gitRun(["checkout", "-q", "main"], in: ws)
+    return ws
+  }
+
+  @Test(
+    "a fast-forward killed after writing the files, before moving the branch: doctor names it, doctor --fix and the next command finish it"
+  )
+  func fastForward() throws {
+    let dir = Folder()
+    let ws = try Self.branched(dir)
+    let labels = try Self.trace(["merge", "other"], in: ws, copyTo: dir.path + "/traced")
+    let expected = try Self.head(dir.path + "/traced")
+    // The last file the checkout writes: the branch has not moved yet.
+    let point = try #require(labels.lastIndex(of: "git-checkout-file")) + 1
+    let killed = try CLI.run(
+      ["merge", "other"], in: ws, environment: ["ACORN_KILL_AT": String(point)])
+    #expect(killed.status == SIGKILL, "killed by its kill point, status \(killed.status)")
+    #expect(try !Self.status(ws).isEmpty, "the kill left the working tree ahead of the branch")
+    let doctor = try CLI.run(["doctor"], in: ws)
+    #expect(doctor.status == 1)
+    #expect(doctor.stdout.contains("a fast-forward was interrupted"), "\(doctor.stdout)")
+    #expect(try CLI.run(["doctor", "--fix"], in: ws).status == 0)
+    #expect(try Self.status(ws).isEmpty)
+    #expect(try Self.head(ws) == expected)
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+    // Killed again the same way, a plain rerun of the merge finishes it too.
+    let dir2 = Folder()
+    let ws2 = try Self.branched(dir2)
+    _ = try CLI.run(["merge", "other"], in: ws2, environment: ["ACORN_KILL_AT": String(point)])
+    let rerun = try CLI.run(["merge", "other"], in: ws2)
+    #expect(rerun.status == 0, "\(rerun.stderr)")
+    #expect(try Self.status(ws2).isEmpty)
+    #expect(try Self.head(ws2) == expected)
+  }
+
+  @Test("a merge killed before its commit is concluded by running the same merge again")
+  func mergeRerun() throws {
+    let dir = Folder()
+    let ws = try Self.branched(dir)
+    // Diverge main so the merge is a real three-way merge with a commit.
+    let set = try CLI.run(
+      ["set", "DED-US-INV-2019-0815SC", "workflow.assignee=ops@example.com"], in: ws)
+    #expect(set.status == 0, "\(set.stderr)")
+    let labels = try Self.trace(["merge", "other"], in: ws, copyTo: dir.path + "/traced")
+    let expected = try Self.head(dir.path + "/traced")
+    for label in ["git-commit-start", "git-commit"] {
+      let copy = dir.path + "/" + label
+      try FileManager.default.copyItem(atPath: ws, toPath: copy)
+      let point = try #require(labels.lastIndex(of: label)) + 1
+      _ = try CLI.run(["merge", "other"], in: copy, environment: ["ACORN_KILL_AT": String(point)])
+      let rerun = try CLI.run(["merge", "other"], in: copy)
+      #expect(rerun.status == 0, "\(label): \(rerun.stderr)")
+      #expect(try Self.status(copy).isEmpty, "\(label)")
+      #expect(try Self.head(copy) == expected, "\(label)")
+      #expect(!FileManager.default.fileExists(atPath: copy + "/.git/MERGE_HEAD"), "\(label)")
+      let parents = try HistoryCLITests.gitRun(
+        ["rev-list", "--parents", "-n", "1", "HEAD"], in: copy)
+      #expect(parents.split(separator: " ").count == 3, "\(label): one merge commit, two parents")
+    }
+  }
+
+  @Test(
+    "reconciliation files a killed reconcile wrote but did not commit are committed by the rerun")
+  func reconcileRerun() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let labels = try Self.trace(["reconcile"], in: ws, copyTo: dir.path + "/traced")
+    let expected = try Self.head(dir.path + "/traced")
+    let point = try #require(labels.firstIndex(of: "git-commit-start")) + 1
+    _ = try CLI.run(["reconcile"], in: ws, environment: ["ACORN_KILL_AT": String(point)])
+    #expect(try !Self.status(ws).isEmpty, "the kill left results uncommitted")
+    #expect(try CLI.run(["reconcile"], in: ws).status != 2)
+    #expect(try Self.status(ws).isEmpty)
+    #expect(try Self.head(ws) == expected)
+  }
+}
