@@ -1,7 +1,9 @@
 import AcornHTTP
 import AcornModel
+import AcornOutbound
 import AcornSPAPI
 import AcornSync
+import AcornWorkspace
 import Foundation
 import Testing
 
@@ -121,5 +123,87 @@ extension SPAPISyncTests {
     #expect(
       contract.check(remittances, HTTPResponse(status: 200, body: Array(header.utf8))).problems
         .contains { $0.contains("remittanceStatus") })
+  }
+}
+
+extension SPAPISyncTests {
+  @Test(
+    "acorn submit's documents and transaction polls, and the sandbox's answers to them, keep Amazon's published models",
+    .enabled(if: models != nil, "../shared/reference/vendor-central/models is absent"))
+  func contractOutbound() throws {
+    let contract = try AmazonContract(models: try #require(Self.models))
+    let us = try #require(Marketplace("US"))
+    let sandbox = try Sandbox(
+      faults: nil, rate: 200, from: "2026-05-01", to: "2026-05-20", markets: ["US"])
+    defer { sandbox.stop() }
+    let recorder = RecordingTransport(URLSessionTransport())
+    let client = Self.client(sandbox.port, transport: recorder)
+    let scratch = Scratch()
+    let ws = try newWorkspace(scratch)
+    _ = try SyncEngine(workspace: ws).run(
+      SyncEngine.Options(
+        source: .spAPI(client), marketplaces: [us], since: day("2026-05-01"),
+        until: day("2026-05-20")),
+      author: author())
+    let records = try ws.listRecords().map { try ws.readRecord($0) }
+    let shipped = Set(
+      records.filter { $0.kind == .shipment }.flatMap {
+        RecordViews.strings($0.json["source"]?["purchaseOrderNumbers"])
+      })
+    func orders(_ state: String) -> [String] {
+      records.filter {
+        $0.kind == .purchaseOrder && $0.json["marketplace"]?.stringValue == "US"
+          && $0.json["source"]?["purchaseOrderState"]?.stringValue == state
+      }.compactMap { $0.json["source"]?["purchaseOrderNumber"]?.stringValue }.sorted()
+    }
+    let fresh = try #require(orders("New").first)
+    let acknowledged = try #require(orders("Acknowledged").first { !shipped.contains($0) })
+    let now = Date(timeIntervalSince1970: Double(day("2026-05-20")) * 86_400 + 3_600)
+    let ack = try ws.draft(marketplace: us, author: author(), now: now) {
+      context throws(OutboundError) in
+      try Drafting.acknowledgement(
+        poNumber: fresh, decisions: [:], acceptRest: true, context: context)
+    }
+    var shipping = ASNOptions()
+    shipping.carrierScac = "UPSN"
+    shipping.tracking = "PRO-55"
+    let asn = try ws.draft(marketplace: us, author: author(), now: now) {
+      context throws(OutboundError) in
+      try Drafting.shipmentConfirmation(
+        poNumbers: [acknowledged], options: shipping, context: context)
+    }
+    var billing = InvoiceOptions()
+    billing.fromShipment = asn.record
+    billing.number = "SBX-INV-7001"
+    let invoice = try ws.draft(marketplace: us, author: author(), now: now) {
+      context throws(OutboundError) in
+      try Drafting.invoice(poNumbers: [acknowledged], options: billing, context: context)
+    }
+    for draft in [ack, asn, invoice] {
+      _ = try ws.set(
+        try #require(draft.record.id), assignments: [("workflow.state", "approved")], note: nil,
+        message: nil, commit: true, author: author(), now: now)
+    }
+    var options = Submitter.Options()
+    options.approved = true
+    options.wait = 5
+    let entries = try Submitter(workspace: ws, client: client, author: author()).run(options)
+    #expect(entries.count == 3)
+    #expect(
+      entries.allSatisfy { ["accepted", "sent", "processing"].contains($0.outcome) },
+      "\(entries.map { "\($0.id) \($0.outcome) \($0.message)" })")
+    var counts: [String: Int] = [:]
+    var problems: [String] = []
+    for (request, response) in recorder.recorded {
+      let result = contract.check(request, response)
+      counts[result.operation ?? "?", default: 0] += 1
+      problems += result.problems
+    }
+    #expect(problems == [], "\(problems.prefix(20).joined(separator: "\n"))")
+    for op in [
+      "submitAcknowledgement", "SubmitShipmentConfirmations", "submitInvoices", "getTransaction",
+    ] {
+      #expect((counts[op] ?? 0) > 0, "\(op) never sent: \(counts)")
+    }
   }
 }
