@@ -34,6 +34,9 @@ public struct Acorn: ParsableCommand {
   /// a script never reads an empty answer.
   public static func execute(_ arguments: [String]? = nil) -> Int32 {
     let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+    // A file-size limit (ulimit -f) or a full disk is an error to report, not a signal that
+    // kills the process between two writes: writes then fail with EFBIG or ENOSPC.
+    signal(SIGXFSZ, SIG_IGN)
     let json =
       args.contains("--json") || args.contains("--format=json")
       || zip(args, args.dropFirst()).contains { $0 == "--format" && $1 == "json" }

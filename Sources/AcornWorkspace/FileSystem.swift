@@ -157,6 +157,59 @@ enum FileSystem {
     return out.sorted()
   }
 
+  /// Entries below `root` that are neither folders nor regular files — symbolic links, sockets,
+  /// pipes, devices — as relative paths with the link's target (nil for the others); skips the
+  /// top-level folders named in `skipping`. A workspace holds regular files only.
+  static func irregularEntries(under root: String, skipping: Set<String> = []) -> [(
+    path: String, linkTarget: String?
+  )] {
+    var out: [(String, String?)] = []
+    func walk(_ dir: String, _ prefix: String, top: Bool) {
+      guard let handle = opendir(dir) else { return }
+      defer { closedir(handle) }
+      while let entry = readdir(handle) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name == "." || name == ".." { continue }
+        if top && skipping.contains(name) { continue }
+        let full = dir + "/" + name
+        var st = stat()
+        guard lstat(full, &st) == 0 else { continue }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: walk(full, prefix + name + "/", top: false)
+        case S_IFREG: continue
+        case S_IFLNK: out.append((prefix + name, linkTarget(full)))
+        default: out.append((prefix + name, nil))
+        }
+      }
+    }
+    walk(root, "", top: true)
+    return out.sorted { $0.0 < $1.0 }
+  }
+
+  static func linkTarget(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink(path, &buffer, buffer.count - 1)
+    guard n >= 0 else { return nil }
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// Whether a folder on the way from `root` to `relative` (not the last component) is a
+  /// symbolic link: writing there could land outside the workspace.
+  static func passesThroughLink(root: String, relative: String) -> String? {
+    var current = root
+    var shown = ""
+    for component in relative.split(separator: "/").dropLast() {
+      current += "/" + component
+      shown += (shown.isEmpty ? "" : "/") + component
+      var st = stat()
+      guard lstat(current, &st) == 0 else { return nil }
+      if (st.st_mode & S_IFMT) == S_IFLNK { return shown }
+    }
+    return nil
+  }
+
   /// Temporary files that a killed write left below `root` (skipping `.git`), removed.
   @discardableResult
   static func removeStrayTemporaries(under root: String) -> Int {

@@ -138,7 +138,8 @@ extension Workspace {
             vouchers.map { .object(["id": .string($0.id), "digest": .string($0.digest)]) }),
         ])
         do {
-          try FileSystem.writeAtomically(CanonicalJSON.bytes(value), to: path(registerRel))
+          try FileSystem.writeAtomically(
+            CanonicalJSON.bytes(value), to: try writablePath(registerRel))
         } catch {
           throw WorkspaceError(
             "export.write", "cannot write \(registerRel)", cause: error)

@@ -27,7 +27,7 @@ extension Workspace {
       throw WorkspaceError(error.code, "cannot place record \(record.id ?? "?"): \(error)")
     }
     let rel = placed.relativePath
-    do { try FileSystem.writeAtomically(record.canonicalBytes, to: path(rel)) } catch {
+    do { try FileSystem.writeAtomically(record.canonicalBytes, to: try writablePath(rel)) } catch {
       throw WorkspaceError("record.write", "cannot write \(rel)", cause: error)
     }
     return rel

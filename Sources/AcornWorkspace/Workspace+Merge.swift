@@ -162,7 +162,7 @@ extension Workspace {
       }
       do {
         if let bytes {
-          try FileSystem.writeAtomically(bytes, to: path(rel))
+          try FileSystem.writeAtomically(bytes, to: try writablePath(rel))
         } else if FileSystem.exists(path(rel)) {
           try FileManager.default.removeItem(atPath: path(rel))
         }
@@ -180,20 +180,51 @@ extension Workspace {
   /// (`completeInterruptedFastForward`) instead of seeing a working tree that looks edited.
   func fastForward(_ repo: Repository, to target: ObjectID, message: String) throws(WorkspaceError)
   {
+    let old: ObjectID?
     do {
-      let old = try repo.resolveCommit("HEAD")
+      old = try repo.resolveCommit("HEAD")
       if let old {
         try FileSystem.writeAtomically(
           Array("\(old.hex) \(target.hex)\n".utf8), to: fastForwardJournalPath)
       }
-      try repo.fastForward(to: target, message: message)
-      if old != nil { try FileSystem.remove(fastForwardJournalPath) }
-    } catch let error as WorkspaceError {
-      throw error
     } catch {
       throw WorkspaceError(
-        "git.fast-forward", "cannot fast-forward to \(target.short)", cause: error)
+        "git.fast-forward", "cannot fast-forward to \(target.short): cannot write its journal",
+        cause: error)
     }
+    do {
+      try repo.fastForward(to: target, message: message)
+    } catch {
+      // Failed, not killed (a full disk, a file-size limit, a file in the way): the files it
+      // wrote are put back as they were, so the workspace is as before the command.
+      if let old, (try? repo.resolveCommit("HEAD")) == old {
+        try? restoreFiles(repo, from: target, to: old)
+        try? FileSystem.remove(fastForwardJournalPath)
+      }
+      throw WorkspaceError(
+        "git.fast-forward",
+        "cannot fast-forward to \(target.short): its files could not all be written (uncommitted changes in the way, a full disk or a file-size limit); nothing was changed",
+        cause: error)
+    }
+    if old != nil { try? FileSystem.remove(fastForwardJournalPath) }
+  }
+
+  /// Writes back the content of `old` at every path where it differs from `new`.
+  func restoreFiles(_ repo: Repository, from new: ObjectID, to old: ObjectID) throws {
+    var writes: [String: [UInt8]?] = [:]
+    for change in try repo.diffTrees(
+      try repo.treeID(ofCommit: old), try repo.treeID(ofCommit: new))
+    {
+      let full = path(change.path)
+      guard let oldBlob = change.oldBlob else {
+        if FileSystem.exists(full) { writes[change.path] = .some(nil) }
+        continue
+      }
+      let bytes = try repo.blob(oldBlob)
+      if (try? FileSystem.read(full)) != bytes { writes[change.path] = bytes }
+    }
+    try writeMergedFiles(writes)
+    try repo.syncIndex(paths: Array(writes.keys).sorted())
   }
 
   /// Finishes a fast-forward a kill interrupted (`.git/ACORN_FAST_FORWARD`): while the branch is

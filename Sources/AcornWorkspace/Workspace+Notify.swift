@@ -106,7 +106,9 @@ extension Workspace {
         let record: JSONValue = .object([
           "alert": .string(a.id), "channel": .string(channel.name), "rule": .string(a.rule),
         ])
-        do { try FileSystem.writeAtomically(CanonicalJSON.bytes(record), to: path(rel)) } catch {
+        do {
+          try FileSystem.writeAtomically(CanonicalJSON.bytes(record), to: try writablePath(rel))
+        } catch {
           throw WorkspaceError("notify.write", "cannot record what was sent", cause: error)
         }
         written.append(rel)

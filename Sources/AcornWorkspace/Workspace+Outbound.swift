@@ -208,7 +208,7 @@ extension Workspace {
     func restore() {
       for (rel, bytes) in originals {
         if let bytes {
-          try? FileSystem.writeAtomically(bytes, to: path(rel))
+          try? FileSystem.writeAtomically(bytes, to: try writablePath(rel))
         } else {
           try? FileManager.default.removeItem(atPath: path(rel))
         }
@@ -216,7 +216,7 @@ extension Workspace {
     }
     for (rel, content) in writes {
       originals.append((rel, try? FileSystem.read(path(rel))))
-      do { try FileSystem.writeAtomically(Array(content.utf8), to: path(rel)) } catch {
+      do { try FileSystem.writeAtomically(Array(content.utf8), to: try writablePath(rel)) } catch {
         restore()
         throw WorkspaceError("outbound.upgrade", "cannot write \(rel)", cause: error)
       }

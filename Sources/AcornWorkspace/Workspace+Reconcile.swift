@@ -82,7 +82,7 @@ extension Workspace {
       for (rel, value) in files.sorted(by: { $0.key < $1.key }) {
         let bytes = CanonicalJSON.bytes(value)
         if (try? FileSystem.read(path(rel))) != bytes {
-          try FileSystem.writeAtomically(bytes, to: path(rel))
+          try FileSystem.writeAtomically(bytes, to: try writablePath(rel))
           changed.append(rel)
         }
       }

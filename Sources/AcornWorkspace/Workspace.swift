@@ -42,6 +42,18 @@ public struct Workspace: Sendable {
 
   public func path(_ relative: String) -> String { root + "/" + relative }
 
+  /// The full path to write `relative` at, refused when a folder on the way is a symbolic link
+  /// (which could lead outside the workspace).
+  func writablePath(_ relative: String) throws(FileSystemError) -> String {
+    if let link = FileSystem.passesThroughLink(root: root, relative: relative) {
+      throw FileSystemError(
+        operation:
+          "refusing to write through the symbolic link \(link) (it may lead outside the workspace): write",
+        path: relative, errno: ELOOP)
+    }
+    return path(relative)
+  }
+
   /// Who a commit is by: `ACORN_AUTHOR_NAME`/`ACORN_AUTHOR_EMAIL`, else git config, else the
   /// login name at `localhost`.
   public static func author(

@@ -297,6 +297,16 @@ extension Workspace {
       }
     }
 
+    // A workspace holds regular files only: a symbolic link can lead outside it (and git would
+    // commit the link, not the record behind it); a socket or pipe is no data.
+    for entry in FileSystem.irregularEntries(under: root, skipping: [".git", ".acorn"]) {
+      findings.append(
+        Finding(
+          code: "workspace.not-regular-file", file: entry.path,
+          message: entry.linkTarget.map {
+            "is a symbolic link (to \($0)); a workspace holds regular files only, so it is neither read nor written through — replace it with the file or folder it points to"
+          } ?? "is not a regular file (a socket, pipe or device); remove it"))
+    }
     // Credentials anywhere in the working tree.
     for rel in FileSystem.files(under: root, skipping: [".git", ".acorn"]) {
       guard let bytes = try? FileSystem.read(path(rel)) else { continue }

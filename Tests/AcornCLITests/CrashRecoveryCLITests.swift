@@ -107,3 +107,92 @@ struct CrashRecoveryCLITests {
     #expect(try Self.head(ws) == expected)
   }
 }
+
+@Suite("hostile environment: links out of the workspace, a full disk")
+struct HostileEnvironmentCLITests {
+  @Test(
+    "a record that is a symbolic link out of the workspace, or a linked folder, is an error; nothing is read or written through it"
+  )
+  func symlinks() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let outside = dir.path + "/outside"
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    let secret = outside + "/secret.json"
+    try #"{"not": "a record"}"#.write(toFile: secret, atomically: true, encoding: .utf8)
+    let record = ws + "/records/US/deduction/2019-10/DED-US-INV-2019-0815SC.json"
+    try FileManager.default.removeItem(atPath: record)
+    try FileManager.default.createSymbolicLink(atPath: record, withDestinationPath: secret)
+    let validate = try CLI.run(["validate"], in: ws)
+    #expect(validate.status == 1)
+    #expect(
+      validate.stdout.contains(
+        "records/US/deduction/2019-10/DED-US-INV-2019-0815SC.json: error[workspace.not-regular-file] is a symbolic link"
+      ), "\(validate.stdout)")
+    let commit = try CLI.run(["commit", "-m", "x"], in: ws)
+    #expect(commit.status != 0)
+    #expect(commit.stderr.contains("symbolic link"), "\(commit.stderr)")
+    let set = try CLI.run(
+      ["set", "DED-US-INV-2019-0815SC", "workflow.assignee=a@example.com"], in: ws)
+    #expect(set.status != 0)
+    #expect(try String(contentsOfFile: secret, encoding: .utf8) == #"{"not": "a record"}"#)
+    // A linked folder: the records behind it are neither listed nor written.
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
+    try FileManager.default.removeItem(atPath: record)
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
+    let folder = ws + "/records/DE/return"
+    try FileManager.default.moveItem(atPath: folder, toPath: outside + "/return")
+    try FileManager.default.createSymbolicLink(
+      atPath: folder, withDestinationPath: outside + "/return")
+    let before = try FileManager.default.subpathsOfDirectory(atPath: outside + "/return").sorted()
+    let linked = try CLI.run(["validate"], in: ws)
+    #expect(linked.stdout.contains("records/DE/return: error[workspace.not-regular-file]"))
+    let moved = try CLI.run(["set", "RET-DE-R-DE-000123", "workflow.state=received"], in: ws)
+    #expect(moved.status != 0)
+    #expect(
+      try FileManager.default.subpathsOfDirectory(atPath: outside + "/return").sorted() == before)
+  }
+
+  /// `acorn ARGS` under a file-size limit of `kilobytes` (as a nearly full disk refuses writes).
+  static func limited(_ kilobytes: Int, _ args: [String], in dir: String) throws -> CLI.Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", "ulimit -f \(kilobytes); exec \"$0\" \"$@\"", CLI.binary] + args
+    process.currentDirectoryURL = URL(fileURLWithPath: dir)
+    var env = ProcessInfo.processInfo.environment
+    env["ACORN_AUTHOR_NAME"] = "CLI Test"
+    env["ACORN_AUTHOR_EMAIL"] = "cli@example.com"
+    process.environment = env
+    let err = Pipe()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = err
+    try process.run()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLI.Result(
+      status: process.terminationStatus, stdout: "", stderr: String(decoding: e, as: UTF8.self))
+  }
+
+  @Test(
+    "a write refused for lack of space mid-sync: a clear error, the work branch and its files untouched; the rerun completes"
+  )
+  func fileSizeLimit() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    let head = try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: ws)
+    let sync = ["sync", "--seed", "5", "--since", "2026-05-01", "--until", "2026-05-31"]
+    let refused = try Self.limited(2, sync, in: ws)
+    #expect(refused.status == 2, "\(refused.stderr)")
+    #expect(refused.stderr.contains("could not all be written"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("nothing was changed"))
+    #expect(try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: ws) == head)
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws).isEmpty)
+    #expect(!FileManager.default.fileExists(atPath: ws + "/.git/ACORN_FAST_FORWARD"))
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+    let rerun = try CLI.run(sync, in: ws)
+    #expect(rerun.status == 0, "\(rerun.stderr)")
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws).isEmpty)
+    #expect(try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: ws) != head)
+  }
+}
