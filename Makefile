@@ -7,7 +7,7 @@ APT_PACKAGES := libgit2-dev libsqlite3-dev zlib1g-dev libpq-dev pkg-config git p
 DEMO_DIR ?= acorn-demo
 ACORN = .build/debug/acorn
 
-.PHONY: demo test deps build template lint clean crash crash-smoke
+.PHONY: demo test deps build template lint clean crash crash-smoke fuzz fuzz-smoke test-sanitize
 
 deps:
 	@missing=""; \
@@ -62,5 +62,20 @@ crash-smoke: deps
 	$(SWIFT) build
 	python3 reliability/crash --points 3 --delays 1
 
+# The tests under AddressSanitizer, then ThreadSanitizer, each in its own build folder.
+test-sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+
+# libFuzzer targets (Sources/AcornFuzz, docs/reliability.md): `fuzz` runs each for ten minutes and
+# writes reliability/results.md; `fuzz-smoke` is CI's 30 seconds a target.
+fuzz:
+	python3 reliability/fuzz --seconds 600 --results reliability/results.md
+
+fuzz-smoke:
+	python3 reliability/fuzz --seconds 30
+
 clean:
-	rm -rf .build $(DEMO_DIR)
+	rm -rf .build .build-fuzz .build-asan .build-tsan $(DEMO_DIR)

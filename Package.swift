@@ -90,6 +90,12 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "acorn", dependencies: ["AcornCLI"]),
+    // libFuzzer targets (reliability/fuzz builds it with -sanitize=fuzzer,address -DFUZZING);
+    // a plain build replays inputs through the same targets.
+    .executableTarget(
+      name: "acorn-fuzz",
+      dependencies: ["AcornModel", "AcornImport", "AcornMerge", "AcornWorkspace"],
+      path: "Sources/AcornFuzz"),
     .testTarget(
       name: "AcornModelTests",
       dependencies: [

@@ -161,6 +161,12 @@ public enum RecordMerge {
   public static func merge(
     base: JSONValue?, ours: JSONValue?, theirs: JSONValue?, policy: MergePolicy
   ) -> MergeResult {
+    // Records are compared in their normal form (lines and id sets in their canonical order), as
+    // the merge writes them: a side whose file lists the same lines in another order (a hand
+    // edit) has not changed them, and merging a result again never reorders into a conflict.
+    let base = base.map(RecordOrder.normalized)
+    let ours = ours.map(RecordOrder.normalized)
+    let theirs = theirs.map(RecordOrder.normalized)
     // R1: both sides agree.
     if ours == theirs { return MergeResult(merged: ours, conflicts: []) }
     // R2: one side did nothing.
@@ -291,7 +297,10 @@ struct Engine {
       if ours == base { return theirs }
       if theirs == base { return ours }
       if let o = ours?.decimalValue, let t = theirs?.decimalValue { return o < t ? theirs : ours }
-      return ours ?? theirs
+      guard ours != nil, theirs != nil else { return ours ?? theirs }
+      // M23: a side that is not a number has no maximum with the other: a conflict, as for
+      // lww-or-conflict, so the result never depends on which side is ours.
+      return generic(field, schemaPath, base, ours, theirs, rule: rule)
     case .lifecycle(let name):
       return lifecycle(field, name, base, ours, theirs, rule: rule)
     case .union, .appendLog:

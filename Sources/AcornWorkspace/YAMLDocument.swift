@@ -3,13 +3,13 @@ import Yams
 
 /// Reads a YAML settings file into a `JSONValue` (numbers exact, from their text), remembering the
 /// line of every value so findings can point at it.
-enum YAMLDocument {
-  struct Failure: Error {
-    var line: Int
-    var message: String
+public enum YAMLDocument {
+  public struct Failure: Error {
+    public var line: Int
+    public var message: String
   }
 
-  static func parse(_ text: String) throws(Failure) -> JSONParser.Parsed {
+  public static func parse(_ text: String) throws(Failure) -> JSONParser.Parsed {
     let node: Node?
     do {
       node = try Yams.compose(yaml: text)

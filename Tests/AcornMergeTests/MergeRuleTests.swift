@@ -215,6 +215,13 @@ let cases: [Case] = [
     theirs: with(ded, [("workflow.disputeAttempts", .number(DecimalNumber(1)))]),
     expect: [("workflow.disputeAttempts", .number(DecimalNumber(2)))]),
   Case(
+    number: "M23 max: a side that is not a number is a conflict, whichever side it is",
+    kind: .deduction, base: ded,
+    ours: with(ded, [("workflow.disputeAttempts", .number(DecimalNumber(2)))]),
+    theirs: with(ded, [("workflow.disputeAttempts", .array([]))]),
+    expect: [("workflow.disputeAttempts", .number(DecimalNumber(0)))],
+    conflicts: ["workflow.disputeAttempts"]),
+  Case(
     number: "M15 immutable: a changed id is a conflict", kind: .deduction, base: ded,
     ours: with(ded, [("id", .string("DED-US-X"))]),
     theirs: with(ded, [("workflow.assignee", .string("b@example.com"))]),
@@ -405,11 +412,12 @@ enum RandomEdits {
 struct MergePropertyTests {
   static let seeds = Gen.uint64(in: 1...UInt64.max)
 
-  @Test("merge(b, x, x) = x and merge(b, b, y) = y")
+  @Test("merge(b, x, x) = x and merge(b, b, y) = y, in normal form")
   func identities() async {
     await propertyCheck(count: 200, input: Self.seeds, Self.seeds) { s1, s2 in
-      let x = RandomEdits.edit(ret, seed: s1)
-      let y = RandomEdits.edit(ret, seed: s2)
+      // Records as stored: in normal form (the merge compares and writes them so).
+      let x = RecordOrder.normalized(RandomEdits.edit(ret, seed: s1))
+      let y = RecordOrder.normalized(RandomEdits.edit(ret, seed: s2))
       let policy = Setup.policy(.return)
       #expect(
         RecordMerge.merge(base: ret, ours: x, theirs: x, policy: policy)
