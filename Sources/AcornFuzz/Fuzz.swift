@@ -25,7 +25,8 @@ enum FuzzTarget: String, CaseIterable {
     return target
   }()
 
-  func run(_ bytes: [UInt8]) {
+  /// Runs one input; a broken property comes back as a sentence (a crash is the fuzzer's to find).
+  func run(_ bytes: [UInt8]) -> String? {
     switch self {
     case .x12: Self.x12(bytes)
     case .csv: Self.csv(bytes)
@@ -39,17 +40,20 @@ enum FuzzTarget: String, CaseIterable {
   static let us = Marketplace("US") ?? Marketplace.all[0]
 
   /// The X12 reader and every mapping of what it reads.
-  static func x12(_ bytes: [UInt8]) {
+  static func x12(_ bytes: [UInt8]) -> String? {
     let (sets, _) = X12Reader.read(bytes, file: "fuzz.edi", chunkSize: 7)
     for set in sets {
       let (records, _) = X12Mappings.map(set, marketplace: us, file: "fuzz.edi")
-      for record in records { check(record.canonicalBytes) }
+      for record in records {
+        if let broken = check(record.canonicalBytes) { return "X12 record: " + broken }
+      }
       _ = POAcknowledgement.read(set)
     }
+    return nil
   }
 
   /// Every Vendor Central CSV importer.
-  static func csv(_ bytes: [UInt8]) {
+  static func csv(_ bytes: [UInt8]) -> String? {
     let results = [
       RemittanceCSV.records(bytes, file: "f.csv", marketplace: us, keepGoing: true),
       ReturnsCSV.records(bytes, file: "f.csv", marketplace: us, keepGoing: true),
@@ -58,39 +62,46 @@ enum FuzzTarget: String, CaseIterable {
       DeductionCSV.records(bytes, kind: .coop, file: "f.csv", marketplace: us, keepGoing: true),
     ]
     for (records, _) in results {
-      for record in records { check(record.canonicalBytes) }
+      for record in records {
+        if let broken = check(record.canonicalBytes) { return "CSV record: " + broken }
+      }
     }
+    return nil
   }
 
   /// The record reader: what it accepts, written canonically, reads back the same and writes the
   /// same bytes again.
-  static func json(_ bytes: [UInt8]) {
-    guard let value = try? JSONParser.parse(bytes, recordLines: true).value else { return }
-    check(CanonicalJSON.bytes(value), expecting: value)
+  static func json(_ bytes: [UInt8]) -> String? {
+    guard let value = try? JSONParser.parse(bytes, recordLines: true).value else { return nil }
+    return check(CanonicalJSON.bytes(value), expecting: value)
   }
 
-  static func check(_ canonical: [UInt8], expecting value: JSONValue? = nil) {
+  /// What is wrong with canonical output, if anything: it must read back (as `value`, when
+  /// given) and write the same bytes again.
+  static func check(_ canonical: [UInt8], expecting value: JSONValue? = nil) -> String? {
     guard let again = try? JSONParser.parse(canonical).value else {
-      fatalError("canonical JSON does not read back: \(String(decoding: canonical, as: UTF8.self))")
+      return "canonical JSON does not read back: \(String(decoding: canonical, as: UTF8.self))"
     }
-    if let value, again != value { fatalError("canonical JSON reads back as another value") }
-    if CanonicalJSON.bytes(again) != canonical { fatalError("canonical JSON is not a fixed point") }
+    if let value, again != value { return "canonical JSON reads back as another value" }
+    if CanonicalJSON.bytes(again) != canonical { return "canonical JSON is not a fixed point" }
+    return nil
   }
 
   /// The YAML settings reader and the rules built from it (lifecycles, team).
-  static func yaml(_ bytes: [UInt8]) {
+  static func yaml(_ bytes: [UInt8]) -> String? {
     guard let text = String(validating: bytes, as: UTF8.self),
       let parsed = try? YAMLDocument.parse(text)
-    else { return }
+    else { return nil }
     if let set = LifecycleSet(json: parsed.value) {
       for lifecycle in set.lifecycles.values { _ = lifecycle.problems() }
     }
     _ = Team(json: parsed.value)
+    return nil
   }
 
   /// The schema compiler, and validation of a few values against what it compiled.
-  static func schema(_ bytes: [UInt8]) {
-    guard let value = try? JSONParser.parse(bytes).value else { return }
+  static func schema(_ bytes: [UInt8]) -> String? {
+    guard let value = try? JSONParser.parse(bytes).value else { return nil }
     for mode in [JSONSchemaSet.UnknownKeywords.problem, .ignore] {
       let set = JSONSchemaSet(schemas: ["s.json": value], unknownKeywords: mode)
       for sample: JSONValue in [
@@ -100,13 +111,14 @@ enum FuzzTarget: String, CaseIterable {
         _ = try? set.validate(sample, against: "s.json")
       }
     }
+    return nil
   }
 
   /// The merge engine on a real record edited two ways by the input: never a crash, and the
   /// merge properties hold (swapping sides swaps the conflicts; merging the result again with
   /// either side changes nothing).
-  static func merge(_ bytes: [UInt8]) {
-    guard let (kind, base, policy) = fixture(bytes.first ?? 0) else { return }
+  static func merge(_ bytes: [UInt8]) -> String? {
+    guard let (kind, base, policy) = fixture(bytes.first ?? 0) else { return nil }
     var input = bytes.dropFirst()
     let ours = edit(base, &input)
     let theirs = edit(base, &input)
@@ -120,12 +132,12 @@ enum FuzzTarget: String, CaseIterable {
       fflush(nil)
     }
     if withoutConflicts(a.merged) != withoutConflicts(b.merged) {
-      fatalError("\(kind): swapping the sides gives another record")
+      return "\(kind): swapping the sides gives another record"
     }
     if b.conflicts.map(\.swapped) != a.conflicts {
-      fatalError("\(kind): swapping the sides does not swap the conflicts")
+      return "\(kind): swapping the sides does not swap the conflicts"
     }
-    guard let m = a.merged, a.conflicts.isEmpty else { return }
+    guard let m = a.merged, a.conflicts.isEmpty else { return nil }
     for side in [ours, theirs] {
       let again = RecordMerge.merge(base: base, ours: m, theirs: side, policy: policy)
       if ProcessInfo.processInfo.environment["ACORN_FUZZ_VERBOSE"] != nil {
@@ -134,13 +146,14 @@ enum FuzzTarget: String, CaseIterable {
         fflush(nil)
       }
       if !again.conflicts.isEmpty || withoutConflicts(again.merged) != withoutConflicts(m) {
-        fatalError("\(kind): merging the result again with a side changes it")
+        return "\(kind): merging the result again with a side changes it"
       }
       let mirrored = RecordMerge.merge(base: base, ours: side, theirs: m, policy: policy)
       if withoutConflicts(mirrored.merged) != withoutConflicts(m) {
-        fatalError("\(kind): merging a side with the result changes it")
+        return "\(kind): merging a side with the result changes it"
       }
     }
+    return nil
   }
 
   static func withoutConflicts(_ v: JSONValue?) -> JSONValue? {
@@ -245,9 +258,14 @@ enum Fixtures {
   }
 }
 
+/// libFuzzer's entry: a broken property is reported on stderr and the process aborts, which is
+/// how a fuzzer records a finding (with the input that caused it).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-  FuzzTarget.current.run(Array(UnsafeBufferPointer(start: data, count: size)))
+  if let broken = FuzzTarget.current.run(Array(UnsafeBufferPointer(start: data, count: size))) {
+    FileHandle.standardError.write(Data("property broken: \(broken)\n".utf8))
+    abort()
+  }
   return 0
 }
 
@@ -282,7 +300,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
           FileHandle.standardError.write(Data("cannot read \(path)\n".utf8))
           exit(2)
         }
-        FuzzTarget.current.run([UInt8](data))
+        if let broken = FuzzTarget.current.run([UInt8](data)) {
+          FileHandle.standardError.write(Data("\(path): property broken: \(broken)\n".utf8))
+          exit(1)
+        }
         print("ok \(path)")
       }
     }

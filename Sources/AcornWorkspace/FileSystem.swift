@@ -124,11 +124,13 @@ enum FileSystem {
     }
   }
 
-  /// Regular files below `root`, as `/`-separated paths relative to it, sorted; skips the
-  /// folders named in `skipping` at the top level and the temporary files of atomic writes.
-  static func files(under root: String, skipping: Set<String> = []) -> [String] {
-    var out: [String] = []
-    func walk(_ dir: String, _ prefix: String, top: Bool) {
+  /// Every entry below `root` but folders (into which it descends), with its relative path,
+  /// full path and type (`DT_REG`, `DT_LNK`, …; from `readdir`, else `lstat`); skips the
+  /// top-level names in `skipping`. Symbolic links are reported, never followed.
+  static func walk(
+    _ root: String, skipping: Set<String>, _ visit: (String, String, UInt8) -> Void
+  ) {
+    func descend(_ dir: String, _ prefix: String, top: Bool) {
       guard let handle = opendir(dir) else { return }
       defer { closedir(handle) }
       while let entry = readdir(handle) {
@@ -142,18 +144,31 @@ enum FileSystem {
         if type == UInt8(DT_UNKNOWN) {
           var st = stat()
           guard lstat(full, &st) == 0 else { continue }
-          type =
-            (st.st_mode & S_IFMT) == S_IFDIR
-            ? UInt8(DT_DIR) : (st.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : 0
+          switch st.st_mode & S_IFMT {
+          case S_IFDIR: type = UInt8(DT_DIR)
+          case S_IFREG: type = UInt8(DT_REG)
+          case S_IFLNK: type = UInt8(DT_LNK)
+          default: type = UInt8(DT_UNKNOWN)
+          }
         }
         if type == UInt8(DT_DIR) {
-          walk(full, prefix + name + "/", top: false)
-        } else if type == UInt8(DT_REG) && !name.hasPrefix(temporaryPrefix) {
-          out.append(prefix + name)
+          descend(full, prefix + name + "/", top: false)
+        } else {
+          visit(prefix + name, full, type)
         }
       }
     }
-    walk(root, "", top: true)
+    descend(root, "", top: true)
+  }
+
+  /// Regular files below `root`, as `/`-separated paths relative to it, sorted; skips the
+  /// folders named in `skipping` at the top level and the temporary files of atomic writes.
+  static func files(under root: String, skipping: Set<String> = []) -> [String] {
+    var out: [String] = []
+    walk(root, skipping: skipping) { rel, _, type in
+      let name = rel.split(separator: "/").last.map(String.init) ?? rel
+      if type == UInt8(DT_REG) && !name.hasPrefix(temporaryPrefix) { out.append(rel) }
+    }
     return out.sorted()
   }
 
@@ -164,27 +179,10 @@ enum FileSystem {
     path: String, linkTarget: String?
   )] {
     var out: [(String, String?)] = []
-    func walk(_ dir: String, _ prefix: String, top: Bool) {
-      guard let handle = opendir(dir) else { return }
-      defer { closedir(handle) }
-      while let entry = readdir(handle) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-          String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if name == "." || name == ".." { continue }
-        if top && skipping.contains(name) { continue }
-        let full = dir + "/" + name
-        var st = stat()
-        guard lstat(full, &st) == 0 else { continue }
-        switch st.st_mode & S_IFMT {
-        case S_IFDIR: walk(full, prefix + name + "/", top: false)
-        case S_IFREG: continue
-        case S_IFLNK: out.append((prefix + name, linkTarget(full)))
-        default: out.append((prefix + name, nil))
-        }
-      }
+    walk(root, skipping: skipping) { rel, full, type in
+      if type == UInt8(DT_REG) { return }
+      out.append((rel, type == UInt8(DT_LNK) ? linkTarget(full) : nil))
     }
-    walk(root, "", top: true)
     return out.sorted { $0.0 < $1.0 }
   }
 

@@ -44,7 +44,6 @@ public final class JSONSchemaSet: @unchecked Sendable {
   public static let defaultBaseURI = "acorn:/schemas/"
 
   let compiler: SchemaCompiler
-  let documentURIs: [String: URIReference]
   let collectsAnnotations: Bool
 
   /// Keywords the validator knows: every 2020-12 keyword.
@@ -59,11 +58,9 @@ public final class JSONSchemaSet: @unchecked Sendable {
     self.unknownKeywords = unknownKeywords
     let base = URIReference(baseURI)
     var documents: [(key: String, uri: URIReference, json: JSONValue)] = []
-    var uris: [String: URIReference] = [:]
     for key in schemas.keys.sorted() {
       guard let json = schemas[key] else { continue }
       let uri = URIReference(key).resolved(against: base)
-      uris[key] = uri
       documents.append((key, uri, json))
     }
     for (uri, json) in JSONSchemaMetaschemas.parsed where schemas[uri] == nil {
@@ -72,7 +69,6 @@ public final class JSONSchemaSet: @unchecked Sendable {
     var compiler = SchemaCompiler(documents: documents, assertsFormats: assertsFormats)
     compiler.compile()
     self.compiler = compiler
-    self.documentURIs = uris
     self.collectsAnnotations = schemas.values.contains { Self.usesUnevaluated($0) }
     self.problems = []
     self.problems = findProblems()

@@ -34,12 +34,8 @@ final class SchemaResource: @unchecked Sendable {
 /// A reference, resolved when the set loads; `node` stays nil when it resolves nowhere.
 final class SchemaTarget: @unchecked Sendable {
   let reference: String
-  let uri: String
   var node: SchemaNode?
-  init(reference: String, uri: String) {
-    self.reference = reference
-    self.uri = uri
-  }
+  init(reference: String) { self.reference = reference }
 }
 
 struct CompiledPattern: @unchecked Sendable {
@@ -414,7 +410,7 @@ struct SchemaCompiler {
     -> SchemaTarget
   {
     let uri = URIReference(reference).resolved(against: base)
-    let target = SchemaTarget(reference: reference, uri: uri.text)
+    let target = SchemaTarget(reference: reference)
     target.node = resolve(uri)
     targets.append((target, node))
     return target

@@ -49,8 +49,6 @@ struct URIReference: Sendable, Hashable {
     self.fragment = fragment
   }
 
-  var isAbsolute: Bool { scheme != nil }
-
   /// The reference without its fragment.
   var withoutFragment: URIReference {
     var copy = self
