@@ -87,8 +87,10 @@ let package = Package(
         "AcornReconcile", "AcornAlerts", "AcornNotify", "AcornExport", "AcornReport", "AcornServe",
         "AcornOutbound", "AcornHTTPServer", "AcornSandbox",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      plugins: ["VersionStamp"]
     ),
+    .plugin(name: "VersionStamp", capability: .buildTool()),
     .executableTarget(name: "acorn", dependencies: ["AcornCLI"]),
     // libFuzzer targets (reliability/fuzz builds it with -sanitize=fuzzer,address -DFUZZING);
     // a plain build replays inputs through the same targets.

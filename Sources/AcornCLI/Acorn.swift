@@ -12,7 +12,7 @@ public struct Acorn: ParsableCommand {
       Exit codes: 0 fine, 1 findings (validation errors), 2 usage or operational error.
       Every reading command takes --json. Docs: docs/cli.md.
       """,
-    version: "0.1.0",
+    version: "0.1.0 (commit \(BuildStamp.commit))",
     subcommands: [
       InitCommand.self, ValidateCommand.self, ListCommand.self, ShowCommand.self, SetCommand.self,
       StatusCommand.self, CommitCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self,

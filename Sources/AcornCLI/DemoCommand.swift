@@ -46,7 +46,7 @@ struct DemoCommand: ParsableCommand {
     let server = SandboxServer(
       vendor: SandboxVendor(seed: seed),
       marketplaces: ["US", "DE"].compactMap { Marketplace($0) },
-      start: SandboxVendor.day(since) ?? 0, asOf: SandboxVendor.day(until) ?? 0,
+      start: CivilDate.day(since) ?? 0, asOf: CivilDate.day(until) ?? 0,
       faults: SandboxServer.Faults(), rate: 100, burst: 100, pageSize: 25)
     let http = LoopbackServer { request in server.handle(request) }
     let port = try http.start(port: 0)

@@ -45,7 +45,7 @@ struct SandboxServeCommand: ParsableCommand {
 
   func run() throws {
     let today = Int(Date().timeIntervalSince1970 / 86_400)
-    let asOf = until.flatMap(SandboxVendor.day) ?? today
+    let asOf = until.flatMap(CivilDate.day) ?? today
     let markets =
       marketplaces.isEmpty ? ["US", "DE", "JP"].compactMap { Marketplace($0) } : marketplaces
     let faultSpec: SandboxServer.Faults
@@ -58,7 +58,7 @@ struct SandboxServeCommand: ParsableCommand {
     }
     let server = SandboxServer(
       vendor: SandboxVendor(seed: seed), marketplaces: markets,
-      start: since.flatMap(SandboxVendor.day) ?? (asOf - 90),
+      start: since.flatMap(CivilDate.day) ?? (asOf - 90),
       asOf: asOf, faults: faultSpec, rate: rate, burst: burst, pageSize: pageSize)
     Terminal.unblockStopSignals()
     let http = LoopbackServer { request in server.handle(request) }

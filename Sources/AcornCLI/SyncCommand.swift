@@ -60,12 +60,12 @@ struct SyncCommand: ParsableCommand {
 
   func validate() throws {
     for (name, value) in [("--since", since), ("--until", until)] {
-      if let value, SandboxVendor.day(value) == nil {
+      if let value, CivilDate.day(value) == nil {
         throw ValidationError(
           "\(name) takes a calendar date YYYY-MM-DD that exists, not \"\(value)\"")
       }
     }
-    if let s = since.flatMap(SandboxVendor.day), let u = until.flatMap(SandboxVendor.day), s > u {
+    if let s = since.flatMap(CivilDate.day), let u = until.flatMap(CivilDate.day), s > u {
       throw ValidationError("--since \(since ?? "") is after --until \(until ?? ""); swap them")
     }
   }
@@ -143,17 +143,17 @@ struct SyncCommand: ParsableCommand {
       }
       syncSource = .spAPI(client)
     }
-    var asOf = until.flatMap(SandboxVendor.day) ?? today
+    var asOf = until.flatMap(CivilDate.day) ?? today
     if asOf > today {
       Terminal.errorLine(
-        "--until \(until ?? "") is in the future; syncing as of today, \(SandboxVendor.date(today))"
+        "--until \(until ?? "") is in the future; syncing as of today, \(CivilDate.string(today))"
       )
       asOf = today
     }
-    let first = since.flatMap(SandboxVendor.day)
+    let first = since.flatMap(CivilDate.day)
     if let first, first > asOf {
       throw ValidationError(
-        "--since \(since ?? "") is after the as-of day \(SandboxVendor.date(asOf)); nothing to read"
+        "--since \(since ?? "") is after the as-of day \(CivilDate.string(asOf)); nothing to read"
       )
     }
     let options = SyncEngine.Options(

@@ -67,6 +67,14 @@ public struct X12Reader {
 
   public init(file: String) { self.file = file }
 
+  /// Limits that keep memory bounded whatever the input: a segment longer than this without a
+  /// terminator is not X12 (real segments are under a few hundred bytes), a transaction set with
+  /// more segments than this is not a real document, and after this many errors the file is not
+  /// worth reading further. Each stops the read with one clear error.
+  public static let maxSegmentBytes = 1 << 20
+  public static let maxSegmentsPerSet = 200_000
+  public static let maxErrors = 1_000
+
   struct Delimiters {
     var element: UInt8
     var component: UInt8
@@ -106,15 +114,32 @@ public struct X12Reader {
     var current: [X12Segment] = []
     var st: X12Segment?
 
+    var errors = 0
+    var stopped = false
     func fail(_ n: Int?, _ field: String?, _ message: String) {
+      guard !stopped else { return }
       diagnostics.append(ImportDiagnostic(file: file, position: n, field: field, message))
+      errors += 1
+      if errors >= Self.maxErrors {
+        diagnostics.append(
+          ImportDiagnostic(
+            file: file, position: n, field: nil,
+            "\(Self.maxErrors) errors: stopped reading (this is not an X12 file, or a badly damaged one)"
+          ))
+        stopped = true
+      }
+    }
+    func halt(_ n: Int?, _ field: String?, _ message: String) {
+      fail(n, field, message)
+      stopped = true
     }
     // Counts and control numbers that disagree are reported; the documents themselves still read.
     func warn(_ n: Int?, _ field: String?, _ message: String) {
+      guard diagnostics.count < Self.maxErrors * 10 else { return }
       diagnostics.append(ImportDiagnostic(.warning, file: file, position: n, field: field, message))
     }
 
-    while true {
+    while !stopped {
       if delimiters == nil {
         // Skip whitespace (and a UTF-8 byte order mark, which Windows tools write) before an
         // interchange, then need 106 bytes of ISA.
@@ -170,11 +195,28 @@ public struct X12Reader {
       }
       guard let d = delimiters else { break }
       // Find the next segment terminator.
+      // The scan resumes where it stopped after each chunk (fill() may move the buffer, so the
+      // offset is kept relative to `position`), and gives up beyond the longest real segment.
       var end: Int?
+      var scanned = 0
       while end == nil {
-        var i = position
+        var i = position + scanned
         while i < buffer.count && buffer[i] != d.segment { i += 1 }
-        if i < buffer.count { end = i } else if !fill() { break }
+        scanned = i - position
+        if i < buffer.count {
+          end = i
+        } else if scanned > Self.maxSegmentBytes {
+          break
+        } else if !fill() {
+          break
+        }
+      }
+      if end == nil && scanned > Self.maxSegmentBytes {
+        halt(
+          segmentNumber + 1, nil,
+          "no segment terminator in \(Self.maxSegmentBytes / 1024) KiB after segment \(segmentNumber): not X12, or the delimiters in ISA are wrong; stopped reading"
+        )
+        break
       }
       let stop: Int
       if let end {
@@ -296,13 +338,19 @@ public struct X12Reader {
         st = nil
         current = []
       default:
-        if st != nil {
+        if let open = st, current.count >= Self.maxSegmentsPerSet {
+          halt(
+            segment.number, "SE",
+            "transaction set \(open[2]) has more than \(Self.maxSegmentsPerSet) segments without an SE: not a real document; stopped reading"
+          )
+        } else if st != nil {
           current.append(segment)
         } else {
           fail(segment.number, segment.id, "segment \(segment.id) outside a transaction set")
         }
       }
     }
+    if stopped { return diagnostics }
     if st != nil {
       fail(segmentNumber, "SE", "the file ends inside transaction set \(st?[2] ?? "?"): no SE")
     }

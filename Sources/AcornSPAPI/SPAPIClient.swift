@@ -181,10 +181,7 @@ public final class SPAPIClient: @unchecked Sendable {
 
   /// Dates on the wire: UTC, `Z`, whole seconds.
   public static func timestamp(_ seconds: Double) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    f.timeZone = TimeZone(identifier: "UTC")
-    return f.string(from: Date(timeIntervalSince1970: seconds))
+    CivilDate.timestamp(Int(seconds.rounded(.down)))
   }
 
   /// The cached access token, refreshed when less than a minute is left (or when `force`d).

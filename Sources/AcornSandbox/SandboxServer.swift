@@ -261,13 +261,11 @@ public final class SandboxServer: @unchecked Sendable {
 
   static func seconds(_ text: String?) -> Double? {
     guard let text else { return nil }
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.date(from: text)?.timeIntervalSince1970
+    return CivilDate.seconds(text).map(Double.init)
   }
 
   static func secondsOfDate(_ text: String?) -> Double? {
-    guard let text, let day = SandboxVendor.day(String(text.prefix(10))) else { return nil }
+    guard let text, let day = CivilDate.day(String(text.prefix(10))) else { return nil }
     return seconds(text) ?? Double(day) * 86_400
   }
 
@@ -525,7 +523,7 @@ enum SandboxRendering {
   /// issued (seconds since 1970).
   static func invoiceModified(_ r: Record) -> Double {
     let s = r.json["source"]
-    guard let issued = s?["invoiceDate"]?.stringValue.flatMap(SandboxVendor.day) else { return 0 }
+    guard let issued = s?["invoiceDate"]?.stringValue.flatMap(CivilDate.day) else { return 0 }
     let paid = s?["invoiceStatus"]?.stringValue == "PAID"
     return Double(paid ? SandboxVendor.paymentDay(forInvoiceDay: issued) : issued) * 86_400
   }

@@ -21,15 +21,12 @@ public struct SandboxVendor: Sendable {
     self.vendorCode = vendorCode
   }
 
-  /// Days since 1970 of `YYYY-MM-DD` (a real calendar day), else nil.
-  public static func day(_ text: String) -> Int? { CivilDate.day(text) }
+  static func day(_ text: String) -> Int? { CivilDate.day(text) }
 
-  public static func date(_ day: Int) -> String { CivilDate.string(day) }
+  static func date(_ day: Int) -> String { CivilDate.string(day) }
 
   static func time(_ day: Int, _ minutes: Int) -> String {
-    let h = minutes / 60 % 24
-    let m = minutes % 60
-    return date(day) + "T" + (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m):00Z"
+    CivilDate.timestamp(day * 86_400 + minutes * 60)
   }
 
   /// A product of the vendor's catalogue in one marketplace.

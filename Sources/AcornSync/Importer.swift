@@ -86,6 +86,9 @@ public enum Importer {
     return nil
   }
 
+  /// The largest CSV export read (X12 is streamed and has no size limit of its own).
+  public static let maxCSVBytes = 256 << 20
+
   public static func read(
     path: String, format: Format?, marketplace: Marketplace, keepGoing: Bool,
     numberFormat: NumberFormat? = nil
@@ -157,11 +160,24 @@ public enum Importer {
       result.positions = positions
       return result
     case .vcReturnsCSV, .vcChargebacksCSV, .vcCoopCSV, .vcRemittanceCSV:
+      // A CSV export is read whole (a payment's lines are grouped across rows), so its size is
+      // capped: Vendor Central's largest exports are tens of megabytes.
+      let tooLarge = FileResult(
+        file: path, format: format, records: [],
+        diagnostics: [
+          ImportDiagnostic(
+            file: path, position: nil,
+            "the file is larger than \(maxCSVBytes >> 20) MiB, far beyond any Vendor Central export; nothing was read — export a shorter date range (or several files)"
+          )
+        ])
+      var st = stat()
+      if fstat(fd, &st) == 0, Int(st.st_size) > maxCSVBytes { return tooLarge }
       var bytes = head
       while true {
         let next = chunk(1 << 20)
         if next.isEmpty { break }
         bytes += next
+        if bytes.count > maxCSVBytes { return tooLarge }
       }
       if let readError { return unreadable(readError) }
       return readCSV(

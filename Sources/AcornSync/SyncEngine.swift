@@ -137,15 +137,15 @@ public struct SyncEngine {
       var markets: [SyncReport.Market] = []
       var outcomes: [String: String] = [:]
       func start(_ m: Marketplace) -> Int {
-        options.since ?? cursorMarkets[m.code]?["since"]?.stringValue.flatMap(SandboxVendor.day)
+        options.since ?? cursorMarkets[m.code]?["since"]?.stringValue.flatMap(CivilDate.day)
           ?? (options.until - 90)
       }
       func cursorDay(_ m: Marketplace, _ key: String) -> Int? {
-        cursorMarkets[m.code]?[key]?.stringValue.flatMap(SandboxVendor.day)
+        cursorMarkets[m.code]?[key]?.stringValue.flatMap(CivilDate.day)
       }
       var isImport = false
       if case .imported = options.source { isImport = true }
-      let observedOn = JSONValue.string(SandboxVendor.date(options.until))
+      let observedOn = JSONValue.string(CivilDate.string(options.until))
       let observedPath = JSONPath([.key("provenance"), .key("observedOn")])
       var fetched: [String: [Record]] = [:]
       var knownInvoices: Set<String>?
@@ -154,7 +154,7 @@ public struct SyncEngine {
         // With a cursor for every marketplace, only what is new or changed since the last run
         // (a week of overlap) is read; the sync branch supplies the rest.
         let untils = options.marketplaces.compactMap {
-          cursorMarkets[$0.code]?["until"]?.stringValue.flatMap(SandboxVendor.day)
+          cursorMarkets[$0.code]?["until"]?.stringValue.flatMap(CivilDate.day)
         }
         let incremental = options.since == nil && untils.count == options.marketplaces.count
         let changedSince = incremental ? untils.min().map { Double($0 - 7) * 86_400 } : nil
@@ -167,7 +167,7 @@ public struct SyncEngine {
       for marketplace in options.marketplaces.sorted() {
         let since = start(marketplace)
         progress(
-          "\(options.source.name) \(marketplace.code): \(SandboxVendor.date(since)) … \(SandboxVendor.date(options.until))"
+          "\(options.source.name) \(marketplace.code): \(CivilDate.string(since)) … \(CivilDate.string(options.until))"
         )
         var records: [Record]
         switch options.source {
@@ -185,8 +185,8 @@ public struct SyncEngine {
           records = DeductionClassifier.review(records, knownInvoices: knownInvoices ?? [])
         }
         var market = SyncReport.Market(
-          marketplace: marketplace.code, since: SandboxVendor.date(since),
-          until: SandboxVendor.date(options.until), new: 0,
+          marketplace: marketplace.code, since: CivilDate.string(since),
+          until: CivilDate.string(options.until), new: 0,
           changed: 0, unchanged: 0)
         for incoming in records {
           let rel = try placed(incoming)
@@ -208,7 +208,7 @@ public struct SyncEngine {
               && (record.json.setting(seen, at: observedPath) ?? record.json)["provenance"]
                 == existing["provenance"]
             let newer =
-              seen?.stringValue.flatMap(SandboxVendor.day).map { $0 > options.until } ?? false
+              seen?.stringValue.flatMap(CivilDate.day).map { $0 > options.until } ?? false
             if sameSource || newer {
               if newer && !sameSource { market.older += 1 }
               record = Record(json: existing)
@@ -247,10 +247,10 @@ public struct SyncEngine {
         let coveredFrom = min(since, cursorDay(marketplace, "since") ?? since)
         let coveredTo = max(options.until, cursorDay(marketplace, "until") ?? options.until)
         cursorMarkets[marketplace.code] = .object([
-          "since": .string(SandboxVendor.date(coveredFrom)),
-          "until": .string(SandboxVendor.date(coveredTo)),
+          "since": .string(CivilDate.string(coveredFrom)),
+          "until": .string(CivilDate.string(coveredTo)),
           "lastRun": .string(
-            SandboxVendor.date(
+            CivilDate.string(
               max(options.until, cursorDay(marketplace, "lastRun") ?? options.until))),
         ])
       }
@@ -307,7 +307,7 @@ public struct SyncEngine {
     if case .imported(let description, _) = options.source {
       return "Import \(description)\n\n\(summary)\n"
     }
-    return "Sync \(options.source.name) as of \(SandboxVendor.date(options.until))\n\n\(summary)\n"
+    return "Sync \(options.source.name) as of \(CivilDate.string(options.until))\n\n\(summary)\n"
   }
 
   /// The orders, shipments and invoices on the sync branch (they complete PO quantities).

@@ -8,7 +8,11 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
   public var errno: Int32
 
   public var description: String {
-    "\(operation) \(path): \(String(cString: strerror(errno))) (errno \(errno))"
+    if operation == "read" && errno == EFBIG {
+      return
+        "read \(path): larger than \(FileSystem.maxFileBytes >> 20) MiB, more than any workspace file holds; not read (errno \(errno))"
+    }
+    return "\(operation) \(path): \(String(cString: strerror(errno))) (errno \(errno))"
   }
 
   public var isMissing: Bool { errno == ENOENT || errno == ENOTDIR }
@@ -30,7 +34,13 @@ enum FileSystem {
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
   }
 
-  /// The whole file; a missing file, a permission problem and a folder are told apart (errno).
+  /// The largest file of the workspace Acorn reads (records, reconciliation, settings): a
+  /// record of 10,000 invoice lines is about 5 MiB. Anything larger is refused with EFBIG before
+  /// it is read, so a stray huge file costs no memory.
+  static let maxFileBytes = 128 << 20
+
+  /// The whole file; a missing file, a permission problem, a folder and a file over
+  /// `maxFileBytes` are told apart (errno).
   static func read(_ path: String) throws(FileSystemError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, errno: errno) }
@@ -41,6 +51,9 @@ enum FileSystem {
     }
     guard (st.st_mode & S_IFMT) != S_IFDIR else {
       throw FileSystemError(operation: "read", path: path, errno: EISDIR)
+    }
+    guard Int(st.st_size) <= maxFileBytes else {
+      throw FileSystemError(operation: "read", path: path, errno: EFBIG)
     }
     var out: [UInt8] = []
     out.reserveCapacity(Int(st.st_size))
@@ -53,6 +66,9 @@ enum FileSystem {
       }
       if n == 0 { break }
       out.append(contentsOf: buffer[0..<n])
+      if out.count > maxFileBytes {
+        throw FileSystemError(operation: "read", path: path, errno: EFBIG)
+      }
     }
     return out
   }

@@ -52,6 +52,16 @@ struct CLIDocsTests {
     }
   }
 
+  @Test("acorn --version names the commit the binary was built from")
+  func version() throws {
+    let version = try CLI.run(["--version"], in: Self.root)
+    #expect(version.status == 0)
+    let head = try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: Self.root)
+    let match = version.stdout.firstMatch(of: /^0\.1\.0 \(commit ([0-9a-f]{12})(-dirty)?\)\n$/)
+    #expect(match != nil, "\(version.stdout)")
+    if let match { #expect(head.hasPrefix(String(match.1)), "\(head) vs \(version.stdout)") }
+  }
+
   @Test("completion scripts for bash, zsh and fish name every command; bash's parses")
   func completion() throws {
     let commands = try Self.commands()

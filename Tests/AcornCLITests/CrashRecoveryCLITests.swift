@@ -196,3 +196,160 @@ struct HostileEnvironmentCLITests {
     #expect(try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: ws) != head)
   }
 }
+
+@Suite("hostile environment: gigabyte inputs, writers at once")
+struct LargeInputAndConcurrencyCLITests {
+  /// `acorn ARGS` run by a Python parent that reports the child's peak resident memory (KiB,
+  /// `getrusage(RUSAGE_CHILDREN)`), so the measure is the acorn process's alone.
+  static func measured(_ args: [String], in dir: String) throws -> (CLI.Result, peakKiB: Int) {
+    let script = """
+      import resource, subprocess, sys
+      r = subprocess.run(sys.argv[1:], capture_output=True)
+      sys.stdout.buffer.write(r.stdout)
+      sys.stderr.buffer.write(r.stderr)
+      sys.stderr.write("\\nPEAK-KIB %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+      sys.exit(r.returncode)
+      """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, CLI.binary] + args
+    process.currentDirectoryURL = URL(fileURLWithPath: dir)
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    env["ACORN_AUTHOR_NAME"] = "CLI Test"
+    env["ACORN_AUTHOR_EMAIL"] = "cli@example.com"
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let marker = e.range(of: "\nPEAK-KIB ", options: .backwards)
+    let peak = marker.flatMap {
+      Int(e[$0.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    return (
+      CLI.Result(
+        status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: marker.map { String(e[..<$0.lowerBound]) } ?? e),
+      peak ?? Int.max
+    )
+  }
+
+  /// Writes `head`, then makes the file `size` bytes long: the rest reads as NUL bytes without
+  /// taking disk space (a sparse file), as a gigabyte of garbage would.
+  static func gigabyte(_ path: String, head: [UInt8], size: Int = 1 << 30) throws {
+    FileManager.default.createFile(atPath: path, contents: Data(head))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: UInt64(size))
+    try handle.close()
+  }
+
+  static let bound = 256 * 1024  // KiB: a quarter of the input, far above a small command's needs
+
+  @Test(
+    "a 1 GB input — X12 without terminators, an endless transaction set, an oversized CSV, an oversized record — costs bounded memory and is a clear error; the workspace is untouched"
+  )
+  func gigabyteInputs() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let head = try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: ws)
+
+    let garbage = dir.path + "/garbage.edi"
+    try Self.gigabyte(garbage, head: Array((HandX12.isa + "~GS*IN*S*R").utf8))
+    let (x12, x12Peak) = try Self.measured(["import", garbage], in: ws)
+    #expect(x12.status != 0)
+    #expect(x12.stderr.contains("no segment terminator in 1024 KiB"), "\(x12.stderr)")
+    #expect(x12Peak < Self.bound, "peak \(x12Peak) KiB")
+
+    var endless = HandX12.isa + "~GS*IN*S*R*20260114*1200*7*X*004010~ST*810*0001~"
+    endless += String(repeating: "REF*ZZ*X~", count: 210_000)
+    let flood = dir.path + "/endless.edi"
+    try Self.gigabyte(flood, head: Array(endless.utf8))
+    let (set, setPeak) = try Self.measured(["import", flood], in: ws)
+    #expect(set.status != 0)
+    #expect(set.stderr.contains("more than 200000 segments without an SE"), "\(set.stderr)")
+    #expect(setPeak < Self.bound, "peak \(setPeak) KiB")
+
+    let csv = dir.path + "/remittance.csv"
+    try Self.gigabyte(
+      csv,
+      head: Array(
+        try String(contentsOfFile: "\(CLI.fixtures)/../imports/remittance-us.csv", encoding: .utf8)
+          .utf8))
+    let (export, csvPeak) = try Self.measured(["import", csv], in: ws)
+    #expect(export.status != 0)
+    #expect(export.stderr.contains("larger than 256 MiB"), "\(export.stderr)")
+    #expect(csvPeak < Self.bound, "peak \(csvPeak) KiB")
+    #expect(try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: ws) == head)
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws).isEmpty)
+
+    // A record file grown to a gigabyte: reported by validate, refused by commit, never read.
+    let record = ws + "/records/US/invoice/2019-08/INV-US-INV-2019-0815.json"
+    try Self.gigabyte(record, head: Array(try String(contentsOfFile: record, encoding: .utf8).utf8))
+    let (validate, validatePeak) = try Self.measured(["validate"], in: ws)
+    #expect(validate.status == 1)
+    #expect(
+      validate.stdout.contains("INV-US-INV-2019-0815.json")
+        && validate.stdout.contains("larger than 128 MiB"), "\(validate.stdout)")
+    #expect(validatePeak < Self.bound, "peak \(validatePeak) KiB")
+    let (commit, commitPeak) = try Self.measured(["commit", "-m", "huge"], in: ws)
+    #expect(commit.status != 0)
+    #expect(commit.stderr.contains("larger than 128 MiB"), "\(commit.stderr)")
+    #expect(commitPeak < Self.bound, "peak \(commitPeak) KiB")
+    #expect(try HistoryCLITests.gitRun(["rev-parse", "HEAD"], in: ws) == head)
+  }
+
+  @Test(
+    "six acorn processes writing one workspace at once are serialized: every change that reports success is committed, nothing is lost or half-written"
+  )
+  func concurrentWriters() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let ids = [
+      "INV-US-INV-2019-0815", "DED-US-INV-2019-0815SC", "ASN-US-SHIP-00042", "PO-US-4Z32PABC",
+      "PAY-US-756473657", "RET-DE-R-DE-000123",
+    ]
+    var processes: [(id: String, process: Process, err: Pipe)] = []
+    for (n, id) in ids.enumerated() {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: CLI.binary)
+      process.arguments = ["set", id, "workflow.assignee=writer\(n)@example.com"]
+      process.currentDirectoryURL = URL(fileURLWithPath: ws)
+      var env = ProcessInfo.processInfo.environment
+      env["ACORN_AUTHOR_NAME"] = "Writer \(n)"
+      env["ACORN_AUTHOR_EMAIL"] = "writer\(n)@example.com"
+      process.environment = env
+      let err = Pipe()
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = err
+      processes.append((id, process, err))
+    }
+    for p in processes { try p.process.run() }
+    var succeeded: [(Int, String)] = []
+    for (n, p) in processes.enumerated() {
+      let message = String(
+        decoding: p.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.process.waitUntilExit()
+      if p.process.terminationStatus == 0 {
+        succeeded.append((n, p.id))
+      } else {
+        // The only acceptable failure: waiting for the lock longer than its timeout.
+        #expect(message.contains("another acorn process"), "\(p.id): \(message)")
+      }
+    }
+    #expect(succeeded.count >= 2)
+    let log = try HistoryCLITests.gitRun(["log", "--format=%ae"], in: ws)
+    for (n, id) in succeeded {
+      #expect(log.contains("writer\(n)@example.com"), "\(id) not in the history")
+      let shown = try CLI.run(["show", id, "--json"], in: ws)
+      #expect(shown.stdout.contains("writer\(n)@example.com"), "\(id): \(shown.stdout)")
+    }
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws).isEmpty)
+    #expect(try HistoryCLITests.gitRun(["fsck", "--full", "--no-progress"], in: ws).isEmpty)
+    #expect(try CLI.run(["validate"], in: ws).status == 0)
+  }
+}

@@ -15,6 +15,10 @@ struct JSONParserTests {
     arguments: [
       ("{\"a\": 1,\n}", 2, "expected a quoted key"),
       ("{\"a\": 1, \"a\": 2}", 1, "duplicate key \"a\""),
+      (
+        "{\"\u{E9}\": 1,\n \"e\u{301}\": 2}", 2,
+        "canonically equivalent to the key \"\u{E9}\" before it (the two differ only in Unicode normalization: U+00E9 and U+0065 U+0301)"
+      ),
       ("\u{FEFF}{}", 1, "byte-order mark"),
       ("{\"a\": \"x\ty\"}", 1, "control character"),
       ("[1,\n2,\n03]", 3, "not a decimal"),

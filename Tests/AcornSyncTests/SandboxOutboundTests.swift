@@ -88,7 +88,7 @@ struct SandboxOutboundTests {
   func server() -> SandboxServer {
     SandboxServer(
       vendor: SandboxVendor(seed: 5), marketplaces: Marketplace.all.filter { $0.code == "US" },
-      start: SandboxVendor.day("2026-05-01") ?? 0, asOf: SandboxVendor.day("2026-05-20") ?? 0)
+      start: CivilDate.day("2026-05-01") ?? 0, asOf: CivilDate.day("2026-05-20") ?? 0)
   }
 
   func post(_ s: SandboxServer, _ path: String, _ body: JSONValue, token: String) -> HTTPResponse {

@@ -28,7 +28,7 @@ func newWorkspace(_ scratch: Scratch, _ name: String = "ws") throws -> Workspace
   ).workspace
 }
 
-func day(_ s: String) -> Int { SandboxVendor.day(s) ?? 0 }
+func day(_ s: String) -> Int { CivilDate.day(s) ?? 0 }
 
 func options(until: String, seed: UInt64 = 7) -> SyncEngine.Options {
   SyncEngine.Options(

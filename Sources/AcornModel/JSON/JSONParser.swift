@@ -256,6 +256,11 @@ public struct JSONParser {
       }
     }
 
+    static func scalars(_ text: String) -> String {
+      text.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true).leftPadded(4) }
+        .joined(separator: " ")
+    }
+
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
       i += 1
       var members: [String: JSONValue] = [:]
@@ -273,8 +278,16 @@ public struct JSONParser {
         let keyColumn = i - lineStart + 1
         let key = try parseString()
         if members[key] != nil {
+          // Swift compares strings by canonical equivalence, so "é" (U+00E9) and "e" + U+0301
+          // are one key here. Two such keys would look identical to a reviewer reading the
+          // record, so they are refused as a duplicate (docs/decisions/0003).
+          let first = members.keys.first {
+            $0 == key && !$0.unicodeScalars.elementsEqual(key.unicodeScalars)
+          }
           throw JSONParseError(
-            message: "duplicate key \"\(key)\"", line: keyLine, column: keyColumn)
+            message: first.map {
+              "duplicate key \"\(key)\": canonically equivalent to the key \"\($0)\" before it (the two differ only in Unicode normalization: \(Self.scalars($0)) and \(Self.scalars(key)))"
+            } ?? "duplicate key \"\(key)\"", line: keyLine, column: keyColumn)
         }
         skipWhitespace()
         guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
@@ -308,4 +321,10 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
   public var column: Int
 
   public var description: String { "line \(line), column \(column): \(message)" }
+}
+
+extension String {
+  fileprivate func leftPadded(_ width: Int) -> String {
+    String(repeating: "0", count: Swift.max(0, width - count)) + self
+  }
 }

@@ -94,4 +94,31 @@ public enum CivilDate {
     }
     return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
   }
+
+  /// `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds) of a time in seconds since 1970-01-01T00:00:00Z.
+  public static func timestamp(_ seconds: Int) -> String {
+    let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+    let rest = seconds - day * 86_400
+    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    return string(day) + "T" + two(rest / 3600) + ":" + two(rest / 60 % 60) + ":" + two(rest % 60)
+      + "Z"
+  }
+
+  /// Seconds since 1970-01-01T00:00:00Z of an RFC 3339 date-time (`isDateTime`), its offset
+  /// applied and any fraction of a second dropped; nil for anything else. A leap second (`:60`)
+  /// counts as the next second.
+  public static func seconds(_ text: String) -> Int? {
+    guard isDateTime(text) else { return nil }
+    let bytes = Array(text.utf8)
+    func two(_ i: Int) -> Int { Int(bytes[i] - 48) * 10 + Int(bytes[i + 1] - 48) }
+    guard let d = day(String(decoding: bytes[0..<10], as: UTF8.self)) else { return nil }
+    var total = d * 86_400 + two(11) * 3600 + two(14) * 60 + two(17)
+    let last = bytes[bytes.count - 1]
+    if last != UInt8(ascii: "Z") && last != UInt8(ascii: "z") {
+      let at = bytes.count - 6
+      let offset = two(at + 1) * 3600 + two(at + 4) * 60
+      total -= bytes[at] == UInt8(ascii: "+") ? offset : -offset
+    }
+    return total
+  }
 }
