@@ -97,111 +97,24 @@ struct ImportCommand: ParsableCommand {
   }
 
   func runImport(_ outcome: inout Outcome) throws {
-    let workspace = try Workspace(at: workspaceOptions.workspace)
-    let rules = try workspace.rules()
-    let configured = (rules.settings["marketplaces"]?.arrayValue ?? []).compactMap { v in
-      v.stringValue.flatMap { Marketplace($0) }
-    }
-    guard let market = marketplace ?? configured.first ?? Marketplace("US") else {
-      throw ValidationError("no marketplace")
-    }
-    var paths: [String] = []
-    for argument in files {
-      do { paths += try Importer.expand(argument) } catch {
-        throw WorkspaceError("import.unreadable", error.description)
-      }
-    }
-    var all: [Record] = []
-    var diagnostics: [String] = []
-    var failed = false
-    var firstSeen: [String: (file: String, bytes: [UInt8], reference: String)] = [:]
-    var origin: [String: (file: String, position: Int?)] = [:]
-    for file in paths {
-      let result = Importer.read(
-        path: file, format: format, marketplace: market, keepGoing: keepGoing,
-        numberFormat: locale.flatMap(NumberFormat.init(locale:)))
-      var errors = result.diagnostics.filter { $0.severity == .error }
-      diagnostics += result.diagnostics.map(\.description)
-      // Documents are keyed by Amazon's numbers: two different documents with one number cannot both be kept.
-      for r in result.records {
-        guard let id = r.id else { continue }
-        let reference = r.json["provenance"]?["reference"]?.stringValue ?? ""
-        if let seen = firstSeen[id], seen.file != file,
-          let index = all.lastIndex(where: { $0.id == id })
-        {
-          // The same document seen by two exports (a chargeback in the chargebacks export and on a
-          // remittance): one record, the first file's values, the other's extra fields added.
-          all[index] = Self.combine(all[index], r)
-          continue
-        }
-        if let seen = firstSeen[id] {
-          if seen.bytes != r.canonicalBytes {
-            let d =
-              "\(file): error: \(id) appears twice with different content (\(seen.reference) in \(seen.file), \(reference)); document numbers must be unique\(keepGoing ? "; keeping the first" : "")"
-            diagnostics.append(d)
-            errors.append(ImportDiagnostic(file: file, position: nil, d))
-          }
-          continue
-        }
-        firstSeen[id] = (file, r.canonicalBytes, reference)
-        origin[id] = (file, result.positions[id])
-        all.append(r)
-      }
-      // 855s: acknowledged quantities onto the PO, from this import or already in the workspace.
-      for ack in result.acknowledgements {
-        let id = Record.makeID(
-          kind: .purchaseOrder, marketplace: market, key: ack.purchaseOrderNumber)
-        let base =
-          all.last { $0.id == id }
-          ?? (try? workspace.findRecord(id)).flatMap { try? workspace.readRecord($0) }
-        guard let po = base else {
-          diagnostics.append(
-            "\(file) segment \(ack.segment) BAK03: warning: no purchase order \(ack.purchaseOrderNumber) in this import or the workspace; import its 850 (or sync) first; skipped"
-          )
-          continue
-        }
-        let (updated, unmatched) = ack.apply(to: po)
-        if !unmatched.isEmpty {
-          diagnostics.append(
-            "\(file) segment \(ack.segment) PO101: warning: PO \(ack.purchaseOrderNumber) has no lines \(unmatched.joined(separator: ", "))"
-          )
-        }
-        all.removeAll { $0.id == id }
-        all.append(updated)
-        firstSeen[id] = (file, updated.canonicalBytes, "855")
-        origin[id] = origin[id] ?? (file, ack.segment)
-      }
-      if !errors.isEmpty && !keepGoing { failed = true }
-      outcome.files.append((file, result.format?.rawValue, result.records.count, errors.count))
+    var workspace = try Workspace(at: workspaceOptions.workspace)
+    let line = Terminal.ProgressLine.onTerminal()
+    workspace.progress = line?.handler
+    let batch = try ImportBatch.read(
+      files, workspace: workspace, format: format, marketplace: marketplace, keepGoing: keepGoing,
+      numberFormat: locale.flatMap(NumberFormat.init(locale:)), progress: line?.handler)
+    line?.finish()
+    for f in batch.files {
+      outcome.files.append((f.file, f.format?.rawValue, f.records, f.errors))
       if !output.json {
         Terminal.errorLine(
-          "\(file): \(result.format?.rawValue ?? "unknown format"), \(result.records.count) records, \(errors.count) error\(errors.count == 1 ? "" : "s")"
+          "\(f.file): \(f.format?.rawValue ?? "unknown format"), \(f.records) records, \(f.errors) error\(f.errors == 1 ? "" : "s")"
         )
       }
     }
-    // Every record is checked as acorn validate would, before anything is written.
-    var ids: [String: String] = [:]
-    var rejected: Set<String> = []
-    for record in all {
-      let problems = workspace.check(record, rules: rules, ids: &ids).filter {
-        $0.severity == .error
-      }
-      guard !problems.isEmpty else { continue }
-      let id = record.id ?? "?"
-      let at =
-        origin[id].map { o in "\(o.file)\(o.position.map { " segment \($0)" } ?? "")" } ?? "import"
-      for p in problems {
-        diagnostics.append(
-          "\(at): error: \(id) \(p.path ?? ""): \(p.message) [\(p.code)]\(keepGoing ? "; skipped" : "")"
-        )
-      }
-      rejected.insert(id)
-      if !keepGoing { failed = true }
-    }
-    all.removeAll { rejected.contains($0.id ?? "") }
-    outcome.diagnostics = diagnostics
-    if !output.json { for d in diagnostics { Terminal.errorLine(d) } }
-    if failed {
+    outcome.diagnostics = batch.diagnostics
+    if !output.json { for d in batch.diagnostics { Terminal.errorLine(d) } }
+    if batch.failed {
       let message = "nothing imported: fix the errors above, or use --keep-going to import the rest"
       if output.json {
         outcome.error = ("import.invalid", message)
@@ -215,19 +128,15 @@ struct ImportCommand: ParsableCommand {
       if output.json {
         Terminal.outBytes(CanonicalJSON.bytes(outcome.json))
       } else {
-        Terminal.out("dry run: \(all.count) records read, nothing written")
+        Terminal.out("dry run: \(batch.records.count) records read, nothing written")
       }
       return
     }
-    let records = all
-    let markets = Array(Set(records.compactMap(\.marketplace))).sorted()
-    let description = paths.map { ($0 as NSString).lastPathComponent }.joined(separator: ", ")
-    let options = SyncEngine.Options(
-      source: .imported(description: description, records: records), marketplaces: markets,
-      since: nil,
-      until: Int(Date().timeIntervalSince1970 / 86_400))
-    let report = try SyncEngine(workspace: workspace).run(
-      options, author: Author.signature(workspace))
+    let report = try batch.write(
+      to: workspace, author: Author.signature(workspace),
+      today: Int(Date().timeIntervalSince1970 / 86_400)
+    ) { line?.note("import: " + $0) }
+    line?.finish()
     outcome.imported = true
     outcome.new = report.markets.reduce(0) { $0 + $1.new }
     outcome.changed = report.markets.reduce(0) { $0 + $1.changed }
@@ -239,10 +148,10 @@ struct ImportCommand: ParsableCommand {
     }
     // Per file: how its documents fared (a document two files carry counts for both).
     var idsByFile: [String: Set<String>] = [:]
-    for r in records {
-      if let id = r.id, let file = firstSeen[id]?.file { idsByFile[file, default: []].insert(id) }
+    for r in batch.records {
+      if let id = r.id, let file = batch.firstFile[id] { idsByFile[file, default: []].insert(id) }
     }
-    for file in paths {
+    for file in batch.paths {
       let outcomes = (idsByFile[file] ?? []).compactMap { report.outcomes[$0] }
       let count = { (o: String) in outcomes.filter { $0 == o }.count }
       Terminal.out(
@@ -253,13 +162,5 @@ struct ImportCommand: ParsableCommand {
       "imported: \(outcome.new) new, \(outcome.changed) changed, \(outcome.unchanged) unchanged"
         + (report.syncCommit.map { " (vendor-central \($0.short))" } ?? ""))
     if let merge = report.merge { try MergeCommand.report(merge, allowConflicts: false) }
-  }
-
-  static func combine(_ first: Record, _ second: Record) -> Record {
-    guard case .object(var a)? = first.json["source"], case .object(let b)? = second.json["source"]
-    else { return first }
-    for (k, v) in b where a[k] == nil { a[k] = v }
-    return Record(
-      json: first.json.setting(.object(a), at: JSONPath([.key("source")])) ?? first.json)
   }
 }

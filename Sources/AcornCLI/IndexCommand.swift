@@ -19,7 +19,8 @@ struct IndexCommand: ParsableCommand {
   var rebuild = false
 
   func run() throws {
-    let workspace = try Workspace(at: workspaceOptions.workspace)
+    var workspace = try Workspace(at: workspaceOptions.workspace)
+    workspace.progress = Terminal.ProgressLine.onTerminal()?.handler
     let started = Date()
     let report = try workspace.updateIndex(rebuild: rebuild)
     let seconds = Date().timeIntervalSince(started)

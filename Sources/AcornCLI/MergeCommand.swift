@@ -28,7 +28,8 @@ struct MergeCommand: ParsableCommand {
   var message: String?
 
   func run() throws {
-    let workspace = try Workspace(at: workspaceOptions.workspace)
+    var workspace = try Workspace(at: workspaceOptions.workspace)
+    workspace.progress = Terminal.ProgressLine.onTerminal()?.handler
     let report = try workspace.merge(
       branch, allowConflicts: allowConflicts, author: Author.signature(workspace), message: message)
     try Self.report(report, allowConflicts: allowConflicts)

@@ -17,7 +17,8 @@ struct PullCommand: ParsableCommand {
   var allowConflicts = false
 
   func run() throws {
-    let workspace = try Workspace(at: workspaceOptions.workspace)
+    var workspace = try Workspace(at: workspaceOptions.workspace)
+    workspace.progress = Terminal.ProgressLine.onTerminal()?.handler
     switch try workspace.pull(
       remote: remote, branch: branch, allowConflicts: allowConflicts,
       author: Author.signature(workspace), note: { Terminal.out($0) })

@@ -77,7 +77,8 @@ struct ReconcileCommand: ParsableCommand {
   }
 
   func run() throws {
-    let workspace = try Workspace(at: workspaceOptions.workspace)
+    var workspace = try Workspace(at: workspaceOptions.workspace)
+    workspace.progress = Terminal.ProgressLine.onTerminal()?.handler
     if ledger { return try runLedger(workspace) }
     let outcome = try workspace.reconcile(
       Workspace.ReconcileOptions(

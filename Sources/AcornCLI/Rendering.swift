@@ -149,7 +149,9 @@ enum Author {
 /// A file's bytes, for the git drivers (which git hands paths of temporary files).
 func readFile(_ path: String) throws -> [UInt8] {
   guard let handle = FileHandle(forReadingAtPath: path) else {
-    throw CocoaError(.fileReadNoSuchFile)
+    throw WorkspaceError(
+      "driver.unreadable",
+      "cannot read \(path): \(String(cString: strerror(errno))) (errno \(errno))")
   }
   defer { try? handle.close() }
   return [UInt8](handle.readDataToEndOfFile())

@@ -80,12 +80,13 @@ struct SyncCommand: ParsableCommand {
   }
 
   func run() throws {
-    let workspace = try Workspace(at: workspaceOptions.workspace)
-    let tty = isatty(2) == 1
-    let report = try perform(workspace, author: Author.signature(workspace)) { line in
-      if tty { Terminal.progress(line) }
+    var workspace = try Workspace(at: workspaceOptions.workspace)
+    let line = Terminal.ProgressLine.onTerminal()
+    workspace.progress = line?.handler
+    let report = try perform(workspace, author: Author.signature(workspace)) { text in
+      line?.note(text)
     }
-    if tty { Terminal.errorLine("") }
+    line?.finish()
     try render(report)
   }
 

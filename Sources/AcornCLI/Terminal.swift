@@ -1,3 +1,4 @@
+import AcornModel
 import Foundation
 
 /// Writing to stdout and stderr, with colour only on a terminal and never when `NO_COLOR` is set.
@@ -9,14 +10,17 @@ enum Terminal {
   }
 
   static func out(_ text: String) {
+    ProgressLine.shared.finish()
     FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
   }
 
   static func outBytes(_ bytes: [UInt8]) {
+    ProgressLine.shared.finish()
     FileHandle.standardOutput.write(Data(bytes))
   }
 
   static func errorLine(_ text: String) {
+    ProgressLine.shared.finish()
     FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
   }
 
@@ -40,6 +44,85 @@ enum Terminal {
 
   static func paint(_ text: String, _ colour: Colour, fd: Int32 = 1) -> String {
     colourEnabled(fd: fd) ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
+  }
+}
+
+extension Terminal {
+  /// One status line on stderr, rewritten in place at most ten times a second and only when stderr
+  /// is a terminal: `validating 12,345/100,000 records (8,120/s)`. Any output through `Terminal`
+  /// clears it first (`finish()`), so the command's own lines start clean.
+  final class ProgressLine: @unchecked Sendable {
+    static let shared = ProgressLine()
+
+    private let lock = NSLock()
+    private var lastDraw = 0.0
+    private var phase = ""
+    private var phaseStart = 0.0
+    private var drawn = false
+
+    /// A progress line when stderr is a terminal (and `TERM` is not dumb), else nil.
+    static func onTerminal() -> ProgressLine? {
+      isatty(2) == 1 && Terminal.environment["TERM"] != "dumb" ? shared : nil
+    }
+
+    static func now() -> Double {
+      var t = timespec()
+      clock_gettime(CLOCK_MONOTONIC, &t)
+      return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    var handler: ProgressHandler { { [self] report in self.report(report) } }
+
+    func report(_ r: ProgressReport) {
+      lock.lock()
+      defer { lock.unlock() }
+      let now = Self.now()
+      if r.phase != phase {
+        phase = r.phase
+        phaseStart = now
+      }
+      guard now - lastDraw >= 0.1 else { return }
+      lastDraw = now
+      let elapsed = now - phaseStart
+      let rate = elapsed >= 0.5 ? " (\(Self.grouped(Int(Double(r.done) / elapsed)))/s)" : ""
+      draw(
+        "\(r.phase) \(Self.grouped(r.done))\(r.total.map { "/" + Self.grouped($0) } ?? "") \(r.unit)\(rate)"
+      )
+    }
+
+    /// A free-form status (sync's requests and pacing), throttled like reports.
+    func note(_ text: String) {
+      lock.lock()
+      defer { lock.unlock() }
+      let now = Self.now()
+      guard now - lastDraw >= 0.1 else { return }
+      lastDraw = now
+      draw(text)
+    }
+
+    private func draw(_ text: String) {
+      drawn = true
+      Terminal.progress(text)
+    }
+
+    func finish() {
+      lock.lock()
+      defer { lock.unlock() }
+      phase = ""
+      if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      drawn = false
+    }
+
+    /// 12345 → "12,345".
+    static func grouped(_ n: Int) -> String {
+      let digits = Array(String(abs(n)))
+      var out = ""
+      for (i, d) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(d)
+      }
+      return (n < 0 ? "-" : "") + out
+    }
   }
 }
 

@@ -40,7 +40,8 @@ struct ValidateCommand: ParsableCommand {
   var staged = false
 
   func run() throws {
-    let workspace = try Workspace(at: path ?? workspaceOptions.workspace)
+    var workspace = try Workspace(at: path ?? workspaceOptions.workspace)
+    workspace.progress = Terminal.ProgressLine.onTerminal()?.handler
     var findings =
       staged
       ? try workspace.validateStaged(

@@ -21,6 +21,9 @@ public enum Importer {
     public var acknowledgements: [POAcknowledgement] = []
     /// Where each record came from in the file (record id → ST segment number), when known.
     public var positions: [String: Int] = [:]
+    /// Why the file could not be read at all (a folder, no permission, an I/O error), if so: an
+    /// operational error, not a finding in its content.
+    public var unreadable: String?
   }
 
   /// The files an import argument names: a file as it is; a folder, every regular file below it
@@ -94,9 +97,11 @@ public enum Importer {
     numberFormat: NumberFormat? = nil
   ) -> FileResult {
     func unreadable(_ why: String) -> FileResult {
-      FileResult(
+      var result = FileResult(
         file: path, format: format, records: [],
         diagnostics: [ImportDiagnostic(file: path, position: nil, "cannot read the file: \(why)")])
+      result.unreadable = why
+      return result
     }
     var isDir: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
@@ -104,13 +109,25 @@ public enum Importer {
     }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return unreadable(String(cString: strerror(errno))) }
-    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    defer { close(fd) }
     var readError: String?
     func chunk(_ count: Int) -> [UInt8] {
-      do { return [UInt8](try handle.read(upToCount: count) ?? Data()) } catch {
-        readError = "\(error)"
-        return []
+      var out = [UInt8](repeating: 0, count: count)
+      var filled = 0
+      while filled < count {
+        let n = out.withUnsafeMutableBytes {
+          Foundation.read(fd, $0.baseAddress! + filled, count - filled)
+        }
+        if n < 0 {
+          if errno == EINTR { continue }
+          readError = "\(String(cString: strerror(errno))) (errno \(errno))"
+          return []
+        }
+        if n == 0 { break }
+        filled += n
       }
+      out.removeSubrange(filled...)
+      return out
     }
     // The first 64 KiB decide the format; X12 is then read in chunks, never whole.
     let head = chunk(65_536)

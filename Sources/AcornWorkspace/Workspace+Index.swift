@@ -87,7 +87,9 @@ extension Workspace {
       if let reason {
         var all: [(path: String, record: JSONValue)] = []
         var broken: [(path: String, error: String)] = []
-        for rel in recordFiles() where rel.hasSuffix(".json") {
+        let files = recordFiles()
+        for (n, rel) in files.enumerated() where rel.hasSuffix(".json") {
+          if n % 256 == 0 { progress?(ProgressReport("indexing", done: n, of: files.count)) }
           switch readForIndex(rel) {
           case .record(let value): all.append((rel, value))
           case .broken(let why): broken.append((rel, why))
@@ -107,7 +109,8 @@ extension Workspace {
           mode: .upToDate, changedPaths: 0, records: try index.count(), reason: nil)
       }
       var changes: [RecordIndex.Change] = []
-      for rel in paths.sorted() {
+      for (n, rel) in paths.sorted().enumerated() {
+        if n % 256 == 0 { progress?(ProgressReport("indexing", done: n, of: paths.count)) }
         switch readForIndex(rel) {
         case .record(let value): changes.append(.upsert(path: rel, record: value))
         case .broken(let why): changes.append(.broken(path: rel, error: why))

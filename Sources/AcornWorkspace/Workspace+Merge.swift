@@ -388,7 +388,10 @@ extension Workspace {
       // Reconciliation files are derived: never merged, recomputed from the merged records.
       let reconciled =
         usesReconciliation || theirChanges.contains { Self.isReconciliationPath($0.path) }
-      for change in theirChanges where !Self.isReconciliationPath(change.path) {
+      for (n, change) in theirChanges.enumerated() where !Self.isReconciliationPath(change.path) {
+        if n % 256 == 0 {
+          progress?(ProgressReport("merging", done: n, of: theirChanges.count))
+        }
         let rel = change.path
         guard let mine = ourChanges[rel] else {
           writes[rel] = try change.newBlob.map { b throws(GitError) in try repo.blob(b) }

@@ -54,7 +54,9 @@ extension Workspace {
 
   /// Every record file that parses, as records (broken files are reported by validate).
   func allRecords() -> [Record] {
-    recordFiles().compactMap { rel in
+    let files = recordFiles()
+    return files.enumerated().compactMap { (n, rel) in
+      if n % 256 == 0 { progress?(ProgressReport("reading", done: n, of: files.count)) }
       guard rel.hasSuffix(".json"), let bytes = try? FileSystem.read(path(rel)),
         let value = try? JSONParser.parse(bytes).value, case .object = value
       else { return nil }

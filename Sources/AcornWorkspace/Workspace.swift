@@ -6,6 +6,9 @@ import Foundation
 public struct Workspace: Sendable {
   /// Absolute path of the workspace root, without a trailing `/`.
   public let root: String
+  /// Where long operations (validate, index, merge, reconcile) report how far they are; nil for
+  /// none. Copies of the workspace (a sync's engine, say) report to the same place.
+  public var progress: ProgressHandler?
 
   public static let settingsFile = "acorn.yaml"
 

@@ -222,7 +222,9 @@ extension Workspace {
     var unlistedVendors: [String: (count: Int, first: String)] = [:]
     var idFiles: [String: String] = [:]
     var foldedPaths: [String: String] = [:]
-    for rel in recordFiles() {
+    let files = recordFiles()
+    for (n, rel) in files.enumerated() {
+      if n % 256 == 0 { progress?(ProgressReport("validating", done: n, of: files.count)) }
       if let other = foldedPaths[rel.lowercased()] {
         findings.append(
           Finding(

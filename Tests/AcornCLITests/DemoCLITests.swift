@@ -102,4 +102,60 @@ struct GitLikeCLITests {
     #expect(RecordKind.invoice.withArticle == "an invoice")
     #expect(RecordKind.return.withArticle == "a return")
   }
+
+  /// `acorn ARGS` with stdout and stderr on a pseudo-terminal (Python's `pty`), as a person at a
+  /// terminal runs it; returns what the terminal showed.
+  static func onTerminal(_ args: [String], in dir: String) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments =
+      ["python3", "-c", "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)", CLI.binary]
+      + args
+    process.currentDirectoryURL = URL(fileURLWithPath: dir)
+    var env = ProcessInfo.processInfo.environment
+    env["TERM"] = "xterm"
+    env["NO_COLOR"] = "1"
+    env["ACORN_AUTHOR_NAME"] = "CLI Test"
+    env["ACORN_AUTHOR_EMAIL"] = "cli@example.com"
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  @Test(
+    "long commands show a progress line (count, total, unit) on a terminal, cleared before their output; never when piped",
+    arguments: [
+      (["validate"], "validating 0/"), (["index", "--rebuild"], "indexing 0/"),
+      (["reconcile", "--no-commit"], "reading 0/"),
+    ])
+  func progress(args: [String], expected: String) throws {
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-07-15")
+    let (status, shown) = try Self.onTerminal(args, in: ws)
+    #expect(status == 0 || status == 1, "\(shown)")
+    #expect(shown.contains("\r\u{1B}[K" + expected), "\(shown.debugDescription)")
+    #expect(shown.contains(" records"))
+    // Cleared: the line is erased before the command's own output.
+    let last = try #require(shown.range(of: expected, options: .backwards))
+    #expect(shown[last.upperBound...].contains("\r\u{1B}[K"))
+    let piped = try CLI.run(args, in: ws)
+    #expect(!piped.stderr.contains("\u{1B}[K") && !piped.stderr.contains(expected))
+  }
+
+  @Test("an import on a terminal shows its files being read, then its summary on a clean line")
+  func importProgress() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let (status, shown) = try Self.onTerminal(
+      ["import", "\(CLI.fixtures)/../imports/remittance-us.csv"], in: ws)
+    #expect(status == 0, "\(shown)")
+    #expect(shown.contains("\r\u{1B}[Kreading 0/1 files"), "\(shown.debugDescription)")
+    #expect(shown.contains("\r\u{1B}[K") && shown.contains("imported: "))
+  }
 }

@@ -519,6 +519,13 @@ extension HardeningCLITests {
     #expect(none.status == 2)
     let noneDoc = try JSONParser.parse(Array(none.stdout.utf8)).value
     #expect(noneDoc["error"]?["code"] == .string("import.unreadable"))
+    // A file that opens but cannot be read (the kernel answers EIO) is an operational error, 2,
+    // not a finding in its content.
+    let unreadable = try CLI.run(["import", "/proc/self/mem"], in: ws)
+    #expect(unreadable.status == 2, "\(unreadable.stderr)")
+    #expect(
+      unreadable.stderr.contains("/proc/self/mem: cannot read the file: Input/output error"),
+      "\(unreadable.stderr)")
   }
 
   @Test(
