@@ -115,8 +115,8 @@ public enum Importer {
       var out = [UInt8](repeating: 0, count: count)
       var filled = 0
       while filled < count {
-        let n = out.withUnsafeMutableBytes {
-          Foundation.read(fd, $0.baseAddress! + filled, count - filled)
+        let n = out.withUnsafeMutableBytes { raw in
+          raw.baseAddress.map { Foundation.read(fd, $0 + filled, count - filled) } ?? 0
         }
         if n < 0 {
           if errno == EINTR { continue }
