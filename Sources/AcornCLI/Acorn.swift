@@ -33,7 +33,7 @@ public struct Acorn: ParsableCommand {
   /// `--json`, an error is also one JSON document on stdout (`{"error": {"code", "message"}}`), so
   /// a script never reads an empty answer.
   public static func execute(_ arguments: [String]? = nil) -> Int32 {
-    let args = arguments ?? Array(CommandLine.arguments.dropFirst())
+    let args = hoistingWorkspace(arguments ?? Array(CommandLine.arguments.dropFirst()))
     // A file-size limit (ulimit -f) or a full disk is an error to report, not a signal that
     // kills the process between two writes: writes then fail with EFBIG or ENOSPC.
     signal(SIGXFSZ, SIG_IGN)
@@ -63,6 +63,34 @@ public struct Acorn: ParsableCommand {
       if json { Self.jsonError("usage", message) }
       return status == ExitCode.validationFailure.rawValue ? 2 : status
     }
+  }
+
+  /// `acorn -C PATH status`, as `git -C PATH status`: a workspace option before the command moves
+  /// after it (before a `--`, if any), where every command's `WorkspaceOptions` reads it.
+  static func hoistingWorkspace(_ arguments: [String]) -> [String] {
+    var args = arguments
+    var moved: [String] = []
+    while let first = args.first {
+      if first == "-C" || first == "--workspace", args.count >= 2 {
+        moved += ["--workspace", args[1]]
+        args.removeFirst(2)
+      } else if first.hasPrefix("--workspace=") {
+        moved.append(first)
+        args.removeFirst()
+      } else if first.hasPrefix("-C"), first.count > 2 {
+        moved += ["--workspace", String(first.dropFirst(2))]
+        args.removeFirst()
+      } else {
+        break
+      }
+    }
+    guard !moved.isEmpty else { return args }
+    if let dash = args.firstIndex(of: "--") {
+      args.insert(contentsOf: moved, at: dash)
+    } else {
+      args += moved
+    }
+    return args
   }
 
   static func jsonError(_ code: String, _ message: String) {

@@ -58,7 +58,9 @@ struct ExportCommand: ParsableCommand {
 
   @Option(help: "Only this marketplace.") var marketplace: Marketplace?
 
-  @Option(help: "Write here (default: standard output); .xlsx writes a workbook.")
+  @Option(
+    name: [.customShort("o"), .long],
+    help: "Write here (default: standard output); .xlsx writes a workbook.")
   var out: String?
 
   @Option(help: "Text encoding: utf-8 or gbk (older Yonyou and Kingdee tools).")

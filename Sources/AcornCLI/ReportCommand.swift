@@ -39,7 +39,8 @@ struct ReportCommand: ParsableCommand {
 
   @Option(help: "Language: en or zh-CN.") var lang: ReportLanguage = .en
 
-  @Option(help: "Write here (default: standard output).") var out: String?
+  @Option(name: [.customShort("o"), .long], help: "Write here (default: standard output).")
+  var out: String?
 
   var resolvedFormat: Format {
     if let format { return format }

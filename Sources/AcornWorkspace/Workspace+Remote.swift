@@ -17,6 +17,14 @@ extension Workspace {
       throw WorkspaceError(
         "clone.exists", "\(target) exists and is not empty; choose a new or empty folder")
     }
+    // A local path (no scheme, not user@host:path) that does not exist: say so, rather than
+    // libgit2's "unsupported URL protocol".
+    if !url.contains("://"), !url.contains(":") || url.hasPrefix("/") || url.hasPrefix("."),
+      !FileSystem.exists(url)
+    {
+      throw WorkspaceError(
+        "clone.failed", "cannot clone \(url): there is no repository at that path")
+    }
     func cleanUp() {
       if existed {
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: absolute)) ?? [] {

@@ -158,4 +158,55 @@ struct GitLikeCLITests {
     #expect(shown.contains("\r\u{1B}[Kreading 0/1 files"), "\(shown.debugDescription)")
     #expect(shown.contains("\r\u{1B}[K") && shown.contains("imported: "))
   }
+
+  @Test(
+    "exit codes follow the contract in every command: 0 fine, 1 findings and refusals, 2 usage and operational errors"
+  )
+  func exitCodes() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let bad = dir.path + "/bad.edi"
+    try "ISA*00*broken~".write(toFile: bad, atomically: true, encoding: .utf8)
+    let cases: [(args: [String], code: Int32, says: String)] = [
+      (["validate"], 0, ""),
+      (["status"], 0, "On branch main"),
+      (["conflicts"], 0, ""),
+      (["set", "RET-DE-R-DE-000123", "workflow.state=notified"], 1, "allowed next states"),
+      (["set", "RET-DE-R-DE-000123", "source.status=Closed"], 1, "source"),
+      (["import", bad], 1, "nothing imported"),
+      (["show", "NOPE"], 2, "no record with id NOPE"),
+      (["blame", "NOPE"], 2, "no record with id NOPE"),
+      (["show"], 2, "Missing expected argument"),
+      (["list", "--kind", "nope"], 2, "invalid for '--kind"),
+      (["log", "-n", "x"], 2, "invalid for '-n"),
+      (["query", "SELEC x"], 2, "syntax error"),
+      (["merge", "nope"], 2, "unknown revision nope"),
+      (["pull"], 2, "no remote named origin"),
+      (["push"], 2, "no remote named origin"),
+      (["import", "/proc/self/mem"], 2, "Input/output error"),
+      (["import", dir.path + "/missing.edi"], 2, "missing.edi"),
+      (["clone", dir.path + "/missing.git", dir.path + "/copy"], 2, "no repository at that path"),
+      (["reconcile", "--as-of", "2026-02-30"], 2, "calendar date"),
+      (["export", "--format", "nope"], 2, "invalid for '--format"),
+      (["report", "--nope"], 2, "Unknown option"),
+      (["statsu"], 2, "Did you mean 'acorn status'?"),
+      (["-C", dir.path + "/nowhere", "status"], 2, "does not exist"),
+    ]
+    for c in cases {
+      let result = try CLI.run(c.args, in: ws)
+      #expect(result.status == c.code, "acorn \(c.args.joined(separator: " ")): \(result.stderr)")
+      #expect(
+        c.says.isEmpty || (result.stdout + result.stderr).contains(c.says),
+        "acorn \(c.args.joined(separator: " ")): \(result.stdout)\(result.stderr)")
+    }
+    #expect(try HistoryCLITests.gitRun(["status", "--porcelain"], in: ws).isEmpty)
+    // -C before the command, as with git.
+    let elsewhere = try CLI.run(["-C", ws, "list", "--kind", "invoice"], in: dir.path)
+    #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+    #expect(elsewhere.stdout.contains("INV-US-INV-2019-0815"))
+    // -o is --out for the commands that write a file.
+    let report = try CLI.run(["report", "--format", "csv", "-o", dir.path + "/r.csv"], in: ws)
+    #expect(report.status == 0, "\(report.stderr)")
+    #expect(FileManager.default.fileExists(atPath: dir.path + "/r.csv"))
+  }
 }
