@@ -74,6 +74,11 @@ public final class JSONSchemaSet: @unchecked Sendable {
     self.problems = findProblems()
   }
 
+  /// The compiled graph has cycles (a recursive `$ref`, a resource's dynamic anchors pointing back
+  /// at its nodes); they are broken here so a set frees its nodes when it goes (a long-running
+  /// `acorn serve` compiles a set per request).
+  deinit { compiler.releaseGraph() }
+
   private static func usesUnevaluated(_ value: JSONValue) -> Bool {
     switch value {
     case .object(let members):

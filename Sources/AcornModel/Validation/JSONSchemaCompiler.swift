@@ -138,6 +138,18 @@ struct SchemaCompiler {
   private(set) var nodes: [String: [JSONPath: SchemaNode]] = [:]
   private(set) var resources: [String: (node: SchemaNode, resource: SchemaResource)] = [:]
   private(set) var anchors: [String: SchemaNode] = [:]
+
+  /// Drops every edge between nodes (operations and dynamic anchors), so the reference cycles of
+  /// a compiled set are freed; the set is unusable afterwards. Called by `JSONSchemaSet.deinit`.
+  func releaseGraph() {
+    for byPath in nodes.values {
+      for node in byPath.values {
+        node.operations = []
+        node.resource.dynamicAnchors = [:]
+      }
+    }
+    for entry in resources.values { entry.resource.dynamicAnchors = [:] }
+  }
   private(set) var targets: [(SchemaTarget, SchemaNode)] = []
   private(set) var patterns: [String: CompiledPattern] = [:]
   private var raw: [String: JSONValue] = [:]
