@@ -82,7 +82,11 @@ extension Workspace {
 
   /// Differences between two commits' trees, or between a commit and the working tree (`to` nil).
   /// `from` nil compares against the empty tree.
-  public func diff(from: ObjectID?, to: ObjectID?) throws(WorkspaceError) -> WorkspaceDiff {
+  /// `status`: the working tree's changes when the caller has them already (one walk of the
+  /// working tree per command; `acorn status` needs them four times).
+  public func diff(from: ObjectID?, to: ObjectID?, status: [Repository.StatusEntry]? = nil)
+    throws(WorkspaceError) -> WorkspaceDiff
+  {
     let repo = try repository()
     do {
       let oldTree = try from.map { id throws(GitError) in try repo.treeID(ofCommit: id) }
@@ -99,7 +103,7 @@ extension Workspace {
         let head = try repo.resolveCommit("HEAD")
         let headTree = try head.map { id throws(GitError) in try repo.treeID(ofCommit: id) }
         var candidates = Set(try repo.diffTrees(oldTree, headTree).map(\.path))
-        candidates.formUnion(try repo.status().map(\.path))
+        candidates.formUnion(try (status ?? repo.status()).map(\.path))
         for rel in candidates {
           let old = try content(rel, in: oldTree, repo)
           let new = FileSystem.exists(path(rel)) ? try? FileSystem.read(path(rel)) : nil

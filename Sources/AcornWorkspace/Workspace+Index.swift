@@ -23,12 +23,15 @@ extension Workspace {
   /// version or of a commit no longer in history; otherwise updated from the paths changed between
   /// the indexed commit and HEAD, the uncommitted changes, and the paths indexed dirty last time.
   @discardableResult
-  public func updateIndex(rebuild force: Bool = false) throws(WorkspaceError) -> IndexReport {
+  /// `status`: the working tree's changes when the caller walked it already.
+  public func updateIndex(rebuild force: Bool = false, status: [Repository.StatusEntry]? = nil)
+    throws(WorkspaceError) -> IndexReport
+  {
     // One index writer at a time (readers of the workspace do not take the workspace lock).
     let lock = try IndexLock(path: path(".acorn/index.lock"))
     defer { lock.release() }
     do {
-      return try updateIndexOnce(rebuild: force)
+      return try updateIndexOnce(rebuild: force, status: status)
     } catch  where error.code == "index.damaged" {
       // Damage found while reading or writing: the index is never trusted, so start again.
       removeIndexFiles()
@@ -43,9 +46,9 @@ extension Workspace {
     }
   }
 
-  func updateIndexOnce(rebuild force: Bool, reason forced: String? = nil) throws(WorkspaceError)
-    -> IndexReport
-  {
+  func updateIndexOnce(
+    rebuild force: Bool, reason forced: String? = nil, status: [Repository.StatusEntry]? = nil
+  ) throws(WorkspaceError) -> IndexReport {
     try? FileManager.default.createDirectory(
       atPath: path(".acorn"), withIntermediateDirectories: true)
     let repo = try repository()
@@ -69,7 +72,7 @@ extension Workspace {
     do {
       let head = try repo.resolveCommit("HEAD")
       let headTree = try head.map { id throws(GitError) in try repo.treeID(ofCommit: id) }
-      let dirtyNow = try repo.status().map(\.path).filter(Self.isRecordPath)
+      let dirtyNow = try (status ?? repo.status()).map(\.path).filter(Self.isRecordPath)
       let state = try index.state()
       var previousTree: ObjectID?
       if reason == nil {
@@ -159,8 +162,12 @@ extension Workspace {
 
   /// Record files that do not parse, from the index: they are missing from every answer the
   /// index gives, so commands that read it say so.
-  public func brokenRecordFiles() throws(WorkspaceError) -> [(path: String, error: String)] {
-    try query("SELECT path, error FROM records WHERE error IS NOT NULL ORDER BY path").rows
+  public func brokenRecordFiles(refresh: Bool = true) throws(WorkspaceError) -> [(
+    path: String, error: String
+  )] {
+    try query(
+      refresh: refresh, "SELECT path, error FROM records WHERE error IS NOT NULL ORDER BY path"
+    ).rows
       .compactMap { row in
         guard row.count == 2, let p = row[0].stringValue, let e = row[1].stringValue else {
           return nil
@@ -181,7 +188,14 @@ extension Workspace {
   public func query(_ sql: String, arguments: [String] = []) throws(WorkspaceError)
     -> RecordIndex.QueryResult
   {
-    try updateIndex()
+    try query(refresh: true, sql, arguments: arguments)
+  }
+
+  /// `refresh: false` reads the index as it is, for a caller that brought it up to date already.
+  func query(refresh: Bool, _ sql: String, arguments: [String] = []) throws(WorkspaceError)
+    -> RecordIndex.QueryResult
+  {
+    if refresh { try updateIndex() }
     do {
       return try RecordIndex(readOnlyAt: indexPath).query(sql, arguments: arguments)
     } catch {

@@ -105,10 +105,12 @@ extension Workspace {
     return nil
   }
 
-  public func gitLeftovers() throws(WorkspaceError) -> GitLeftovers {
+  public func gitLeftovers(status: [Repository.StatusEntry]? = nil) throws(WorkspaceError)
+    -> GitLeftovers
+  {
     let repo = try repository()
     do {
-      let entries = try repo.status()
+      let entries = try status ?? repo.status()
       var markers: [(String, Int)] = []
       for entry in entries where entry.change != .deleted {
         guard let bytes = try? FileSystem.read(path(entry.path)),
@@ -143,11 +145,15 @@ extension Workspace {
           (ahead, behind) = try repo.aheadBehind(head, remoteHead)
         }
       }
+      // One walk of the working tree serves the diff, the index update and the leftovers.
+      let entries = try repo.status()
+      try updateIndex(status: entries)
       return Status(
         branch: branch, head: head, upstream: upstreamName, ahead: ahead, behind: behind,
-        changes: try diff(from: head, to: nil), lastSync: syncStates(),
-        openConflicts: try openConflictCount(), leftovers: try gitLeftovers(),
-        brokenFiles: try brokenRecordFiles().map(\.path),
+        changes: try diff(from: head, to: nil, status: entries), lastSync: syncStates(),
+        openConflicts: try openConflictCount(refresh: false),
+        leftovers: try gitLeftovers(status: entries),
+        brokenFiles: try brokenRecordFiles(refresh: false).map(\.path),
         outbound: try outboundDocuments(states: [.draft, .approved, .submitted, .failed])
           .compactMap(OutboundView.init))
     } catch let error as WorkspaceError {
@@ -195,8 +201,8 @@ extension Workspace {
   }
 
   /// Records carrying open merge conflicts, from the index.
-  func openConflictCount() throws(WorkspaceError) -> Int {
-    let result = try query("SELECT count(*) FROM records WHERE conflicts > 0")
+  func openConflictCount(refresh: Bool = true) throws(WorkspaceError) -> Int {
+    let result = try query(refresh: refresh, "SELECT count(*) FROM records WHERE conflicts > 0")
     return result.rows.first?.first?.intValue ?? 0
   }
 
