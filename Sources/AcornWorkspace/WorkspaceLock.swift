@@ -36,8 +36,9 @@ public final class WorkspaceLock {
           "cannot lock \(lock.path): \(String(cString: strerror(code))) (errno \(code))")
       }
       if Date() >= deadline {
-        let holder = (try? String(contentsOfFile: lock.path, encoding: .utf8))?
-          .trimmingCharacters(in: .whitespacesAndNewlines)
+        let holder = (try? FileSystem.read(lock.path)).map {
+          String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         close(fd)
         throw WorkspaceError(
           "workspace.locked",
