@@ -1,4 +1,3 @@
-import AcornGit
 import AcornModel
 import AcornWorkspace
 import ArgumentParser
@@ -38,8 +37,6 @@ public struct Acorn: ParsableCommand {
     // A file-size limit (ulimit -f) or a full disk is an error to report, not a signal that
     // kills the process between two writes: writes then fail with EFBIG or ENOSPC.
     signal(SIGXFSZ, SIG_IGN)
-    // Every handle is gone when the command returns; libgit2's own state goes with them.
-    defer { Repository.releaseLibrary() }
     let json =
       args.contains("--json") || args.contains("--format=json")
       || zip(args, args.dropFirst()).contains { $0 == "--format" && $1 == "json" }

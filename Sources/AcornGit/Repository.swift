@@ -56,23 +56,10 @@ func produced<T>(_ value: T?, _ operation: String) throws(GitError) -> T {
 
 /// libgit2 is initialised once per process, before the first handle.
 enum LibGit2 {
-  nonisolated(unsafe) static var active = false
   static let initialized: Bool = {
     git_libgit2_init()
-    active = true
     return true
   }()
-}
-
-extension Repository {
-  /// Frees libgit2's process state (its caches and the calling thread's error state), for a
-  /// short-lived command that has finished with git: the `acorn` executable calls it after the
-  /// command returns, so LeakSanitizer sees nothing left behind. No handle may be used afterwards.
-  public static func releaseLibrary() {
-    guard LibGit2.active else { return }
-    LibGit2.active = false
-    git_libgit2_shutdown()
-  }
 }
 
 /// A git object id (SHA-1), as a value.

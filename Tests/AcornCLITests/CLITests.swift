@@ -25,12 +25,14 @@ enum CLI {
     var stderr: String
   }
 
-  static func run(_ args: [String], in dir: String, environment: [String: String] = [:]) throws
-    -> Result
-  {
+  /// `acorn ARGS` in `dir`; `via` runs it through another program first (`["/bin/bash", "-c",
+  /// "ulimit …; exec \"$0\" \"$@\""]`, a Python wrapper), which gets the binary and ARGS after its own.
+  static func run(
+    _ args: [String], in dir: String, environment: [String: String] = [:], via: [String] = []
+  ) throws -> Result {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = args
+    process.executableURL = URL(fileURLWithPath: via.first ?? binary)
+    process.arguments = via.isEmpty ? args : Array(via.dropFirst()) + [binary] + args
     process.currentDirectoryURL = URL(fileURLWithPath: dir)
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
@@ -45,6 +47,7 @@ enum CLI {
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    process.standardInput = FileHandle.nullDevice
     try process.run()
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()

@@ -155,22 +155,8 @@ struct HostileEnvironmentCLITests {
 
   /// `acorn ARGS` under a file-size limit of `kilobytes` (as a nearly full disk refuses writes).
   static func limited(_ kilobytes: Int, _ args: [String], in dir: String) throws -> CLI.Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", "ulimit -f \(kilobytes); exec \"$0\" \"$@\"", CLI.binary] + args
-    process.currentDirectoryURL = URL(fileURLWithPath: dir)
-    var env = ProcessInfo.processInfo.environment
-    env["ACORN_AUTHOR_NAME"] = "CLI Test"
-    env["ACORN_AUTHOR_EMAIL"] = "cli@example.com"
-    process.environment = env
-    let err = Pipe()
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = err
-    try process.run()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLI.Result(
-      status: process.terminationStatus, stdout: "", stderr: String(decoding: e, as: UTF8.self))
+    try CLI.run(
+      args, in: dir, via: ["/bin/bash", "-c", "ulimit -f \(kilobytes); exec \"$0\" \"$@\""])
   }
 
   @Test(
@@ -214,33 +200,13 @@ struct LargeInputAndConcurrencyCLITests {
       sys.stderr.write("\\nPEAK-KIB %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
       sys.exit(r.returncode)
       """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, CLI.binary] + args
-    process.currentDirectoryURL = URL(fileURLWithPath: dir)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    env["ACORN_AUTHOR_NAME"] = "CLI Test"
-    env["ACORN_AUTHOR_EMAIL"] = "cli@example.com"
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let marker = e.range(of: "\nPEAK-KIB ", options: .backwards)
+    var result = try CLI.run(args, in: dir, via: ["/usr/bin/env", "python3", "-c", script])
+    let marker = result.stderr.range(of: "\nPEAK-KIB ", options: .backwards)
     let peak = marker.flatMap {
-      Int(e[$0.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
+      Int(result.stderr[$0.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines))
     }
-    return (
-      CLI.Result(
-        status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-        stderr: marker.map { String(e[..<$0.lowerBound]) } ?? e),
-      peak ?? Int.max
-    )
+    if let marker { result.stderr = String(result.stderr[..<marker.lowerBound]) }
+    return (result, peak ?? Int.max)
   }
 
   /// Writes `head`, then makes the file `size` bytes long: the rest reads as NUL bytes without

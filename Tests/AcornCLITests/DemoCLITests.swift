@@ -106,26 +106,12 @@ struct GitLikeCLITests {
   /// `acorn ARGS` with stdout and stderr on a pseudo-terminal (Python's `pty`), as a person at a
   /// terminal runs it; returns what the terminal showed.
   static func onTerminal(_ args: [String], in dir: String) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments =
-      ["python3", "-c", "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)", CLI.binary]
-      + args
-    process.currentDirectoryURL = URL(fileURLWithPath: dir)
-    var env = ProcessInfo.processInfo.environment
-    env["TERM"] = "xterm"
-    env["NO_COLOR"] = "1"
-    env["ACORN_AUTHOR_NAME"] = "CLI Test"
-    env["ACORN_AUTHOR_EMAIL"] = "cli@example.com"
-    process.environment = env
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let result = try CLI.run(
+      args, in: dir, environment: ["TERM": "xterm"],
+      via: [
+        "/usr/bin/env", "python3", "-c", "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)",
+      ])
+    return (result.status, result.stdout)
   }
 
   @Test(
