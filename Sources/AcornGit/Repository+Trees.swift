@@ -61,7 +61,7 @@ extension Repository {
     }
     var oid = git_oid()
     try check("git_treebuilder_write", git_treebuilder_write(&oid, builder))
-    return ObjectID(oid)
+    return written(oid)
   }
 
   func isEmptyTree(_ id: ObjectID) throws(GitError) -> Bool {

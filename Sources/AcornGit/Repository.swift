@@ -131,6 +131,10 @@ public final class Repository {
   /// Signs a commit's content (returns the armored signature for its `gpgsig` header); when set,
   /// every commit this handle creates is signed.
   public var signer: ((_ content: [UInt8]) throws(GitError) -> String)?
+  /// While bulk writes are on (`beginPackedWrites`), the in-memory backend that receives them.
+  var mempack: UnsafeMutablePointer<git_odb_backend>?
+  /// The objects written to `mempack` since the last pack.
+  var pending: [git_oid] = []
 
   init(pointer: OpaquePointer) {
     self.pointer = pointer
@@ -178,7 +182,7 @@ public final class Repository {
     }
     try check("git_blob_create_from_buffer", result)
     KillPoint.reached("git-blob")
-    return ObjectID(oid)
+    return written(oid)
   }
 
   /// The content of a blob.
@@ -238,7 +242,7 @@ public final class Repository {
     }
     var oid = git_oid()
     try check("git_treebuilder_write", git_treebuilder_write(&oid, builder))
-    return ObjectID(oid)
+    return written(oid)
   }
 
   /// The commit a reference or revision expression names, or nil when it does not exist.
@@ -311,7 +315,7 @@ public final class Repository {
       try check(
         "git_commit_create_with_signature",
         git_commit_create_with_signature(&oid, pointer, text, signature, "gpgsig"))
-      let id = ObjectID(oid)
+      let id = written(oid)
       if let target {
         // What git_commit_create does for an unsigned commit: move the branch HEAD names.
         try setReference(target, to: id, message: "commit: \(message.prefix { $0 != "\n" })")
@@ -326,7 +330,7 @@ public final class Repository {
     }
     try check("git_commit_create", result)
     KillPoint.reached("git-commit")
-    return ObjectID(oid)
+    return written(oid)
   }
 
   private func makeSignature(_ s: Signature) throws(GitError) -> UnsafeMutablePointer<git_signature>

@@ -15,10 +15,15 @@ import AcornModel
 public struct SandboxVendor: Sendable {
   public var seed: UInt64
   public var vendorCode: String
+  /// How many times a day the vendor's business is drawn: 1 is a small vendor (the demo, the
+  /// tests); a larger number makes a large vendor's volume (`acorn sandbox generate`). Slot 0 of
+  /// every day draws exactly what volume 1 draws.
+  public var volume: Int
 
-  public init(seed: UInt64, vendorCode: String = "SBX01") {
+  public init(seed: UInt64, vendorCode: String = "SBX01", volume: Int = 1) {
     self.seed = seed
     self.vendorCode = vendorCode
+    self.volume = max(1, volume)
   }
 
   static func day(_ text: String) -> Int? { CivilDate.day(text) }
@@ -82,65 +87,9 @@ public struct SandboxVendor: Sendable {
     var orders: [Order] = []
     var returns: [Returned] = []
     for day in start...asOf {
-      var rng = Rng(seed, marketplace.code, day)
-      if rng.chance(0.6) {
-        var lines:
-          [(
-            product: Product, ordered: Int, unit: (String, Int), accepted: Int, backordered: Int,
-            rejected: Int, shortShipped: Int, shortReceived: Int
-          )] = []
-        var used: Set<Int> = []
-        for _ in 0..<rng.int(1...4) {
-          let pick = rng.int(0...(catalogue.count - 1))
-          guard used.insert(pick).inserted else { continue }
-          let p = catalogue[pick]
-          let cases = rng.int(1...20)
-          let ordered = cases * p.caseSize
-          var accepted = ordered
-          var backordered = 0
-          var rejected = 0
-          if rng.chance(0.1) && p.caseSize > 0 && cases > 1 {
-            rejected = p.caseSize
-            accepted -= rejected
-          } else if rng.chance(0.08) && cases > 1 {
-            backordered = p.caseSize
-            accepted -= backordered
-          }
-          let shortShipped = rng.chance(0.06) && accepted > p.caseSize ? p.caseSize : 0
-          let shortReceived =
-            rng.chance(0.12) ? min(rng.int(1...3), max(0, accepted - shortShipped)) : 0
-          lines.append(
-            (
-              p, ordered, p.caseSize == 1 ? ("Eaches", 1) : ("Cases", p.caseSize), accepted,
-              backordered, rejected, shortShipped, shortReceived
-            ))
-        }
-        let number = rng.code(8)
-        let ship = day + rng.int(3...5)
-        orders.append(
-          Order(
-            number: number, day: day, lines: lines, ackDay: day + 1, shipDay: ship,
-            receiveDay: ship + rng.int(4...7),
-            invoiceDay: ship + 1,
-            invoiceNumber:
-              "\(marketplace.code)\(Self.date(day).replacingOccurrences(of: "-", with: "").dropFirst(2))\(orders.count % 100 < 10 ? "0" : "")\(orders.count % 100)",
-            priceBump: rng.chance(0.07) ? 50 : 0,
-            shipmentID: "\(number)-1"))
-      }
-      if rng.chance(0.12) {
-        var lines: [(product: Product, requested: Int, approved: Int)] = []
-        for _ in 0..<rng.int(1...2) {
-          let p = catalogue[rng.int(0...(catalogue.count - 1))]
-          let requested = rng.int(1...6)
-          lines.append((p, requested, rng.chance(0.8) ? requested : max(0, requested - 1)))
-        }
-        let id = "R\(marketplace.code)\(rng.code(7))"
-        let creditDay = day + rng.int(12...25)
-        // About one return in ten never gets its credit: the window vendors lose most often.
-        let neverCredited = rng.chance(0.1)
-        returns.append(
-          Returned(
-            id: id, day: day, lines: lines, creditDay: neverCredited ? Int.max : creditDay))
+      for slot in 0..<volume {
+        var rng = Rng(seed, slot == 0 ? marketplace.code : "\(marketplace.code)#\(slot)", day)
+        draw(day: day, slot: slot, &rng, catalogue, marketplace, &orders, &returns)
       }
     }
     var out: [Record] = []
@@ -148,6 +97,80 @@ public struct SandboxVendor: Sendable {
     out += remittances(orders, marketplace, start: start, asOf: asOf)
     for r in returns { out += returnRecords(r, marketplace, asOf) }
     return out
+  }
+
+  /// One slot of one day: maybe a purchase order, maybe a return.
+  private func draw(
+    day: Int, slot: Int, _ rng: inout Rng, _ catalogue: [Product], _ marketplace: Marketplace,
+    _ orders: inout [Order], _ returns: inout [Returned]
+  ) {
+    if rng.chance(0.6) {
+      var lines:
+        [(
+          product: Product, ordered: Int, unit: (String, Int), accepted: Int, backordered: Int,
+          rejected: Int, shortShipped: Int, shortReceived: Int
+        )] = []
+      var used: Set<Int> = []
+      for _ in 0..<rng.int(1...4) {
+        let pick = rng.int(0...(catalogue.count - 1))
+        guard used.insert(pick).inserted else { continue }
+        let p = catalogue[pick]
+        let cases = rng.int(1...20)
+        let ordered = cases * p.caseSize
+        var accepted = ordered
+        var backordered = 0
+        var rejected = 0
+        if rng.chance(0.1) && p.caseSize > 0 && cases > 1 {
+          rejected = p.caseSize
+          accepted -= rejected
+        } else if rng.chance(0.08) && cases > 1 {
+          backordered = p.caseSize
+          accepted -= backordered
+        }
+        let shortShipped = rng.chance(0.06) && accepted > p.caseSize ? p.caseSize : 0
+        let shortReceived =
+          rng.chance(0.12) ? min(rng.int(1...3), max(0, accepted - shortShipped)) : 0
+        lines.append(
+          (
+            p, ordered, p.caseSize == 1 ? ("Eaches", 1) : ("Cases", p.caseSize), accepted,
+            backordered, rejected, shortShipped, shortReceived
+          ))
+      }
+      // Later slots append the slot: longer than slot 0's eight characters, never the same.
+      let number = slot == 0 ? rng.code(8) : rng.code(8) + String(slot)
+      let ship = day + rng.int(3...5)
+      orders.append(
+        Order(
+          number: number, day: day, lines: lines, ackDay: day + 1, shipDay: ship,
+          receiveDay: ship + rng.int(4...7),
+          invoiceDay: ship + 1,
+          invoiceNumber: invoiceNumber(marketplace, day, orders.count),
+          priceBump: rng.chance(0.07) ? 50 : 0,
+          shipmentID: "\(number)-1"))
+    }
+    if rng.chance(0.12) {
+      var lines: [(product: Product, requested: Int, approved: Int)] = []
+      for _ in 0..<rng.int(1...2) {
+        let p = catalogue[rng.int(0...(catalogue.count - 1))]
+        let requested = rng.int(1...6)
+        lines.append((p, requested, rng.chance(0.8) ? requested : max(0, requested - 1)))
+      }
+      let id = "R\(marketplace.code)\(rng.code(7))" + (slot == 0 ? "" : "-\(slot)")
+      let creditDay = day + rng.int(12...25)
+      // About one return in ten never gets its credit: the window vendors lose most often.
+      let neverCredited = rng.chance(0.1)
+      returns.append(
+        Returned(
+          id: id, day: day, lines: lines, creditDay: neverCredited ? Int.max : creditDay))
+    }
+  }
+
+  /// `US26113005`: marketplace, invoice date and a two-digit serial; four digits at volume > 1.
+  func invoiceNumber(_ m: Marketplace, _ day: Int, _ count: Int) -> String {
+    let date = Self.date(day).replacingOccurrences(of: "-", with: "").dropFirst(2)
+    guard volume > 1 else { return "\(m.code)\(date)\(count % 100 < 10 ? "0" : "")\(count % 100)" }
+    let serial = String(count % 10_000)
+    return "\(m.code)\(date)" + String(repeating: "0", count: 4 - serial.count) + serial
   }
 
   func money(_ units: Int, _ m: Marketplace) -> JSONValue {

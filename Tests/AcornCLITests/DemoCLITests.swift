@@ -196,3 +196,51 @@ struct GitLikeCLITests {
     #expect(FileManager.default.fileExists(atPath: dir.path + "/r.csv"))
   }
 }
+
+@Suite("acorn sandbox generate")
+struct GenerateCLITests {
+  @Test("N records and a team's history, committed: status clean, validate clean, git agrees")
+  func generate() throws {
+    let dir = Folder()
+    let made = try CLI.run(
+      [
+        "sandbox", "generate", "--records", "3000", "--seed", "5", "--as-of", "2026-11-30",
+        "--marketplace", "US", "--marketplace", "JP", "--history", "40", "ws",
+      ], in: dir.path)
+    #expect(made.status == 0, "\(made.stderr)")
+    #expect(made.stdout.contains("Generated 3000 records"))
+    let ws = dir.path + "/ws"
+    let files = try CLI.run(["query", "SELECT COUNT(*) AS n FROM records", "--json"], in: ws)
+    #expect(files.stdout.contains("3000"), "\(files.stdout)\(files.stderr)")
+    let status = try CLI.run(["status"], in: ws)
+    #expect(status.stdout.contains("No uncommitted changes"), "\(status.stdout)")
+    let checked = try CLI.run(["validate", "--history", "all"], in: ws)
+    #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+    let log = try CLI.run(["log", "--json"], in: ws)
+    #expect(log.status == 0)
+    #expect(try gitOutput(["rev-list", "--count", "HEAD"], ws) == "42")
+    #expect(try gitOutput(["status", "--porcelain"], ws) == "")
+    #expect(try gitOutput(["fsck"], ws) == "")
+    let authors = Set(try gitOutput(["log", "--format=%ae", "-40"], ws).split(separator: "\n"))
+    #expect(authors.count == 7)
+    // Only a workspace without records: a second run is refused and changes nothing.
+    let again = try CLI.run(
+      ["sandbox", "generate", "--records", "10", "--as-of", "2026-11-30", "ws"], in: dir.path)
+    #expect(again.status == 1, "\(again.stderr)")
+    #expect(again.stderr.contains("already has records"))
+    #expect(try gitOutput(["rev-list", "--count", "HEAD"], ws) == "42")
+  }
+
+  func gitOutput(_ args: [String], _ dir: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", dir] + args
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}

@@ -27,6 +27,48 @@ struct RepositoryTests {
   let author = Signature(
     name: "Li Wei", email: "li.wei@example.com", time: 1_780_000_000, offsetMinutes: 480)
 
+  @Test(
+    "bulk writes land as one packfile, the index is made from stat data: git fsck and status clean")
+  func packedWrites() throws {
+    let dir = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let repo = try Repository.create(at: dir, initialBranch: "main")
+    try repo.beginPackedWrites()
+    var changes: [String: ObjectID?] = [:]
+    var entries: [Repository.IndexEntry] = []
+    for i in (0..<500).reversed() {
+      let rel = "records/US/invoice/2026-0\(i % 9 + 1)/INV-US-\(i).json"
+      let bytes = Array("{\"n\": \(i)}\n".utf8)
+      try FileManager.default.createDirectory(
+        atPath: dir + "/" + (rel as NSString).deletingLastPathComponent,
+        withIntermediateDirectories: true)
+      #expect(FileManager.default.createFile(atPath: dir + "/" + rel, contents: Data(bytes)))
+      var st = stat()
+      #expect(lstat(dir + "/" + rel, &st) == 0)
+      let blob = try repo.writeBlob(bytes)
+      changes[rel] = blob
+      entries.append(.init(path: rel, blob: blob, status: st))
+    }
+    let tree = try repo.updateTree(base: nil, changes: changes)
+    // Nothing is on disk before the pack is written.
+    #expect(try git(["cat-file", "-e", tree.hex], in: dir).status != 0)
+    try repo.writePack()
+    try repo.addToIndex(entries)
+    let commit = try Repository.open(at: dir).commit(
+      tree: tree, parents: [], message: "bulk", author: author)
+    #expect(try git(["count-objects", "-v"], in: dir).output.contains("in-pack: 513"))
+    let packs = try FileManager.default.contentsOfDirectory(atPath: dir + "/.git/objects/pack")
+    #expect(packs.filter { $0.hasSuffix(".pack") }.count == 1)
+    #expect(try git(["fsck", "--strict"], in: dir).status == 0)
+    #expect(try git(["status", "--porcelain"], in: dir).output == "")
+    #expect(try git(["ls-files"], in: dir).output.split(separator: "\n").count == 500)
+    #expect(try git(["rev-parse", "HEAD"], in: dir).output.hasPrefix(commit.hex))
+    // The index entries carry the files' stat data: git need not read a file to call it clean.
+    let debug = try git(
+      ["ls-files", "--debug", "records/US/invoice/2026-01/INV-US-0.json"], in: dir)
+    #expect(debug.output.contains("size: 9"), "\(debug.output)")
+  }
+
   @Test("a repository on main with a commit of nested files: fsck clean, status clean")
   func commitTree() throws {
     let dir = temporaryFolder()

@@ -224,3 +224,48 @@ struct OrderMarketplaceTests {
     #expect(usd?.code == "US" && !guessed)
   }
 }
+
+@Suite("acorn sandbox generate: a large vendor")
+struct SandboxGeneratorTests {
+  let asOf = day("2026-11-30")
+
+  @Test("exactly N records, ids unique, every kind in every marketplace, the same bytes every time")
+  func exactAndDeterministic() {
+    let markets = ["US", "DE"].compactMap { Marketplace($0) }
+    for n in [150, 6_000] {
+      let g = SandboxGenerator(records: n, seed: 7, marketplaces: markets, asOf: asOf)
+      let batches = Array(g.batches())
+      let all = batches.flatMap { $0 }
+      #expect(all.count == n, "n=\(n)")
+      #expect(Set(all.compactMap(\.id)).count == n, "ids unique, n=\(n)")
+      #expect(batches.count == 2)
+      #expect(g.quotas.reduce(0, +) == n)
+      if n == 6_000 {
+        #expect(g.vendor.volume > 1)
+        for (m, batch) in zip(markets, batches) {
+          #expect(batch.allSatisfy { $0.marketplace == m })
+          #expect(
+            Set(batch.compactMap(\.kind)) == Set(RecordKind.allCases).subtracting([.outbound]))
+        }
+      }
+      let again = Array(
+        SandboxGenerator(records: n, seed: 7, marketplaces: markets, asOf: asOf).batches()
+      ).flatMap { $0 }
+      #expect(again.map(\.canonicalBytes) == all.map(\.canonicalBytes))
+    }
+  }
+
+  @Test("volume: slot 0 of every day draws what volume 1 draws; other slots add documents")
+  func volume() {
+    let us = Marketplace("US")!
+    let one = SandboxVendor(seed: 42).records(marketplace: us, start: asOf - 120, asOf: asOf)
+    let three = SandboxVendor(seed: 42, volume: 3).records(
+      marketplace: us, start: asOf - 120, asOf: asOf)
+    #expect(three.count > 2 * one.count)
+    let pos = { (rs: [Record]) in
+      Set(rs.filter { $0.kind == .purchaseOrder }.map { $0.canonicalBytes })
+    }
+    #expect(pos(one).isSubset(of: pos(three)))
+    #expect(Set(three.compactMap(\.id)).count == three.count)
+  }
+}
