@@ -7,7 +7,7 @@ APT_PACKAGES := libgit2-dev libsqlite3-dev zlib1g-dev libpq-dev pkg-config git p
 DEMO_DIR ?= acorn-demo
 ACORN = .build/debug/acorn
 
-.PHONY: demo test deps build template lint clean crash crash-smoke fuzz fuzz-smoke test-sanitize
+.PHONY: demo test deps build template lint clean crash crash-smoke fuzz fuzz-smoke test-sanitize bench bench-smoke
 
 deps:
 	@missing=""; \
@@ -77,6 +77,16 @@ fuzz:
 
 fuzz-smoke:
 	python3 reliability/fuzz --seconds 30
+
+# The benchmark suite (docs/performance.md): every operation beside its anchor, medians and peak
+# memory into bench/results.md. `bench` is the 100,000-record run (about half an hour on 2 cores;
+# `bench/run --size 1m` for a million); `bench-smoke` is CI's check that every row runs (debug build,
+# 10,000 records, one run each; results under .build/, times not meaningful).
+bench: deps
+	python3 bench/run --size 100k
+
+bench-smoke: deps
+	python3 bench/run --size 10k --debug --runs 1
 
 clean:
 	rm -rf .build .build-fuzz .build-asan .build-tsan $(DEMO_DIR)

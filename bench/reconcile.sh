@@ -11,8 +11,8 @@ LINES=${1:-1000000}
 PER=${2:-10}
 RUNS=${3:-3}
 AS_OF=2026-11-30
-swift build -c release -q
-ACORN=$PWD/.build/release/acorn
+# bench/run passes the binary it measures (BENCH_ACORN); alone, the script builds release.
+if [ -n "${BENCH_ACORN:-}" ]; then ACORN=$BENCH_ACORN; else swift build -c release -q; ACORN=$PWD/.build/release/acorn; fi
 VENV=$PWD/.build/bench-venv
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -c 'import pandas, pyarrow' 2>/dev/null || "$VENV/bin/pip" install -q pandas pyarrow

@@ -5,9 +5,10 @@ import ArgumentParser
 struct CommitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "commit",
-    abstract: "Validate the workspace and commit every change in it (hand edits included).",
+    abstract: "Validate what changed and commit every change in it (hand edits included).",
     discussion:
-      "Refuses (exit 1) while acorn validate reports errors. Nothing to commit is not an error.")
+      "Refuses (exit 1) while the changed records, or the settings, rules and schemas, have errors (as acorn validate reports them). Nothing to commit is not an error."
+  )
 
   @OptionGroup var workspaceOptions: WorkspaceOptions
   @OptionGroup var output: OutputOptions

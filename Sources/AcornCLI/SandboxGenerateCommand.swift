@@ -16,7 +16,7 @@ struct SandboxGenerateCommand: ParsableCommand {
       marketplaces; the same options give the same records. PATH must be new, empty, or a \
       workspace without records. The files are written without a flush each (a killed run \
       leaves uncommitted files: start again in a new folder) and committed as one commit whose \
-      objects are a packfile per marketplace. --history C then adds C small commits by seven \
+      objects are a packfile per marketplace (or per 100,000 records). --history C then adds C small commits by seven \
       team members, each changing the assignee and follow-up date of one record, for log, blame \
       and validate --history.
       """)

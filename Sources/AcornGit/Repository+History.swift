@@ -18,6 +18,20 @@ extension Repository {
     }
   }
 
+  /// A commit's tree and parents only: what a walk over history needs for every commit, without
+  /// reading its author and message.
+  public func treeAndParents(_ id: ObjectID) throws(GitError) -> (
+    tree: ObjectID, parents: [ObjectID]
+  ) {
+    let handle = try lookupCommit(id)
+    defer { git_commit_free(handle) }
+    var parents: [ObjectID] = []
+    for i in 0..<git_commit_parentcount(handle) {
+      if let p = git_commit_parent_id(handle, i) { parents.append(ObjectID(p.pointee)) }
+    }
+    return (ObjectID(git_commit_tree_id(handle).pointee), parents)
+  }
+
   public func commitInfo(_ id: ObjectID) throws(GitError) -> CommitInfo {
     let handle = try lookupCommit(id)
     defer { git_commit_free(handle) }

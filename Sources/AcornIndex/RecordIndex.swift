@@ -129,6 +129,15 @@ public final class RecordIndex {
   )
     throws(IndexError)
   {
+    try rebuild(
+      records.map { Change.upsert(path: $0.path, record: $0.record) }
+        + broken.map { Change.broken(path: $0.path, error: $0.error) }, state: state)
+  }
+
+  /// Replaces the whole index with `changes` (upserts and broken files; deletions are moot) in
+  /// one transaction, taking them one at a time: given a lazy sequence, only the record being
+  /// inserted is in memory, whatever the size of the workspace.
+  public func rebuild(_ changes: some Sequence<Change>, state: State) throws(IndexError) {
     do {
       try queue.inTransaction { db in
         for table in IndexSchema.tables {
@@ -138,8 +147,13 @@ public final class RecordIndex {
         try db.execute(sql: "DELETE FROM records")
         try db.execute(sql: "DELETE FROM links")
         let writer = IndexWriter(db: db)
-        for (path, record) in records { try writer.insert(path: path, record: record) }
-        for (path, error) in broken { try writer.insertBroken(path: path, error: error) }
+        for change in changes {
+          switch change {
+          case .upsert(let path, let record): try writer.insert(path: path, record: record)
+          case .broken(let path, let error): try writer.insertBroken(path: path, error: error)
+          case .delete: break
+          }
+        }
         try Self.save(state, db)
         KillPoint.reached("index-before-commit")
         return .commit

@@ -130,12 +130,18 @@ public final class SPAPIClient: @unchecked Sendable {
   let jitter: @Sendable (Double) -> Double
   var accessToken: (token: String, expires: Double)?
   var buckets: [String: TokenBucket] = [:]
-  public internal(set) var stats = Stats() {
-    didSet { onProgress?(stats) }
+  var counts = Stats() {
+    didSet { onProgress?(counts) }
   }
+  /// Requests, retries, throttled answers and waits so far.
+  public var stats: Stats { lock.withLock { counts } }
   /// Called after every request (counts so far): the CLI shows it on a terminal.
   public var onProgress: (@Sendable (Stats) -> Void)?
+  /// Guards the buckets and the counts. Operations run side by side (each has its own limit):
+  /// the lock is never held while waiting for a bucket or for Amazon's answer.
   let lock = NSLock()
+  /// Guards the access token, so one refresh serves every thread.
+  let tokenLock = NSLock()
 
   /// Documented rate (requests/second) and burst per operation (SUMMARY.md, FINANCE-APIS.md).
   public static let limits: [String: (Double, Double)] = [
@@ -185,8 +191,16 @@ public final class SPAPIClient: @unchecked Sendable {
   }
 
   /// The cached access token, refreshed when less than a minute is left (or when `force`d).
-  func token(force: Bool = false) throws(SPAPIError) -> String {
-    if !force, let t = accessToken, t.expires - clock.now() > 60 { return t.token }
+  /// `replacing`: the token Amazon called expired — refreshed only if it is still the current
+  /// one; another thread may have refreshed it already (one refresh serves every thread).
+  func token(force: Bool = false, replacing used: String? = nil) throws(SPAPIError) -> String {
+    tokenLock.lock()
+    defer { tokenLock.unlock() }
+    if let t = accessToken, t.expires - clock.now() > 60,
+      !force || (used != nil && used != t.token)
+    {
+      return t.token
+    }
     let body = Self.formEncode([
       ("grant_type", "refresh_token"), ("refresh_token", credentials.refreshToken),
       ("client_id", credentials.clientId), ("client_secret", credentials.clientSecret),
@@ -209,7 +223,7 @@ public final class SPAPIClient: @unchecked Sendable {
     } catch {
       throw .transport("\(error)")
     }
-    stats.tokenRefreshes += 1
+    count { $0.tokenRefreshes += 1 }
     guard response.status == 200, let json = try? JSONParser.parse(response.body).value,
       let token = json["access_token"]?.stringValue
     else {
@@ -221,6 +235,36 @@ public final class SPAPIClient: @unchecked Sendable {
     let lifetime = Double(json["expires_in"]?.intValue ?? 3600)
     accessToken = (token, clock.now() + lifetime)
     return token
+  }
+
+  /// Waits for the operation's bucket (its rate a little under the limit: the server's clock
+  /// starts counting when the request arrives). Only taking the token holds the lock.
+  func pace(_ operation: String) {
+    let (rate, burst) = Self.limits[operation] ?? (1, 1)
+    let wait = lock.withLock {
+      var bucket =
+        buckets[operation]
+        ?? TokenBucket(rate: rate * Self.margin, burst: max(1, burst - 1), now: clock.now())
+      let wait = bucket.take(now: clock.now())
+      buckets[operation] = bucket
+      if wait > 0 { counts.waited += wait }
+      return wait
+    }
+    if wait > 0 { clock.sleep(wait) }
+  }
+
+  /// Amazon's `x-amzn-RateLimit-Limit` answer sets the operation's rate from now on.
+  func adoptLimit(_ response: HTTPResponse, _ operation: String) {
+    if let limit = response.headers["x-amzn-ratelimit-limit"], let newRate = Double(limit),
+      newRate > 0
+    {
+      lock.withLock { buckets[operation]?.rate = newRate * Self.margin }
+    }
+  }
+
+  /// Changes the counts under the lock (and tells `onProgress`).
+  func count(_ change: (inout Stats) -> Void) {
+    lock.withLock { change(&counts) }
   }
 
   func backoff(_ attempt: Int, retryAfter: String?) -> Double {
@@ -237,62 +281,50 @@ public final class SPAPIClient: @unchecked Sendable {
   public func get(_ operation: String, path: String, query: [(String, String)]) throws(SPAPIError)
     -> JSONValue
   {
-    lock.lock()
-    defer { lock.unlock() }
     let queryText = query.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }.joined(
       separator: "&")
     let url = configuration.endpoint + path + (queryText.isEmpty ? "" : "?" + queryText)
     var refreshed = false
     var last = ""
     for attempt in 0..<configuration.maxAttempts {
-      let (rate, burst) = Self.limits[operation] ?? (1, 1)
-      // A little under the limit: the server's clock starts counting when the request arrives.
-      var bucket =
-        buckets[operation]
-        ?? TokenBucket(rate: rate * Self.margin, burst: max(1, burst - 1), now: clock.now())
-      let wait = bucket.take(now: clock.now())
-      buckets[operation] = bucket
-      if wait > 0 {
-        stats.waited += wait
-        clock.sleep(wait)
-      }
+      pace(operation)
+      let used = try token(force: false)
       let request = HTTPRequest(
         method: "GET", url: url,
         headers: [
-          "x-amz-access-token": try token(force: false), "user-agent": configuration.userAgent,
+          "x-amz-access-token": used, "user-agent": configuration.userAgent,
           "x-amz-date": Self.timestamp(clock.now()).replacingOccurrences(of: "-", with: "")
             .replacingOccurrences(of: ":", with: ""),
           "accept": "application/json",
         ])
-      stats.requests += 1
+      count { $0.requests += 1 }
       let response: HTTPResponse
       do {
         response = try transport.send(request, timeout: configuration.timeout)
       } catch {
         last = "\(error)"
-        stats.retries += 1
+        count { $0.retries += 1 }
         clock.sleep(backoff(attempt, retryAfter: nil))
         continue
       }
-      if let limit = response.headers["x-amzn-ratelimit-limit"], let newRate = Double(limit),
-        newRate > 0
-      {
-        buckets[operation]?.rate = newRate * Self.margin
-      }
+      adoptLimit(response, operation)
       let requestId = response.headers["x-amzn-requestid"]
       switch response.status {
       case 200..<300:
         do { return try JSONParser.parse(response.body).value } catch {
           // A truncated or garbled body: the request is safe to repeat.
           last = "malformed JSON: \(error)"
-          stats.retries += 1
+          count { $0.retries += 1 }
           clock.sleep(backoff(attempt, retryAfter: nil))
           continue
         }
       case 429, 500...599:
-        if response.status == 429 { stats.throttled += 1 }
+        let throttled = response.status == 429
+        count {
+          if throttled { $0.throttled += 1 }
+          $0.retries += 1
+        }
         last = "HTTP \(response.status)"
-        stats.retries += 1
         clock.sleep(backoff(attempt, retryAfter: response.headers["retry-after"]))
         continue
       default:
@@ -302,7 +334,7 @@ public final class SPAPIClient: @unchecked Sendable {
           (message + (details ?? "")).lowercased().contains("expired")
         {
           refreshed = true
-          _ = try token(force: true)
+          _ = try token(force: true, replacing: used)
           continue
         }
         throw error

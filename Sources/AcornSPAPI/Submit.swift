@@ -20,31 +20,21 @@ extension SPAPIClient {
   public func post(_ operation: String, path: String, body: [UInt8]) throws(SPAPIError)
     -> PostOutcome
   {
-    lock.lock()
-    defer { lock.unlock() }
     let url = configuration.endpoint + path
     var refreshed = false
     var last = ""
     for attempt in 0..<configuration.maxAttempts {
-      let (rate, burst) = Self.limits[operation] ?? (1, 1)
-      var bucket =
-        buckets[operation]
-        ?? TokenBucket(rate: rate * Self.margin, burst: max(1, burst - 1), now: clock.now())
-      let wait = bucket.take(now: clock.now())
-      buckets[operation] = bucket
-      if wait > 0 {
-        stats.waited += wait
-        clock.sleep(wait)
-      }
+      pace(operation)
+      let used = try token(force: false)
       let request = HTTPRequest(
         method: "POST", url: url,
         headers: [
-          "x-amz-access-token": try token(force: false), "user-agent": configuration.userAgent,
+          "x-amz-access-token": used, "user-agent": configuration.userAgent,
           "x-amz-date": Self.timestamp(clock.now()).replacingOccurrences(of: "-", with: "")
             .replacingOccurrences(of: ":", with: ""),
           "accept": "application/json", "content-type": "application/json",
         ], body: body)
-      stats.requests += 1
+      count { $0.requests += 1 }
       let response: HTTPResponse
       do {
         response = try transport.send(request, timeout: configuration.timeout)
@@ -52,11 +42,7 @@ extension SPAPIClient {
         // The request may have arrived: never resend on a guess.
         return .unknown("\(operation): no answer (\(error))")
       }
-      if let limit = response.headers["x-amzn-ratelimit-limit"], let newRate = Double(limit),
-        newRate > 0
-      {
-        buckets[operation]?.rate = newRate * Self.margin
-      }
+      adoptLimit(response, operation)
       let requestId = response.headers["x-amzn-requestid"]
       switch response.status {
       case 200..<300:
@@ -70,9 +56,12 @@ extension SPAPIClient {
         }
         return .accepted(transactionId: id, requestId: requestId)
       case 429, 503:
-        if response.status == 429 { stats.throttled += 1 }
+        let throttled = response.status == 429
+        count {
+          if throttled { $0.throttled += 1 }
+          $0.retries += 1
+        }
         last = "HTTP \(response.status)"
-        stats.retries += 1
         clock.sleep(backoff(attempt, retryAfter: response.headers["retry-after"]))
         continue
       case 500...599:
@@ -86,7 +75,7 @@ extension SPAPIClient {
           (message + (details ?? "")).lowercased().contains("expired")
         {
           refreshed = true
-          _ = try token(force: true)
+          _ = try token(force: true, replacing: used)
           continue
         }
         return .rejected(error)

@@ -1,5 +1,6 @@
 import AcornModel
 import AcornSPAPI
+import Foundation
 
 /// One SP-API sync's reads: every operation over the range, normalized into records, PO line
 /// quantities filled in from shipments and invoices, each record placed in its marketplace.
@@ -39,19 +40,72 @@ enum SPAPIFetch {
   ) throws(SPAPIError) -> [String: [Record]] {
     var out: [String: [Record]] = [:]
     let from = max(from, changedSince ?? from)
-    progress("sp-api: purchase orders")
-    var orders = try client.purchaseOrders(createdFrom: from, to: to)
-    var statuses = try client.purchaseOrderStatuses(from: from, to: to)
-    if let since = changedSince {
-      let known = Set(orders.compactMap { $0["purchaseOrderNumber"]?.stringValue })
-      orders += try client.purchaseOrders(createdFrom: since, to: to, changed: true).filter {
-        !known.contains($0["purchaseOrderNumber"]?.stringValue ?? "")
-      }
-      let knownStatus = Set(statuses.compactMap { $0["purchaseOrderNumber"]?.stringValue })
-      statuses += try client.purchaseOrderStatuses(from: since, to: to, updated: true).filter {
-        !knownStatus.contains($0["purchaseOrderNumber"]?.stringValue ?? "")
-      }
+    // Each operation has its own rate limit, so the five are read side by side, one thread
+    // each; the results are combined below in a fixed order, so the records do not depend on
+    // which answer came first.
+    progress(
+      "sp-api: purchase orders, statuses, shipments, invoices and remittances, side by side")
+    let parts = Parts()
+    let markets = marketplaces
+    let jobs: [@Sendable () throws -> Void] = [
+      {
+        var orders = try client.purchaseOrders(createdFrom: from, to: to)
+        if let since = changedSince {
+          let known = Set(orders.compactMap { $0["purchaseOrderNumber"]?.stringValue })
+          orders += try client.purchaseOrders(createdFrom: since, to: to, changed: true).filter {
+            !known.contains($0["purchaseOrderNumber"]?.stringValue ?? "")
+          }
+        }
+        parts.orders = orders
+      },
+      {
+        var statuses = try client.purchaseOrderStatuses(from: from, to: to)
+        if let since = changedSince {
+          let known = Set(statuses.compactMap { $0["purchaseOrderNumber"]?.stringValue })
+          statuses += try client.purchaseOrderStatuses(from: since, to: to, updated: true).filter {
+            !known.contains($0["purchaseOrderNumber"]?.stringValue ?? "")
+          }
+        }
+        parts.statuses = statuses
+      },
+      { parts.shipments = try client.shipments(from: from, to: to) },
+      {
+        var all: [[(JSONValue, [JSONValue])]] = []
+        for m in markets {
+          var invoices = try client.invoices(marketplaceId: m.marketplaceId, from: from, to: to)
+          if let since = changedSince {
+            invoices += try client.invoices(
+              marketplaceId: m.marketplaceId, from: since - invoiceLookback * 86_400, to: from,
+              modifiedAfter: since)
+          }
+          all.append(invoices)
+        }
+        parts.invoices = all
+      },
+      {
+        var all: [[(JSONValue, [JSONValue])]] = []
+        for m in markets {
+          all.append(try client.remittances(marketplaceId: m.marketplaceId, from: from, to: to))
+        }
+        parts.remittances = all
+      },
+    ]
+    // Threads of their own, not a pool sized to the cores: the reads spend their time waiting.
+    let failures = Failures(count: jobs.count)
+    let group = DispatchGroup()
+    for (i, job) in jobs.enumerated() {
+      group.enter()
+      Thread {
+        defer { group.leave() }
+        do { try job() } catch {
+          failures.set(i, error as? SPAPIError ?? .transport("\(error)"))
+        }
+      }.start()
     }
+    group.wait()
+    if let error = failures.first { throw error }
+    let orders = parts.orders
+    let statuses = parts.statuses
     let statusByPO = Dictionary(
       statuses.map { ($0["purchaseOrderNumber"]?.stringValue ?? "", $0) },
       uniquingKeysWith: { a, _ in a })
@@ -73,31 +127,20 @@ enum SPAPIFetch {
         "warning: \(guessed.count) purchase orders (\(guessed.prefix(3).joined(separator: ", "))\(guessed.count > 3 ? ", …" : "")) name no ship-to country and share their currency with several marketplaces; placed in the first by code"
       )
     }
-    progress("sp-api: shipments")
-    for s in try client.shipments(from: from, to: to) {
+    for s in parts.shipments {
       let po = s["purchaseOrders"]?.arrayValue?.first?["purchaseOrderNumber"]?.stringValue ?? ""
       guard let m = poMarket[po] ?? marketplaces.first,
         let r = SPAPINormalizer.shipment(s, marketplace: m)
       else { continue }
       regional.append(r)
     }
-    for m in marketplaces {
-      progress("sp-api \(m.code): invoices")
-      var invoices = try client.invoices(marketplaceId: m.marketplaceId, from: from, to: to)
-      if let since = changedSince {
-        invoices += try client.invoices(
-          marketplaceId: m.marketplaceId, from: since - invoiceLookback * 86_400, to: from,
-          modifiedAfter: since)
-      }
-      for (header, items) in invoices {
+    for (i, m) in marketplaces.enumerated() {
+      for (header, items) in parts.invoices[i] {
         if let r = SPAPINormalizer.invoice(header: header, items: items, marketplace: m) {
           regional.append(r)
         }
       }
-      progress("sp-api \(m.code): remittances")
-      for (header, items) in try client.remittances(
-        marketplaceId: m.marketplaceId, from: from, to: to)
-      {
+      for (header, items) in parts.remittances[i] {
         regional += SPAPINormalizer.remittance(header: header, items: items, marketplace: m)
       }
     }
@@ -110,5 +153,27 @@ enum SPAPIFetch {
       out[r.marketplace?.code ?? "", default: []].append(r)
     }
     return out
+  }
+
+  /// What the side-by-side reads bring back; each read writes its own property, and all are read
+  /// only after every thread has finished (the group's wait returns).
+  final class Parts: @unchecked Sendable {
+    var orders: [JSONValue] = []
+    var statuses: [JSONValue] = []
+    var shipments: [JSONValue] = []
+    var invoices: [[(JSONValue, [JSONValue])]] = []
+    var remittances: [[(JSONValue, [JSONValue])]] = []
+  }
+
+  /// The reads' errors; the first in the reads' order is the one reported.
+  final class Failures: @unchecked Sendable {
+    let lock = NSLock()
+    var errors: [SPAPIError?]
+
+    init(count: Int) { errors = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ error: SPAPIError) { lock.withLock { errors[i] = error } }
+
+    var first: SPAPIError? { lock.withLock { errors.compactMap { $0 }.first } }
   }
 }

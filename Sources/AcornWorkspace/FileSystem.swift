@@ -208,6 +208,17 @@ enum FileSystem {
     return out.sorted()
   }
 
+  /// The names in a folder, sorted; empty when it cannot be read.
+  static func names(in dir: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+  }
+
+  /// Whether `path` is a regular file (not followed if it is a link).
+  static func isRegularFile(_ path: String) -> Bool {
+    var st = stat()
+    return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+  }
+
   /// Entries below `root` that are neither folders nor regular files — symbolic links, sockets,
   /// pipes, devices — as relative paths with the link's target (nil for the others); skips the
   /// top-level folders named in `skipping`. A workspace holds regular files only.

@@ -24,7 +24,21 @@ extension Workspace {
   public func listRecords(kind: RecordKind? = nil, marketplace: Marketplace? = nil) -> [RecordEntry]
   {
     var out: [RecordEntry] = []
-    for rel in recordFiles() {
+    // Only the folders the filters name are walked: records/<MKT>/<kind>/<month>/<file>.
+    var files: [String]
+    if kind == nil && marketplace == nil {
+      files = recordFiles()
+    } else {
+      files = []
+      let base = path(Self.recordsFolder)
+      for mkt in marketplace.map({ [$0.code] }) ?? FileSystem.names(in: base) {
+        let folder = kind.map { "\(mkt)/\($0.rawValue)" } ?? mkt
+        files += FileSystem.files(under: base + "/" + folder).map {
+          "\(Self.recordsFolder)/\(folder)/\($0)"
+        }
+      }
+    }
+    for rel in files {
       let parts = rel.split(separator: "/").map(String.init)
       guard parts.count == 5, parts[4].hasSuffix(".json") else { continue }
       let (mkt, kindName, name) = (parts[1], parts[2], String(parts[4].dropLast(5)))
@@ -45,6 +59,7 @@ extension Workspace {
   /// Finds a record by id, or by Amazon's key when that is unambiguous (`2JK3S9VC` for
   /// `PO-US-2JK3S9VC`).
   public func findRecord(_ query: String) throws(WorkspaceError) -> RecordEntry {
+    if let entry = locate(id: query) { return entry }
     let all = listRecords()
     if let exact = all.first(where: { $0.id == query }) { return exact }
     let byKey = all.filter { entry in
@@ -63,6 +78,27 @@ extension Workspace {
       caseInsensitive.isEmpty
       ? "" : " (ids differ by case: did you mean \(caseInsensitive.joined(separator: ", "))?)"
     throw WorkspaceError("record.not-found", "no record with id \(query)\(hint)")
+  }
+
+  /// The record file of `id`, found from the id alone: its kind prefix and marketplace name the
+  /// folder (`INV-US-…` → `records/US/invoice/`), so only its month folders are looked into — a
+  /// few `lstat`s instead of listing every record. Nil when the id names no kind and marketplace or
+  /// no file is there (the caller then searches by key).
+  func locate(id: String) -> RecordEntry? {
+    let parts = id.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+    guard parts.count == 3,
+      let kind = RecordKind.allCases.first(where: { $0.idPrefix == parts[0] }),
+      !parts[1].isEmpty, !parts[1].contains("/"), !parts[1].hasPrefix(".")
+    else { return nil }
+    let folder = "\(Self.recordsFolder)/\(parts[1])/\(kind.rawValue)"
+    let name = RecordFileName.encode(id) + ".json"
+    for month in FileSystem.names(in: path(folder)) where !month.hasPrefix(".") {
+      let rel = "\(folder)/\(month)/\(name)"
+      if FileSystem.isRegularFile(path(rel)) {
+        return RecordEntry(id: id, kind: kind.rawValue, marketplace: String(parts[1]), path: rel)
+      }
+    }
+    return nil
   }
 
   /// Reads and parses a record file.

@@ -5,6 +5,9 @@ import Foundation
 /// Loading many new records at once (`acorn sandbox generate`): written without a flush per file,
 /// stored as packfiles, entered in the git index from what was just written, and committed once.
 extension Workspace {
+  /// Objects held in memory before they are written as a pack: bounds a bulk load's memory.
+  static let packEvery = 100_000
+
   /// What a bulk load wrote.
   public struct BulkLoad: Sendable {
     public var commit: ObjectID
@@ -13,8 +16,8 @@ extension Workspace {
 
   /// Writes every record of every batch (none may exist yet: a record file already there, or two
   /// records at one path, is refused with EEXIST) and commits them all in one commit on HEAD.
-  /// Each batch's blobs are kept in memory and stored as one packfile, so no more than a batch's
-  /// records and bytes are held at once. The index is written before the branch moves: killed
+  /// Each batch's blobs are kept in memory and stored as a packfile (one per batch, or per
+  /// 100,000 records), so no more than a batch's records and bytes are held at once. The index is written before the branch moves: killed
   /// before, the records are uncommitted files in the working tree (`acorn status` shows them).
   /// Credentials are refused as for every commit, before a batch's files are written. `asSync`:
   /// the records are Amazon's (as a sync brings them), so the commit is also on the sync branch —
@@ -50,6 +53,7 @@ extension Workspace {
           let blob = try repo.writeBlob(bytes)
           changes[rel] = blob
           entries.append(.init(path: rel, blob: blob, status: status))
+          if entries.count % Self.packEvery == 0 { try repo.writePack() }
         }
         count += files.count
         try repo.writePack()
@@ -95,7 +99,7 @@ extension Workspace {
 
   /// Makes `count` commits on HEAD, one record each (`commit(i)` says which and how), as a team
   /// does over months: a history for `log`, `blame` and `validate --history` to read. The
-  /// objects are stored as one packfile and the branch moves once, at the end, after the
+  /// objects are packed (a pack per thousand commits) and the branch moves once, at the end, after the
   /// changed files are written and entered in the index. Returns the last commit.
   public func commitSeries(
     count: Int, _ commit: (Int) -> SeriesCommit
@@ -125,7 +129,12 @@ extension Workspace {
           tree: tree, parents: [parent], message: next.message, author: next.author,
           updating: nil)
         latest[placed.relativePath] = bytes
-        if (i + 1) % 1000 == 0 { progress?(ProgressReport("committing", done: i + 1, of: count)) }
+        if (i + 1) % 1000 == 0 {
+          // Each commit rewrites the trees on its path (a month folder of a large workspace is
+          // hundreds of kilobytes): packed every thousand commits, memory stays bounded.
+          try repo.writePack()
+          progress?(ProgressReport("committing", done: i + 1, of: count))
+        }
       }
       try repo.writePack()
       for (rel, bytes) in latest.sorted(by: { $0.key < $1.key }) {

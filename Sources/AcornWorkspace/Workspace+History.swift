@@ -156,23 +156,37 @@ extension Workspace {
     do {
       guard let head = try repo.resolveCommit("HEAD") else { return [] }
       var out: [LogEntry] = []
+      // The record's blob in each commit, looked up once: a commit's parent is usually the next
+      // one walked. Author and message are read only for commits that changed the record.
+      var blobs: [ObjectID: ObjectID?] = [:]
+      func blob(_ commit: ObjectID, _ tree: ObjectID?, _ path: String) throws(GitError)
+        -> ObjectID?
+      {
+        if let known = blobs[commit] { return known }
+        var root = tree
+        if root == nil { root = try repo.treeAndParents(commit).tree }
+        guard let root else { return nil }
+        let found = try repo.blobID(atPath: path, inTree: root)
+        blobs[commit] = found
+        return found
+      }
       for id in try repo.history(from: head) {
         if let limit, out.count >= limit { break }
-        let info = try repo.commitInfo(id)
-        let parentTree = try info.parents.first.map { p throws(GitError) in
-          try repo.treeID(ofCommit: p)
-        }
         if let recordPath {
-          let now = try repo.blobID(atPath: recordPath, inTree: info.tree)
-          let before = try parentTree.flatMap { t throws(GitError) in
-            try repo.blobID(atPath: recordPath, inTree: t)
+          let (tree, parents) = try repo.treeAndParents(id)
+          let now = try blob(id, tree, recordPath)
+          let before = try parents.first.flatMap { p throws(GitError) in
+            try blob(p, nil, recordPath)
           }
+          blobs[id] = nil
           if now == before { continue }
+          let info = try repo.commitInfo(id)
           let change = Self.recordChange(
             path: recordPath, old: try before.map { b throws(GitError) in try repo.blob(b) },
             new: try now.map { b throws(GitError) in try repo.blob(b) })
           out.append(LogEntry(commit: info, diff: WorkspaceDiff(records: [change], files: [])))
         } else {
+          let info = try repo.commitInfo(id)
           out.append(LogEntry(commit: info, diff: try diff(from: info.parents.first, to: id)))
         }
       }
@@ -192,10 +206,10 @@ extension Workspace {
       var versions: [(Repository.CommitInfo, JSONValue)] = []
       var previous: ObjectID?
       for id in try repo.history(from: head, firstParentOnly: true).reversed() {
-        let info = try repo.commitInfo(id)
-        let blob = try repo.blobID(atPath: rel, inTree: info.tree)
+        let blob = try repo.blobID(atPath: rel, inTree: try repo.treeAndParents(id).tree)
         if blob == previous { continue }
         previous = blob
+        let info = try repo.commitInfo(id)
         if let blob, let value = try? JSONParser.parse(try repo.blob(blob)).value {
           versions.append((info, value))
         } else {

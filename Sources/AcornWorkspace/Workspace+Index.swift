@@ -88,20 +88,22 @@ extension Workspace {
       }
       let newState = RecordIndex.State(commit: head?.hex, dirtyPaths: dirtyNow)
       if let reason {
-        var all: [(path: String, record: JSONValue)] = []
-        var broken: [(path: String, error: String)] = []
-        let files = recordFiles()
-        for (n, rel) in files.enumerated() where rel.hasSuffix(".json") {
+        // Read, parsed and inserted one file at a time: memory stays flat at any size.
+        let files = recordFiles().filter { $0.hasSuffix(".json") }
+        var indexed = 0
+        let changes = files.enumerated().lazy.compactMap { n, rel -> RecordIndex.Change? in
           if n % 256 == 0 { progress?(ProgressReport("indexing", done: n, of: files.count)) }
           switch readForIndex(rel) {
-          case .record(let value): all.append((rel, value))
-          case .broken(let why): broken.append((rel, why))
-          case .missing: break
+          case .record(let value):
+            indexed += 1
+            return .upsert(path: rel, record: value)
+          case .broken(let why): return .broken(path: rel, error: why)
+          case .missing: return nil
           }
         }
-        try index.rebuild(all, broken: broken, state: newState)
+        try index.rebuild(changes, state: newState)
         return IndexReport(
-          mode: .rebuilt, changedPaths: all.count, records: all.count, reason: reason)
+          mode: .rebuilt, changedPaths: indexed, records: indexed, reason: reason)
       }
       var paths = Set(
         try repo.diffTrees(previousTree, headTree).map(\.path).filter(Self.isRecordPath))

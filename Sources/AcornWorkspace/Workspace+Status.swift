@@ -225,10 +225,13 @@ extension Workspace {
     do { pending = try repo.status() } catch {
       throw WorkspaceError("git.status", "cannot read the working tree", cause: error)
     }
-    let changes = try diff(from: try? resolve("HEAD"), to: nil)
+    let changes = try diff(from: try? resolve("HEAD"), to: nil, status: pending)
     let merging = mergeInProgress()
     if pending.isEmpty && merging == nil { return (nil, changes) }
-    let errors = validate().filter { $0.severity == .error }
+    // HEAD was checked when it was committed: the records this commit changes are checked now
+    // (concluding a merge, every record: the merge brought the other side's in).
+    let changed = merging == nil ? Set(pending.map(\.path)) : nil
+    let errors = validate(only: changed).filter { $0.severity == .error }
     if !errors.isEmpty {
       let shown = errors.prefix(5).map {
         "\($0.file ?? "")\($0.line.map { ":\($0)" } ?? ""): \($0.message)"

@@ -157,7 +157,13 @@ extension Workspace {
     return value
   }
 
-  public func validate() -> [Finding] {
+  public func validate() -> [Finding] { validate(only: nil) }
+
+  /// `validate()` with the record files limited to `only` (what a commit changes): the others
+  /// are what HEAD holds, so only their ids (from their file names) are taken, for the
+  /// duplicate-id check; settings, rules and the workspace-wide checks run in full. Credentials
+  /// are looked for in the files of `only` alone.
+  public func validate(only: Set<String>?) -> [Finding] {
     var findings: [Finding] = []
     let schemas = loadSchemas(into: &findings)
     if FileSystem.exists(mergeWritingPath) {
@@ -223,6 +229,12 @@ extension Workspace {
     var idFiles: [String: String] = [:]
     var foldedPaths: [String: String] = [:]
     let files = recordFiles()
+    if let only {
+      for rel in files where !only.contains(rel) && rel.hasSuffix(".json") {
+        let name = String((rel.split(separator: "/").last ?? "").dropLast(5))
+        if let id = RecordFileName.decode(name), idFiles[id] == nil { idFiles[id] = rel }
+      }
+    }
     for (n, rel) in files.enumerated() {
       if n % 256 == 0 { progress?(ProgressReport("validating", done: n, of: files.count)) }
       if let other = foldedPaths[rel.lowercased()] {
@@ -241,6 +253,7 @@ extension Workspace {
             message: "not a record file (records/ holds only <id>.json files)"))
         continue
       }
+      if let only, !only.contains(rel) { continue }
       let seen = SeenValue()
       findings += validateRecordFile(
         rel, schemas: schemas, lifecycles: lifecycleSet, marketplaces: configured, ids: &idFiles,
@@ -310,7 +323,8 @@ extension Workspace {
           } ?? "is not a regular file (a socket, pipe or device); remove it"))
     }
     // Credentials anywhere in the working tree.
-    for rel in FileSystem.files(under: root, skipping: [".git", ".acorn"]) {
+    for rel in FileSystem.files(under: root, skipping: [".git", ".acorn"])
+    where only.map({ $0.contains(rel) || !rel.hasPrefix(Self.recordsFolder + "/") }) ?? true {
       guard let bytes = try? FileSystem.read(path(rel)) else { continue }
       for hit in CredentialScanner.scan(bytes) {
         findings.append(

@@ -191,6 +191,45 @@ struct HistoryTests {
     #expect(none == nil)
   }
 
+  @Test(
+    "commit validates what it changes: a record HEAD already holds does not block it, a changed one does, and a duplicate id of an unchanged record is found"
+  )
+  func commitValidatesChanges() throws {
+    let scratch = Scratch()
+    let ws = try committedWorkspace(scratch)
+    // A record committed broken behind Acorn's back (plain git): HEAD holds it.
+    try ValidateTests.edit(ws, ValidateTests.remittance) {
+      $0.replacingOccurrences(of: "\"5188.28\"", with: "\"5188.00\"")
+    }
+    _ = try run(["git", "commit", "-qam", "broken by hand"], in: ws.root)
+    #expect(ws.validate().contains { $0.severity == .error })
+    // Another record's hand edit still commits: the commit checks what it changes.
+    try ValidateTests.edit(ws, ValidateTests.invoice) {
+      $0.replacingOccurrences(
+        of: "\"followUpDate\": \"2019-10-05\"", with: "\"followUpDate\": \"2019-10-09\"")
+    }
+    let (commit, _) = try ws.commitAll(message: "Follow up", author: signature("Li", 8))
+    #expect(commit != nil)
+    // A changed record with an error is refused.
+    try ValidateTests.edit(ws, ValidateTests.invoice) {
+      $0.replacingOccurrences(
+        of: "\"followUpDate\": \"2019-10-09\"", with: "\"followUpDate\": \"2019-02-30\"")
+    }
+    #expect(throws: WorkspaceError.self) {
+      try ws.commitAll(message: "bad date", author: signature("Li", 9))
+    }
+    _ = try run(["git", "checkout", "--", ValidateTests.invoice], in: ws.root)
+    // A new file repeating an unchanged record's id is a duplicate, though only it is checked.
+    let copy = "records/US/invoice/2019-09/INV-US-INV-2019-0815.json"
+    try FileManager.default.createDirectory(
+      atPath: ws.path("records/US/invoice/2019-09"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: ws.path(ValidateTests.invoice), toPath: ws.path(copy))
+    let refused = #expect(throws: WorkspaceError.self) {
+      try ws.commitAll(message: "duplicate", author: signature("Li", 10))
+    }
+    #expect(refused?.message.contains("is also used by") == true, "\(String(describing: refused))")
+  }
+
   @Test("log of the workspace and of one record, with the fields each commit changed")
   func log() throws {
     let scratch = Scratch()
