@@ -34,11 +34,11 @@ struct ListCommand: ParsableCommand {
     }
     let idWidth = min(40, entries.map(\.id.count).max() ?? 0)
     let kindWidth = entries.map(\.kind.count).max() ?? 0
-    for e in entries {
-      Terminal.out(
-        "\(pad(e.id, idWidth))  \(pad(e.kind, kindWidth))  \(e.marketplace)  \(Terminal.paint(e.path, .dim))"
-      )
-    }
+    // One write for the whole list: a line per write costs more than the listing.
+    Terminal.out(
+      entries.map {
+        "\(pad($0.id, idWidth))  \(pad($0.kind, kindWidth))  \($0.marketplace)  \(Terminal.paint($0.path, .dim))"
+      }.joined(separator: "\n"))
   }
 
   func pad(_ s: String, _ width: Int) -> String {

@@ -42,8 +42,13 @@ enum Terminal {
     case bold = "1"
   }
 
+  /// Whether stdout and stderr take colour, asked once (`isatty` is a system call).
+  static let colourOut = colourEnabled(fd: 1)
+  static let colourErr = colourEnabled(fd: 2)
+
   static func paint(_ text: String, _ colour: Colour, fd: Int32 = 1) -> String {
-    colourEnabled(fd: fd) ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
+    let enabled = fd == 1 ? colourOut : fd == 2 ? colourErr : colourEnabled(fd: fd)
+    return enabled ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
   }
 }
 

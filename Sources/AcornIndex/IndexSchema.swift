@@ -249,6 +249,10 @@ enum IndexSchema {
     try db.execute(sql: "CREATE INDEX records_id ON records(id)")
     try db.execute(sql: "CREATE INDEX records_kind ON records(kind, marketplace)")
     try db.execute(sql: "CREATE INDEX records_key ON records(key)")
+    // Partial indexes: status, validate and the conflict list ask for the few broken or
+    // conflicted records without reading the table (whose rows carry each record's JSON).
+    try db.execute(sql: "CREATE INDEX records_broken ON records(path) WHERE error IS NOT NULL")
+    try db.execute(sql: "CREATE INDEX records_conflicted ON records(id) WHERE conflicts > 0")
     try db.execute(
       sql:
         "CREATE TABLE links (path TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL)"
