@@ -36,8 +36,8 @@ public struct SandboxGenerator: Sendable {
     var small = counts(SandboxVendor(seed: seed), start)
     var total = max(1, small.reduce(0, +))
     var volume = 1
-    // 3 % more than asked, so thinning (never padding) makes the count exact.
-    let wanted = records + (records * 3 + 99) / 100
+    // 5 % more than asked, so thinning (never padding) makes the count exact.
+    let wanted = records + (records * 5 + 99) / 100
     if wanted < total {
       // Fewer days; the first weeks make fewer records (nothing is paid yet), so widen until
       // there are enough.
@@ -52,10 +52,20 @@ public struct SandboxGenerator: Sendable {
     } else {
       // Orders and returns grow with the volume; the weekly payments and their fees do not: a
       // count at volume 2 gives the growth per unit of volume.
-      let double = counts(SandboxVendor(seed: seed, volume: 2), start)
-      let growth = max(1, double.reduce(0, +) - total)
+      // A count at volume 2 gives the growth per unit of volume; for a large volume, one at
+      // volume 8 gives it again with a seventh of the noise (each slot is a random draw).
+      let one = small
+      var step = 1
+      var more = counts(SandboxVendor(seed: seed, volume: 2), start)
+      var growth = max(1, more.reduce(0, +) - total)
       volume = 1 + max(0, (wanted - total + growth - 1) / growth)
-      small = zip(small, double).map { one, two in one + (volume - 1) * (two - one) }
+      if volume > 8 {
+        step = 7
+        more = counts(SandboxVendor(seed: seed, volume: 8), start)
+        growth = max(1, (more.reduce(0, +) - total) / step)
+        volume = 1 + max(0, (wanted - total + growth - 1) / growth)
+      }
+      small = zip(one, more).map { o, m in o + (volume - 1) * (m - o) / step }
       total = max(1, small.reduce(0, +))
     }
     var quotas = small.map { records * $0 / total }
