@@ -231,16 +231,8 @@ struct GenerateCLITests {
     #expect(try gitOutput(["rev-list", "--count", "HEAD"], ws) == "42")
   }
 
+  /// git's answer, trimmed (through the CLI tests' one git runner).
   func gitOutput(_ args: [String], _ dir: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-C", dir] + args
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    try MergeCLITests.git(args, in: dir).1.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }
