@@ -56,8 +56,7 @@ struct ReconcileCommand: ParsableCommand {
       asOf: asOf.flatMap(CivilDate.day), marketplace: marketplace?.code, now: Date())
     if output.json {
       Terminal.outBytes(
-        CanonicalJSON.bytes(
-          ReconcileResult.ledgerJSON(asOf: l.asOf, invoices: l.invoices, findings: l.findings)))
+        ReconcileResult.ledgerJSON(asOf: l.asOf, invoices: l.invoices, findings: l.findings))
     } else {
       var statuses: [String: Int] = [:]
       for i in l.invoices { statuses[i.status, default: 0] += 1 }

@@ -163,48 +163,11 @@ extension Repository {
     }
     public var path: String
     public var change: Change
-  }
 
-  /// Working-tree and index changes against HEAD, untracked files included, ignored ones not.
-  public func status() throws(GitError) -> [StatusEntry] {
-    var options = git_status_options()
-    try check(
-      "git_status_options_init",
-      git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
-    options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
-    options.flags =
-      GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS.rawValue
-      | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-    var list: OpaquePointer?
-    try check("git_status_list_new", git_status_list_new(&list, pointer, &options))
-    defer { git_status_list_free(list) }
-    var out: [StatusEntry] = []
-    for i in 0..<git_status_list_entrycount(list) {
-      guard let entry = git_status_byindex(list, i) else { continue }
-      let flags = entry.pointee.status.rawValue
-      let delta = entry.pointee.index_to_workdir ?? entry.pointee.head_to_index
-      guard let delta else { continue }
-      let pathPointer = delta.pointee.new_file.path ?? delta.pointee.old_file.path
-      guard let pathPointer else { continue }
-      let path = String(cString: pathPointer)
-      let deleted = GIT_STATUS_WT_DELETED.rawValue | GIT_STATUS_INDEX_DELETED.rawValue
-      let added = GIT_STATUS_WT_NEW.rawValue | GIT_STATUS_INDEX_NEW.rawValue
-      if flags & GIT_STATUS_IGNORED.rawValue != 0 || flags == GIT_STATUS_CURRENT.rawValue {
-        continue
-      }
-      let change: StatusEntry.Change
-      if flags & GIT_STATUS_CONFLICTED.rawValue != 0 {
-        change = .conflicted
-      } else if flags & deleted != 0 && flags & GIT_STATUS_WT_NEW.rawValue == 0 {
-        change = .deleted
-      } else if flags & added != 0 {
-        change = .added
-      } else {
-        change = .modified
-      }
-      out.append(StatusEntry(path: path, change: change))
+    public init(path: String, change: Change) {
+      self.path = path
+      self.change = change
     }
-    return out.sorted { $0.path < $1.path }
   }
 
   /// The operation git has in progress in this repository, if any: `merge`, `rebase`,
@@ -254,6 +217,8 @@ extension Repository {
 
   /// Files that differ between two trees (nil is the empty tree), without rename detection.
   public func diffTrees(_ old: ObjectID?, _ new: ObjectID?) throws(GitError) -> [TreeChange] {
+    // The same tree: libgit2 would still inflate every subtree of both to find nothing.
+    if old == new { return [] }
     func lookup(_ id: ObjectID?) throws(GitError) -> OpaquePointer? {
       guard let id else { return nil }
       var raw = id.raw

@@ -177,14 +177,15 @@ extension ReconcileResult {
 }
 
 extension ReconcileResult {
-  /// The ledger alone as one document: `{"asOf", "invoices", "findings"}`, each invoice as in
-  /// the full result.
+  /// The ledger alone as one document, `{"asOf", "findings", "invoices"}` in canonical JSON,
+  /// each invoice as in the full result; written an invoice at a time on every core.
   public static func ledgerJSON(
     asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding]
-  ) -> JSONValue {
-    .object([
-      "asOf": day(asOf), "invoices": .array(invoices.map(json)),
-      "findings": .array(findings.map(json)),
+  ) -> [UInt8] {
+    CanonicalJSON.document([
+      ("asOf", .value(day(asOf))),
+      ("invoices", .elements(invoices.count) { json(invoices[$0]) }),
+      ("findings", .elements(findings.count) { json(findings[$0]) }),
     ])
   }
 }

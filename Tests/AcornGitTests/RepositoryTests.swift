@@ -152,3 +152,148 @@ struct SafePathTests {
     }
   }
 }
+
+/// `Repository.status()` answers from `.git/acorn-status` while the stamp can vouch for the tree;
+/// git's own porcelain status is the judge after every change.
+@Suite("status from the stamp")
+struct StatusStampTests {
+  let dir = temporaryFolder()
+
+  /// What `git status` says, in `StatusEntry` terms.
+  func gitStatus() throws -> [Repository.StatusEntry] {
+    // --no-optional-locks: git does not rewrite the index as it refreshes (that would void the stamp).
+    let out = try git(
+      ["--no-optional-locks", "status", "--porcelain=v1", "-uall", "--no-renames"], in: dir
+    ).output
+    return out.split(separator: "\n").map { line in
+      let code = line.prefix(2)
+      let path = String(line.dropFirst(3))
+      let change: Repository.StatusEntry.Change =
+        code == "??" || code.first == "A" ? .added : code.contains("D") ? .deleted : .modified
+      return Repository.StatusEntry(path: path, change: change)
+    }.sorted { $0.path < $1.path }
+  }
+
+  func write(_ rel: String, _ text: String) throws {
+    let full = dir + "/" + rel
+    try FileManager.default.createDirectory(
+      atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    // In place, as an editor saving over the file does (Foundation's createFile renames a copy).
+    let fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    #expect(fd >= 0)
+    let bytes = Array(text.utf8)
+    #expect(Glibc.write(fd, bytes, bytes.count) == bytes.count)
+    close(fd)
+  }
+
+  /// Directories modified within the last second are not vouched for (a change in the same
+  /// clock tick would keep their mtime): moving their mtimes back lets the next clean status stamp.
+  func settle() throws {
+    let old = Date().addingTimeInterval(-10)
+    let walker = try #require(FileManager.default.enumerator(atPath: dir))
+    var dirs = [dir]
+    while let rel = walker.nextObject() as? String {
+      if rel == ".git" {
+        walker.skipDescendants()
+        continue
+      }
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      {
+        dirs.append(dir + "/" + rel)
+      }
+    }
+    for d in dirs {
+      try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: d)
+    }
+  }
+
+  @Test(
+    "edits in place, reverts, modes and ignored folders are answered from the stamp; new files, deletions, staging and commits fall back to a full status"
+  )
+  func stamp() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    _ = try Repository.create(at: dir, initialBranch: "main")
+    try write(".gitignore", ".cache/\n*.tmp\n")
+    for m in 1...3 {
+      for n in 1...5 { try write("records/invoice/US/2026-0\(m)/INV-\(n).json", "{\"n\": \(n)}\n") }
+    }
+    try write(".cache/keep", "x\n")
+    #expect(try git(["add", "-A"], in: dir).status == 0)
+    #expect(try git(["commit", "-q", "-m", "first"], in: dir).status == 0)
+    let repo = try Repository.open(at: dir)
+    let stampPath = dir + "/.git/acorn-status"
+
+    // Freshly written folders: clean, but no stamp yet.
+    #expect(try repo.status() == [])
+    #expect(!FileManager.default.fileExists(atPath: stampPath))
+    #expect(repo.statusFromStamp() == nil)
+    try settle()
+    #expect(try repo.status() == [])
+    #expect(FileManager.default.fileExists(atPath: stampPath))
+    #expect(repo.statusFromStamp() == [])
+
+    /// Checks the stamp's answer (when it gives one, and whether it should) and `status()`
+    /// against git's.
+    func expectStatus(fast: Bool, _ comment: Comment) throws {
+      let answer = repo.statusFromStamp()
+      let expected = try gitStatus()
+      #expect((answer != nil) == fast, comment)
+      if let answer { #expect(answer == expected, comment) }
+      #expect(try repo.status() == expected, comment)
+    }
+    let file = "records/invoice/US/2026-02/INV-3.json"
+    try write(file, "{\"n\": 9}\n")
+    try expectStatus(fast: true, "edited in place, same size")
+    #expect(repo.statusFromStamp() == [.init(path: file, change: .modified)])
+    try write(file, "{\"n\": 3}\n")
+    try expectStatus(fast: true, "reverted: stat differs, content does not")
+    #expect(repo.statusFromStamp() == [])
+    #expect(chmod(dir + "/" + file, 0o755) == 0)
+    try expectStatus(fast: true, "made executable")
+    #expect(chmod(dir + "/" + file, 0o644) == 0)
+    try write(".cache/other", "y\n")
+    try expectStatus(fast: true, "a file in an ignored folder")
+    #expect(repo.statusFromStamp() == [])
+
+    try write("records/invoice/US/2026-01/INV-9.json", "{}\n")
+    try expectStatus(fast: false, "an untracked file: its folder changed")
+    #expect(
+      try repo.status().contains(
+        .init(path: "records/invoice/US/2026-01/INV-9.json", change: .added)))
+    try FileManager.default.removeItem(atPath: dir + "/records/invoice/US/2026-01/INV-9.json")
+    try settle()
+    try expectStatus(fast: false, "the stamp was not renewed while the tree was dirty")
+    #expect(repo.statusFromStamp() == [])
+
+    try write("records/invoice/US/2026-04/INV-1.json", "{}\n")
+    try expectStatus(fast: false, "a new folder with a file")
+    try FileManager.default.removeItem(atPath: dir + "/records/invoice/US/2026-04")
+    try settle()
+    #expect(try repo.status() == [])
+
+    try FileManager.default.removeItem(atPath: dir + "/" + file)
+    try expectStatus(fast: false, "a deleted file: its folder changed")
+    #expect(try git(["checkout", "--", file], in: dir).status == 0)
+    try settle()
+    #expect(try repo.status() == [])
+    #expect(repo.statusFromStamp() == [])
+
+    try write(file, "{\"n\": 33}\n")
+    #expect(try git(["add", file], in: dir).status == 0)
+    try expectStatus(fast: false, "staged: the index changed")
+    #expect(try git(["commit", "-q", "-m", "second"], in: dir).status == 0)
+    try settle()
+    #expect(try repo.status() == [])
+    #expect(repo.statusFromStamp() == [])
+    #expect(try git(["commit", "-q", "--allow-empty", "-m", "third"], in: dir).status == 0)
+    try expectStatus(fast: false, "HEAD moved")
+
+    // A damaged stamp is never trusted.
+    try settle()
+    #expect(try repo.status() == [])
+    try Data("acorn-status 1\nhead x\n".utf8).write(to: URL(fileURLWithPath: stampPath))
+    try expectStatus(fast: false, "a damaged stamp")
+  }
+}

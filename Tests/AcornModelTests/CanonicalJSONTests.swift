@@ -85,4 +85,49 @@ struct CanonicalJSONTests {
     #expect(normalized["source"]?["purchaseOrderNumbers"] == .array([.string("A"), .string("B")]))
     #expect(normalized["workflow"]?["notes"]?.arrayValue?.first?["text"] == .string("1"))
   }
+
+  /// Large arrays are written in parts side by side, and `document` writes members without
+  /// building the object: both must give exactly the bytes of the one-pass writer.
+  @Test(
+    "arrays written in parts and documents written member by member give the same bytes",
+    arguments: [0, 1, 4_095, 4_096, 9_999])
+  func partsAndDocuments(count: Int) throws {
+    @Sendable func element(_ i: Int) -> JSONValue {
+      .object([
+        "id": .string("INV-\(i)"), "amount": .number(DecimalNumber(i)),
+        "note": .string(i % 7 == 0 ? "tab\tquote\"\\ 中" : "plain"),
+        "lines": .array(i % 3 == 0 ? [] : [.string("a"), .null, .bool(i % 2 == 0)]),
+      ])
+    }
+    let items = (0..<count).map(element)
+    let whole: JSONValue = .object([
+      "zeta": .array(items), "asOf": .string("2026-11-30"), "Alpha": .object([:]),
+      "empty": .array([]),
+    ])
+    // The one-pass reference: each element written in sequence, as before parts existed.
+    var reference: [UInt8] = Array("{\n".utf8)
+    reference += Array(#"  "Alpha": {},"#.utf8) + [0x0A]
+    reference += Array(#"  "asOf": "2026-11-30","#.utf8) + [0x0A]
+    reference += Array(#"  "empty": [],"#.utf8) + [0x0A]
+    reference += Array(#"  "zeta": "#.utf8)
+    if items.isEmpty {
+      reference += Array("[]".utf8)
+    } else {
+      reference += Array("[\n".utf8)
+      for (k, item) in items.enumerated() {
+        let text = CanonicalJSON.string(item).dropLast()  // its own final newline
+        let indented = text.split(separator: "\n", omittingEmptySubsequences: false)
+          .map { "    " + $0 }.joined(separator: "\n")
+        reference += Array(indented.utf8) + Array((k == items.count - 1 ? "\n" : ",\n").utf8)
+      }
+      reference += Array("  ]".utf8)
+    }
+    reference += Array("\n}\n".utf8)
+    #expect(CanonicalJSON.bytes(whole) == reference)
+    let document = CanonicalJSON.document([
+      ("zeta", .elements(count) { element($0) }), ("asOf", .value(.string("2026-11-30"))),
+      ("Alpha", .value(.object([:]))), ("empty", .elements(0) { _ in .null }),
+    ])
+    #expect(document == reference)
+  }
 }

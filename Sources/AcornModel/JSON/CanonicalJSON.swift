@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one writer of record files: UTF-8, keys sorted by their UTF-8 bytes, two-space indent,
 /// one field or element per line, `"key": value`, LF line ends and a final newline.
 ///
@@ -5,6 +7,10 @@
 /// only what JSON requires (quote, backslash, control characters). The same value always gives the
 /// same bytes, so a record synced twice is byte-identical and git's line diff is meaningful.
 public enum CanonicalJSON {
+  /// Arrays with at least this many elements are written in parts side by side (one part per
+  /// core), then joined: the bytes are the same as written in one pass.
+  static let parallelArray = 4_096
+
   public static func bytes(_ value: JSONValue) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(1024)
@@ -19,7 +25,18 @@ public enum CanonicalJSON {
 
   /// Orders object keys: by their UTF-8 bytes, independent of locale and normalisation.
   public static func keyPrecedes(_ a: String, _ b: String) -> Bool {
-    a.utf8.lexicographicallyPrecedes(b.utf8)
+    var a = a
+    var b = b
+    return a.withUTF8 { x in
+      b.withUTF8 { y in
+        let n = min(x.count, y.count)
+        if n > 0, let p = x.baseAddress, let q = y.baseAddress {
+          let c = memcmp(p, q, n)
+          if c != 0 { return c < 0 }
+        }
+        return x.count < y.count
+      }
+    }
   }
 
   static func write(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
@@ -34,6 +51,10 @@ public enum CanonicalJSON {
         return
       }
       out.append(contentsOf: "[\n".utf8)
+      if items.count >= parallelArray {
+        writeParallel(items, indent: indent, into: &out)
+        return
+      }
       for (k, item) in items.enumerated() {
         pad(indent + 2, &out)
         write(item, indent: indent + 2, into: &out)
@@ -47,17 +68,77 @@ public enum CanonicalJSON {
         return
       }
       out.append(contentsOf: "{\n".utf8)
-      let keys = members.keys.sorted(by: keyPrecedes)
-      for (k, key) in keys.enumerated() {
+      let sorted = members.sorted { keyPrecedes($0.key, $1.key) }
+      for (k, member) in sorted.enumerated() {
         pad(indent + 2, &out)
-        writeString(key, into: &out)
+        writeString(member.key, into: &out)
         out.append(contentsOf: ": ".utf8)
-        write(members[key] ?? .null, indent: indent + 2, into: &out)
-        out.append(contentsOf: (k == keys.count - 1 ? "\n" : ",\n").utf8)
+        write(member.value, indent: indent + 2, into: &out)
+        out.append(contentsOf: (k == sorted.count - 1 ? "\n" : ",\n").utf8)
       }
       pad(indent, &out)
       out.append(UInt8(ascii: "}"))
     }
+  }
+
+  /// A member of a document written by `document(_:)`: a value, or an array given by its
+  /// element count and a function making each element (made and written a part at a time on
+  /// every core, so the whole array is never held as values).
+  public enum Member: Sendable {
+    case value(JSONValue)
+    case elements(Int, @Sendable (Int) -> JSONValue)
+  }
+
+  /// The bytes `bytes(.object(…))` gives for the same members, written without building the
+  /// object: for documents whose arrays are too large to hold twice.
+  public static func document(_ members: [(String, Member)]) -> [UInt8] {
+    var out: [UInt8] = []
+    if members.isEmpty { return Array("{}\n".utf8) }
+    out.append(contentsOf: "{\n".utf8)
+    let sorted = members.sorted { keyPrecedes($0.0, $1.0) }
+    for (k, (key, member)) in sorted.enumerated() {
+      pad(2, &out)
+      writeString(key, into: &out)
+      out.append(contentsOf: ": ".utf8)
+      switch member {
+      case .value(let value): write(value, indent: 2, into: &out)
+      case .elements(let count, _) where count == 0: out.append(contentsOf: "[]".utf8)
+      case .elements(let count, let element):
+        out.append(contentsOf: "[\n".utf8)
+        let parts = Parallel.parts(count, minimum: parallelArray) { range in
+          var chunk: [UInt8] = []
+          for i in range {
+            pad(4, &chunk)
+            write(element(i), indent: 4, into: &chunk)
+            chunk.append(contentsOf: (i == count - 1 ? "\n" : ",\n").utf8)
+          }
+          return chunk
+        }
+        for part in parts { out.append(contentsOf: part) }
+        pad(2, &out)
+        out.append(UInt8(ascii: "]"))
+      }
+      out.append(contentsOf: (k == sorted.count - 1 ? "\n" : ",\n").utf8)
+    }
+    out.append(contentsOf: "}\n".utf8)
+    return out
+  }
+
+  /// A large array's elements (after its `[` line), written in parts on every core.
+  static func writeParallel(_ items: [JSONValue], indent: Int, into out: inout [UInt8]) {
+    let parts = Parallel.parts(items.count, minimum: parallelArray) { range in
+      var chunk: [UInt8] = []
+      chunk.reserveCapacity(range.count * 256)
+      for k in range {
+        pad(indent + 2, &chunk)
+        write(items[k], indent: indent + 2, into: &chunk)
+        chunk.append(contentsOf: (k == items.count - 1 ? "\n" : ",\n").utf8)
+      }
+      return chunk
+    }
+    for part in parts { out.append(contentsOf: part) }
+    pad(indent, &out)
+    out.append(UInt8(ascii: "]"))
   }
 
   static func pad(_ n: Int, _ out: inout [UInt8]) {
@@ -68,6 +149,17 @@ public enum CanonicalJSON {
 
   static func writeString(_ s: String, into out: inout [UInt8]) {
     out.append(0x22)
+    var s = s
+    // Most strings need no escape: copied whole.
+    let plain = s.withUTF8 { bytes -> Bool in
+      for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+      out.append(contentsOf: bytes)
+      return true
+    }
+    if plain {
+      out.append(0x22)
+      return
+    }
     for b in s.utf8 {
       switch b {
       case 0x22: out.append(contentsOf: [0x5C, 0x22])
