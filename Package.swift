@@ -46,6 +46,7 @@ let package = Package(
       name: "AcornIndex",
       dependencies: [
         "AcornModel", "AcornKillPoints", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ]),
     .target(
       name: "AcornWorkspace",

@@ -1,5 +1,6 @@
 import AcornModel
 import GRDB
+import GRDBSQLite
 
 /// What the invoice ledger reads, straight from the index's columns — no record file opened, no
 /// JSON parsed but the few people's line matches — so reconciling a million invoice lines costs
@@ -33,25 +34,19 @@ extension RecordIndex {
               id: id, marketplace: m, number: number, date: date, dueDate: due, total: total,
               status: r[7], netDays: r[8]))
         }
-        // Lines first, grouped by their remittance's path.
+        // Lines first, grouped by their remittance's path: a million rows read straight from the
+        // statement (GRDB's row decoding per column was most of the time), in path order so each
+        // remittance's lines come together and its path is made once.
         var lines: [String: [RemittanceView.Line]] = [:]
-        let ln = try Row.fetchCursor(
-          db,
+        let ln = try db.makeStatement(
           sql: """
             SELECT l.path, l.line, l.invoice_number, l.classification, l.base_invoice_number,
                    l.paid, l.currency, l.invoice_amount, l.discount
             FROM remittance_lines l\(marketplace == nil ? "" : " JOIN remittances r ON r.path = l.path WHERE r.marketplace = ?")
-            """, arguments: args)
-        while let r = try ln.next() {
-          guard let path: String = r[0], let number: String = r[2],
-            let paid = Self.money(r[5], r[6])
-          else { continue }
-          lines[path, default: []].append(
-            RemittanceView.Line(
-              line: r[1] ?? (lines[path]?.count ?? 0) + 1, invoiceNumber: number,
-              classification: r[3] ?? "other", base: r[4], amountPaid: paid,
-              invoiceAmount: Self.money(r[7], r[6]), discount: Self.money(r[8], r[6])))
-        }
+            ORDER BY l.path, l.line
+            """)
+        try ln.setArguments(args)
+        try Self.readLines(ln.sqliteStatement) { path, group in lines[path] = group }
         // People's decisions: the few remittances whose workflow links lines to invoices.
         var matches: [String: [Int: String]] = [:]
         let mt = try Row.fetchCursor(
@@ -59,7 +54,7 @@ extension RecordIndex {
           sql: """
             SELECT records.path, json_extract(j.value, '$.lineNumber'), json_extract(j.value, '$.invoiceId')
             FROM records, json_each(records.json, '$.workflow.lineMatches') AS j
-            WHERE kind = 'remittance' AND instr(records.json, '"lineMatches"') > 0
+            WHERE \(IndexSchema.lineMatchesFilter("records."))
             """)
         while let r = try mt.next() {
           if let p: String = r[0], let n: Int = r[1], let inv: String = r[2] {
@@ -129,6 +124,69 @@ extension RecordIndex {
       return text.flatMap(CivilDate.day)
     } catch {
       throw IndexError.classify(error)
+    }
+  }
+
+  /// Steps a statement of (path, line, invoice_number, classification, base_invoice_number,
+  /// paid, currency, invoice_amount, discount) ordered by path, handing each path's lines on.
+  static func readLines(
+    _ statement: SQLiteStatement, _ group: (String, [RemittanceView.Line]) -> Void
+  ) throws(IndexError) {
+    defer { sqlite3_reset(statement) }
+    func text(_ i: Int32) -> String? {
+      guard let p = sqlite3_column_text(statement, i) else { return nil }
+      return String(
+        decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, i))),
+        as: UTF8.self)
+    }
+    var path: [UInt8] = []
+    var current: [RemittanceView.Line] = []
+    var currencies = CurrencyCache()
+    func flush() {
+      if !current.isEmpty { group(String(decoding: path, as: UTF8.self), current) }
+      current = []
+    }
+    while true {
+      let rc = sqlite3_step(statement)
+      if rc == SQLITE_DONE { break }
+      guard rc == SQLITE_ROW else {
+        throw IndexError.sql(String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))))
+      }
+      guard let p = sqlite3_column_text(statement, 0) else { continue }
+      let rowPath = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, 0)))
+      if !path.elementsEqual(rowPath) {
+        flush()
+        path = Array(rowPath)
+      }
+      guard let number = text(2), let currency = currencies.code(text(6)),
+        let paid = text(5).flatMap({ try? DecimalNumber(parsing: $0) })
+      else { continue }
+      let line =
+        sqlite3_column_type(statement, 1) == SQLITE_NULL
+        ? current.count + 1 : Int(sqlite3_column_int64(statement, 1))
+      current.append(
+        RemittanceView.Line(
+          line: line, invoiceNumber: number, classification: text(3) ?? "other", base: text(4),
+          amountPaid: Money(paid, currency),
+          invoiceAmount: text(7).flatMap { try? DecimalNumber(parsing: $0) }.map {
+            Money($0, currency)
+          },
+          discount: text(8).flatMap { try? DecimalNumber(parsing: $0) }.map {
+            Money($0, currency)
+          }))
+    }
+    flush()
+  }
+
+  /// Currency codes as read: the few a workspace uses, checked once each.
+  struct CurrencyCache {
+    var known: [String: CurrencyCode] = [:]
+    mutating func code(_ text: String?) -> CurrencyCode? {
+      guard let text else { return nil }
+      if let c = known[text] { return c }
+      let c = CurrencyCode(text)
+      known[text] = c
+      return c
     }
   }
 

@@ -53,13 +53,41 @@ public struct Reconciler {
     invoices: [InvoiceView], remittances: [RemittanceView], creditNotes: [CreditNoteView],
     asOf: Int
   ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
-    var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
-    run.invoices = invoices
-    run.remittances = remittances
-    run.creditNotes = creditNotes
-    run.prepare()
-    try run.ledgers()
-    return (run.ledgersOut, run.findings.sorted())
+    // Every key the ledger matches by includes the marketplace, so marketplaces reconcile apart,
+    // side by side; merged, the result is the one a single run gives (invoices in id order,
+    // findings sorted marketplace first).
+    let invoicesBy = Dictionary(grouping: invoices, by: \.marketplace)
+    let remittancesBy = Dictionary(grouping: remittances, by: \.marketplace)
+    let notesBy = Dictionary(grouping: creditNotes, by: \.marketplace)
+    let markets = Set(invoicesBy.keys).union(remittancesBy.keys).union(notesBy.keys).sorted()
+    let (rules, lifecycles) = (rules, lifecycles)
+    let parts = Parallel.parts(markets.count, minimum: 2) {
+      range -> Result<(ledgers: [InvoiceLedger], findings: [ReconcileFinding]), ReconcileError> in
+      var out: (ledgers: [InvoiceLedger], findings: [ReconcileFinding]) = ([], [])
+      for market in markets[range] {
+        var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
+        run.invoices = invoicesBy[market] ?? []
+        run.remittances = remittancesBy[market] ?? []
+        run.creditNotes = notesBy[market] ?? []
+        run.prepare()
+        do throws(ReconcileError) { try run.ledgers() } catch { return .failure(error) }
+        out.ledgers += run.ledgersOut
+        out.findings += run.findings
+      }
+      return .success(out)
+    }
+    var ledgers: [InvoiceLedger] = []
+    var findings: [ReconcileFinding] = []
+    for part in parts {
+      switch part {
+      case .success(let out):
+        ledgers += out.ledgers
+        findings += out.findings
+      case .failure(let error): throw error
+      }
+    }
+    ledgers.sort { $0.id < $1.id }
+    return (ledgers, findings.sorted())
   }
 
   public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
@@ -183,10 +211,11 @@ struct Run {
       creditNoteNumbers.insert(Self.key(cn.marketplace, cn.number))
       if let d = cn.debitNoteNumber { creditNoteNumbers.insert(Self.key(cn.marketplace, d)) }
     }
-    var payments: [Int: [InvoiceLedger.Entry]] = [:]
-    var deductions: [Int: [InvoiceLedger.Entry]] = [:]
-    var discounts: [Int: Money] = [:]
-    var invoicePaymentLines: [Int: Int] = [:]
+    // Per invoice, by its index.
+    var payments = [[InvoiceLedger.Entry]](repeating: [], count: invoices.count)
+    var deductions = [[InvoiceLedger.Entry]](repeating: [], count: invoices.count)
+    var discounts = [Money?](repeating: nil, count: invoices.count)
+    var invoicePaymentLines = [Int](repeating: 0, count: invoices.count)
     for pay in remittances {
       // The lines must add up to the payment.
       var sum = Money.zero(pay.amount.currency)
@@ -265,20 +294,20 @@ struct Run {
           type: isPayment ? "payment" : line.classification, reference: line.invoiceNumber,
           amount: amount, paymentId: pay.paymentId, date: pay.date)
         if isPayment {
-          payments[i, default: []].append(entry)
-          if !amount.isNegative { invoicePaymentLines[i, default: 0] += 1 }
+          payments[i].append(entry)
+          if !amount.isNegative { invoicePaymentLines[i] += 1 }
           if let d = line.discount, d.currency == invoice.total.currency {
             discounts[i] = try add(discounts[i] ?? .zero(invoice.total.currency), d)
           }
         } else {
-          deductions[i, default: []].append(entry)
+          deductions[i].append(entry)
         }
       }
     }
     for (i, invoice) in invoices.enumerated() {
       let currency = invoice.total.currency
-      let pays = payments[i] ?? []
-      let deds = deductions[i] ?? []
+      let pays = payments[i]
+      let deds = deductions[i]
       let discount = discounts[i] ?? .zero(currency)
       var paid = Money.zero(currency)
       var deducted = Money.zero(currency)
@@ -338,7 +367,7 @@ struct Run {
           "ledger.rounding", .info, invoice.marketplace, invoice.date, [invoice.id], rounding,
           Sentence.rounding(invoice.number, rounding))
       }
-      if (invoicePaymentLines[i] ?? 0) > 1 {
+      if invoicePaymentLines[i] > 1 {
         finding(
           "invoice.paid-twice", .error, invoice.marketplace, invoice.date,
           [invoice.id] + pays.map(\.paymentId), paid,

@@ -21,6 +21,34 @@ struct MoneyTests {
     #expect(throws: DecimalError.self) { try DecimalNumber(parsing: text) }
   }
 
+  /// Short plain decimals take a path that allocates nothing; a leading `+` (lenient) always
+  /// takes the full parser, so the two are compared on every shape of plain decimal.
+  @Test("the quick path for plain decimals reads exactly what the full parser reads")
+  func plainPath() throws {
+    var generator = SystemRandomNumberGenerator()
+    var shapes = [
+      "0", "-0", "0.0", "10", "100.00", "123456789012345678", "0.000000000000000001",
+      "-999999999999999999", "1234567890123456789", "12345678901234567.89", "-0.10",
+    ]
+    for _ in 0..<2_000 {
+      let whole = Int.random(in: 0...1_000_000_000, using: &generator)
+      let digits = Int.random(in: 0...9, using: &generator)
+      let fraction = (0..<digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }
+      shapes.append(
+        (Bool.random(using: &generator) ? "-" : "") + String(whole)
+          + (fraction.isEmpty ? "" : "." + fraction.joined()))
+    }
+    for text in shapes {
+      let quick = try DecimalNumber(parsing: text)
+      let negative = text.hasPrefix("-")
+      let magnitude = try DecimalNumber(
+        parsing: "+" + (negative ? String(text.dropFirst()) : text), lenient: true)
+      let full = negative ? -magnitude : magnitude
+      #expect(quick == full, "\(text)")
+      #expect(quick.significand == full.significand && quick.scale == full.scale, "\(text)")
+    }
+  }
+
   @Test("lenient parsing accepts what CSV and EDI write")
   func lenient() throws {
     #expect(try DecimalNumber(parsing: "+001.50", lenient: true).formatted() == "1.5")

@@ -25,10 +25,9 @@ public enum CanonicalJSON {
 
   /// Orders object keys: by their UTF-8 bytes, independent of locale and normalisation.
   public static func keyPrecedes(_ a: String, _ b: String) -> Bool {
-    var a = a
-    var b = b
-    return a.withUTF8 { x in
-      b.withUTF8 { y in
+    // Both strings' bytes in place (no copy, no retain), compared with memcmp.
+    let answer = a.utf8.withContiguousStorageIfAvailable { x in
+      b.utf8.withContiguousStorageIfAvailable { y in
         let n = min(x.count, y.count)
         if n > 0, let p = x.baseAddress, let q = y.baseAddress {
           let c = memcmp(p, q, n)
@@ -37,6 +36,8 @@ public enum CanonicalJSON {
         return x.count < y.count
       }
     }
+    if let answer, let answer { return answer }
+    return a.utf8.lexicographicallyPrecedes(b.utf8)
   }
 
   static func write(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {

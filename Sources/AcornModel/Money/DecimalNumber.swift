@@ -53,6 +53,37 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
     self.scale = k
   }
 
+  /// `-?(0|[1-9]\d*)(\.\d+)?` with at most 18 digits in all, read in one pass; nil for anything
+  /// else (exponents, signs, leading zeros, longer numbers, malformed text), which the full
+  /// parser reads or refuses.
+  static func plain(_ bytes: UnsafeBufferPointer<UInt8>) -> DecimalNumber? {
+    var i = 0
+    let n = bytes.count
+    let negative = n > 0 && bytes[0] == UInt8(ascii: "-")
+    if negative { i = 1 }
+    let intStart = i
+    var value: Int64 = 0
+    while i < n, bytes[i] &- 48 < 10 {
+      value = value &* 10 &+ Int64(bytes[i] &- 48)
+      i += 1
+    }
+    let intCount = i - intStart
+    if intCount == 0 || (intCount > 1 && bytes[intStart] == 48) { return nil }
+    var fraction = 0
+    if i < n {
+      guard bytes[i] == UInt8(ascii: ".") else { return nil }
+      i += 1
+      while i < n, bytes[i] &- 48 < 10 {
+        value = value &* 10 &+ Int64(bytes[i] &- 48)
+        i += 1
+        fraction += 1
+      }
+      if fraction == 0 || i != n { return nil }
+    }
+    if intCount + fraction > 18 { return nil }
+    return DecimalNumber(normalizing: Int128(negative ? -value : value), scale: fraction)
+  }
+
   /// 10^38: whole numbers below it in magnitude are kept at scale 0.
   static let wholeLimit: UInt128 = {
     var v: UInt128 = 1
@@ -66,6 +97,11 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
   /// Parses JSON number grammar (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), and, when
   /// `lenient` is set, also a leading `+` and leading zeros (as found in CSV and EDI files).
   public init(parsing text: some StringProtocol, lenient: Bool = false) throws(DecimalError) {
+    // Most amounts are short plain decimals: read without allocating.
+    if let plain = text.utf8.withContiguousStorageIfAvailable(Self.plain), let plain {
+      self = plain
+      return
+    }
     let bytes = Array(text.utf8)
     var i = 0
     var negative = false
