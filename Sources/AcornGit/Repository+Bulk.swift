@@ -66,6 +66,7 @@ extension Repository {
     var index: OpaquePointer?
     try check("git_repository_index", git_repository_index(&index, pointer))
     defer { git_index_free(index) }
+    try check("git_index_read", git_index_read(index, 0))
     for entry in entries.sorted(by: { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }) {
       let s = entry.status
       var e = git_index_entry()
@@ -88,6 +89,7 @@ extension Repository {
       }
       try check("git_index_add(\(entry.path))", result)
     }
+    refreshCacheTree(index)
     try check("git_index_write", git_index_write(index))
   }
 }

@@ -26,6 +26,7 @@ extension Repository {
   /// writes a new stamp when it finds the tree clean).
   public func status() throws(GitError) -> [StatusEntry] {
     if let fast = statusFromStamp() { return fast }
+    if let own = statusFromIndex() { return own }
     let before = takeStatusStamp()
     let entries = try fullStatus()
     if entries.isEmpty, let before, let after = takeIndexStamp(), after == before.index {
@@ -46,9 +47,44 @@ extension Repository {
     }
     // The index file as the stamp saw it (same stat, same checksum): read in place, no entry
     // copied, where libgit2 would allocate every entry and hash the whole file again.
-    guard let file = IndexFile(path: gitDirectory + "index", expected: index.file),
-      let candidates = file.candidates(workdir: workdir, written: index.file)
+    guard let file = IndexFile(path: gitDirectory + "index", expected: index.file) else {
+      return nil
+    }
+    return changes(file, workdir: workdir, written: index.file, fileMode: stamp.fileMode)?
+      .sorted { $0.path < $1.path }
+  }
+
+  /// Without a stamp, when the index's cache tree says it holds HEAD's tree (git and libgit2
+  /// keep it when they check out, merge or read a tree): the tracked files' stat as above and
+  /// one walk of the directories for untracked files, instead of libgit2 inflating every tree
+  /// of HEAD. A clean tree leaves a stamp for the next status.
+  public func statusFromIndex() -> [StatusEntry]? {
+    guard let workdir, let index = takeIndexStamp(), let head = ObjectID(hex: index.head),
+      let tree = try? treeID(ofCommit: head),
+      let file = IndexFile(path: gitDirectory + "index", expected: index.file),
+      file.cacheTreeRoot == tree.bytes
     else { return nil }
+    var tracked = Set<String>(minimumCapacity: file.offsets.count)
+    for at in file.offsets { tracked.insert(String(cString: file.pathPointer(at))) }
+    let fileMode = fileModeSetting()
+    guard let walk = walkWorkingTree(tracked: tracked),
+      let changed = changes(file, workdir: workdir, written: index.file, fileMode: fileMode)
+    else { return nil }
+    let out = (changed + walk.untracked.map { StatusEntry(path: $0, change: .added) })
+      .sorted { $0.path < $1.path }
+    if out.isEmpty, !walk.fresh, takeIndexStamp() == index {
+      writeStatusStamp(
+        StatusStamp(index: index, fileMode: fileMode, directories: walk.directories))
+    }
+    return out
+  }
+
+  /// The tracked files whose content or mode differs from their index entry (or that are gone),
+  /// or nil when the index cannot vouch for them.
+  func changes(_ file: IndexFile, workdir: String, written: FileStamp, fileMode: Bool)
+    -> [StatusEntry]?
+  {
+    guard let candidates = file.candidates(workdir: workdir, written: written) else { return nil }
     var out: [StatusEntry] = []
     for entry in candidates {
       let rel = entry.path
@@ -59,13 +95,19 @@ extension Repository {
         continue
       }
       guard st.st_mode & S_IFMT == S_IFREG else { return nil }
+      let executable = st.st_mode & 0o100 != 0
+      // Another size is another content, known without reading the file (which may be huge);
+      // a size of 0 in the index can be a racily-clean entry smudged by its writer: read.
+      if (entry.size != 0 && entry.size != UInt32(truncatingIfNeeded: st.st_size))
+        || (fileMode && executable != (entry.mode == 0o100755))
+      {
+        out.append(StatusEntry(path: rel, change: .modified))
+        continue
+      }
       var oid = git_oid()
       guard git_repository_hashfile(&oid, pointer, workdir + rel, GIT_OBJECT_BLOB, rel) == 0
       else { return nil }
-      let executable = st.st_mode & 0o100 != 0
-      if ObjectID(oid).bytes != entry.blob
-        || (stamp.fileMode && executable != (entry.mode == 0o100755))
-      {
+      if ObjectID(oid).bytes != entry.blob {
         out.append(StatusEntry(path: rel, change: .modified))
       }
     }
@@ -194,16 +236,42 @@ extension Repository {
   /// The stamp as the tree is now, before a full status confirms it clean; nil when a directory
   /// is too freshly modified to be vouched for.
   func takeStatusStamp() -> StatusStamp? {
-    guard let workdir, let index = takeIndexStamp() else { return nil }
+    guard let index = takeIndexStamp(), let walk = walkWorkingTree(tracked: nil), !walk.fresh
+    else { return nil }
+    return StatusStamp(index: index, fileMode: fileModeSetting(), directories: walk.directories)
+  }
+
+  /// `core.fileMode` (true unless set false).
+  func fileModeSetting() -> Bool {
+    var config: OpaquePointer?
+    var fileMode: Int32 = 1
+    if git_repository_config_snapshot(&config, pointer) == 0 {
+      if git_config_get_bool(&fileMode, config, "core.filemode") != 0 { fileMode = 1 }
+      git_config_free(config)
+    }
+    return fileMode != 0
+  }
+
+  /// Every directory of the working tree that is not ignored, each `lstat`ed before it is
+  /// listed (so a later change moves its mtime); `fresh` when one was modified too recently to
+  /// be vouched for. With `tracked` (the index's paths), also the files no entry names and no
+  /// ignore rule covers; nil when the walk meets what only libgit2 knows (a nested repository).
+  func walkWorkingTree(tracked: Set<String>?) -> (
+    directories: [(String, FileStamp)], untracked: [String], fresh: Bool
+  )? {
+    guard let workdir else { return nil }
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     let limit = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - Self.stampFreshness
     var directories: [(String, FileStamp)] = []
+    var untracked: [String] = []
+    var fresh = false
     var pending = [""]
     while let rel = pending.popLast() {
       guard let stamp = FileStamp(lstatAt: workdir + rel), stamp.isDirectory,
-        stamp.mtime < limit, let dir = opendir(workdir + rel)
+        let dir = opendir(workdir + rel)
       else { return nil }
+      if stamp.mtime >= limit { fresh = true }
       directories.append((rel, stamp))
       defer { closedir(dir) }
       while let entry = readdir(dir) {
@@ -211,24 +279,24 @@ extension Repository {
           String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
         if name == "." || name == ".." || (rel.isEmpty && name == ".git") { continue }
-        let child = rel + name + "/"
+        if name == ".git" && tracked != nil { return nil }
         var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
         if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
-          isDirectory = FileStamp(lstatAt: workdir + child.dropLast())?.isDirectory ?? false
+          isDirectory = FileStamp(lstatAt: workdir + rel + name)?.isDirectory ?? false
         }
-        guard isDirectory else { continue }
         var ignored: Int32 = 0
-        guard git_ignore_path_is_ignored(&ignored, pointer, child) == 0 else { return nil }
-        if ignored == 0 { pending.append(child) }
+        if isDirectory {
+          guard git_ignore_path_is_ignored(&ignored, pointer, rel + name + "/") == 0 else {
+            return nil
+          }
+          if ignored == 0 { pending.append(rel + name + "/") }
+        } else if let tracked, !tracked.contains(rel + name) {
+          guard git_ignore_path_is_ignored(&ignored, pointer, rel + name) == 0 else { return nil }
+          if ignored == 0 { untracked.append(rel + name) }
+        }
       }
     }
-    var config: OpaquePointer?
-    var fileMode: Int32 = 1
-    if git_repository_config_snapshot(&config, pointer) == 0 {
-      if git_config_get_bool(&fileMode, config, "core.filemode") != 0 { fileMode = 1 }
-      git_config_free(config)
-    }
-    return StatusStamp(index: index, fileMode: fileMode != 0, directories: directories)
+    return (directories, untracked, fresh)
   }
 
   func writeStatusStamp(_ stamp: StatusStamp) {
@@ -282,13 +350,16 @@ final class IndexFile: @unchecked Sendable {
   let size: Int
   /// Byte offset of every entry.
   var offsets: [Int] = []
+  /// The id of the tree the index holds, from a valid cache tree; nil when there is none.
+  var cacheTreeRoot: [UInt8]?
   var found: [[Int]?] = []
 
-  /// A file to hash: its index entry's path, blob and mode.
+  /// A file to compare: its index entry's path, blob, mode and size (the low 32 bits).
   struct Candidate {
     var path: String
     var blob: [UInt8]
     var mode: UInt32
+    var size: UInt32
   }
 
   init?(path: String, expected: FileStamp) {
@@ -314,6 +385,24 @@ final class IndexFile: @unchecked Sendable {
       let length = UnsafeRawPointer(nul) - (base + pathStart)
       offsets.append(at)
       at += ((extended ? 64 : 62) + length + 8) & ~7
+    }
+    // Extensions: the cache tree ("TREE") starts with the root, whose path is empty: its entry
+    // count (-1 when invalidated), subtree count, then its tree id when valid.
+    while at + 8 <= end {
+      let length = Int(u32(at + 4))
+      if u32(at) == 0x5452_4545, length > 0, base.load(fromByteOffset: at + 8, as: UInt8.self) == 0
+      {
+        var i = at + 9
+        var header: [UInt8] = []
+        while i < at + 8 + length, base.load(fromByteOffset: i, as: UInt8.self) != 0x0A {
+          header.append(base.load(fromByteOffset: i, as: UInt8.self))
+          i += 1
+        }
+        if header.first != UInt8(ascii: "-"), i + 21 <= at + 8 + length {
+          cacheTreeRoot = Array(UnsafeRawBufferPointer(start: base + i + 1, count: 20))
+        }
+      }
+      at += 8 + length
     }
   }
 
@@ -358,7 +447,7 @@ final class IndexFile: @unchecked Sendable {
           Candidate(
             path: String(cString: pathPointer(at)),
             blob: Array(UnsafeRawBufferPointer(start: base + at + 40, count: 20)),
-            mode: u32(at + 24)))
+            mode: u32(at + 24), size: u32(at + 36)))
       }
     }
     return all.count > Repository.statusCandidateLimit ? nil : all

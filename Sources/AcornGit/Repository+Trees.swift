@@ -142,6 +142,8 @@ extension Repository {
     var index: OpaquePointer?
     try check("git_repository_index", git_repository_index(&index, pointer))
     defer { git_index_free(index) }
+    // The handle's index as the file is now (another process may have written it since).
+    try check("git_index_read", git_index_read(index, 0))
     for path in paths {
       let full = (workdir ?? "") + path
       if FileManager.default.fileExists(atPath: full) {
@@ -150,8 +152,20 @@ extension Repository {
         try check("git_index_remove_bypath(\(path))", git_index_remove_bypath(index, path))
       }
     }
+    refreshCacheTree(index)
     try check("git_index_write", git_index_write(index))
     KillPoint.reached("git-index")
+  }
+
+  /// Recomputes the index's cache tree where entries changed (the trees exist already when the
+  /// index holds a commit's tree), so the next status knows from it that the index holds HEAD.
+  /// A failure (conflict stages) leaves it invalid, which only costs that status its shortcut.
+  /// Not while bulk writes go to memory: a tree written there and never packed would leave the
+  /// cache tree naming an object git cannot find (and `git commit` trusts the cache tree).
+  func refreshCacheTree(_ index: OpaquePointer?) {
+    guard mempack == nil else { return }
+    var tree = git_oid()
+    _ = git_index_write_tree(&tree, index)
   }
 
   /// A path whose working-tree content differs from HEAD (or from the index).

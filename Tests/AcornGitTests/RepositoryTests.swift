@@ -158,6 +158,8 @@ struct SafePathTests {
 @Suite("status from the stamp")
 struct StatusStampTests {
   let dir = temporaryFolder()
+  let author = Signature(
+    name: "Li Wei", email: "li.wei@example.com", time: 1_780_000_000, offsetMinutes: 480)
 
   /// What `git status` says, in `StatusEntry` terms.
   func gitStatus() throws -> [Repository.StatusEntry] {
@@ -295,5 +297,62 @@ struct StatusStampTests {
     #expect(try repo.status() == [])
     try Data("acorn-status 1\nhead x\n".utf8).write(to: URL(fileURLWithPath: stampPath))
     try expectStatus(fast: false, "a damaged stamp")
+  }
+
+  @Test(
+    "without a stamp, an index whose cache tree is HEAD's answers: untracked, ignored, modified and deleted files as git says; a staged change falls back"
+  )
+  func fromIndex() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    _ = try Repository.create(at: dir, initialBranch: "main")
+    try write(".gitignore", ".cache/\n*.tmp\n")
+    for n in 1...4 { try write("records/invoice/US/2026-01/INV-\(n).json", "{\"n\": \(n)}\n") }
+    #expect(try git(["add", "-A"], in: dir).status == 0)
+    #expect(try git(["commit", "-q", "-m", "first"], in: dir).status == 0)
+    let repo = try Repository.open(at: dir)
+
+    func expectStatus(_ comment: Comment) throws {
+      let answer = repo.statusFromIndex()
+      let expected = try gitStatus()
+      #expect(answer == expected, comment)
+      #expect(try repo.status() == expected, comment)
+    }
+    try expectStatus("clean, just committed")
+    try write("records/invoice/US/2026-01/INV-9.json", "{}\n")
+    try write("records/invoice/US/2026-02/deep/INV-10.json", "{}\n")
+    try write("notes.tmp", "ignored\n")
+    try write(".cache/x", "ignored\n")
+    try expectStatus("untracked files, some in a new folder; ignored ones left out")
+    #expect(repo.statusFromIndex()?.filter { $0.change == .added }.count == 2)
+    try write("records/invoice/US/2026-01/INV-2.json", "{\"n\": 22}\n")
+    try FileManager.default.removeItem(atPath: dir + "/records/invoice/US/2026-01/INV-3.json")
+    try expectStatus("a modified and a deleted file beside the untracked ones")
+    #expect(try git(["add", "records/invoice/US/2026-01/INV-2.json"], in: dir).status == 0)
+    #expect(
+      repo.statusFromIndex() == nil, "a staged change: the cache tree no longer names HEAD's tree")
+    #expect(try repo.status() == gitStatus())
+    #expect(try git(["add", "-A"], in: dir).status == 0)
+    #expect(try git(["commit", "-q", "-m", "second"], in: dir).status == 0)
+    try expectStatus("committed")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/.git/acorn-status"))
+    // Acorn's own commits (libgit2) keep the cache tree valid as they update the index.
+    let rel = "records/invoice/US/2026-01/INV-1.json"
+    try write(rel, "{\"n\": 11}\n")
+    let head = try #require(try repo.resolveCommit("HEAD"))
+    let tree = try repo.updateTree(
+      base: try repo.treeID(ofCommit: head),
+      changes: [rel: try repo.writeBlob(Array("{\"n\": 11}\n".utf8))])
+    _ = try repo.commit(tree: tree, parents: [head], message: "third\n", author: author)
+    try repo.syncIndex(paths: [rel])
+    #expect(repo.statusFromIndex() == [], "after a commit by libgit2 and the index synced")
+    let after = try gitStatus()
+    let log = try git(["log", "--oneline"], in: dir).output
+    #expect(after == [], "\(after) \(log)")
+    try settle()
+    #expect(repo.statusFromIndex() == [])
+    #expect(
+      FileManager.default.fileExists(atPath: dir + "/.git/acorn-status"),
+      "a clean tree leaves a stamp")
+    #expect(repo.statusFromStamp() == [])
   }
 }
