@@ -47,11 +47,14 @@ extension Repository {
     }
     // The index file as the stamp saw it (same stat, same checksum): read in place, no entry
     // copied, where libgit2 would allocate every entry and hash the whole file again.
-    guard let file = IndexFile(path: gitDirectory + "index", expected: index.file) else {
+    guard let file = IndexFile(path: gitDirectory + "index", expected: index.file),
+      let changed = changes(file, workdir: workdir, written: index.file, fileMode: stamp.fileMode)
+    else { return nil }
+    // An edited ignore file may reveal files the stamp's walk took as ignored.
+    if changed.contains(where: { $0.path == ".gitignore" || $0.path.hasSuffix("/.gitignore") }) {
       return nil
     }
-    return changes(file, workdir: workdir, written: index.file, fileMode: stamp.fileMode)?
-      .sorted { $0.path < $1.path }
+    return changed.sorted { $0.path < $1.path }
   }
 
   /// Without a stamp, when the index's cache tree says it holds HEAD's tree (git and libgit2

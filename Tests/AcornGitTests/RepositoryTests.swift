@@ -258,6 +258,13 @@ struct StatusStampTests {
     try write(".cache/other", "y\n")
     try expectStatus(fast: true, "a file in an ignored folder")
     #expect(repo.statusFromStamp() == [])
+    // Un-ignoring a folder in place: its files appear though no directory's mtime moved.
+    try write(".gitignore", "*.tmp\n#cache\n")
+    try expectStatus(fast: false, "an edited ignore file")
+    #expect(try repo.status().contains(.init(path: ".cache/other", change: .added)))
+    try write(".gitignore", ".cache/\n*.tmp\n")
+    try settle()
+    #expect(try repo.status() == [])
 
     try write("records/invoice/US/2026-01/INV-9.json", "{}\n")
     try expectStatus(fast: false, "an untracked file: its folder changed")
