@@ -51,11 +51,11 @@ public enum CanonicalJSON {
         out.append(contentsOf: "[]".utf8)
         return
       }
-      out.append(contentsOf: "[\n".utf8)
       if items.count >= parallelArray {
-        writeParallel(items, indent: indent, into: &out)
+        writeElements(items.count, indent: indent, into: &out) { items[$0] }
         return
       }
+      out.append(contentsOf: "[\n".utf8)
       for (k, item) in items.enumerated() {
         pad(indent + 2, &out)
         write(item, indent: indent + 2, into: &out)
@@ -103,21 +103,8 @@ public enum CanonicalJSON {
       out.append(contentsOf: ": ".utf8)
       switch member {
       case .value(let value): write(value, indent: 2, into: &out)
-      case .elements(let count, _) where count == 0: out.append(contentsOf: "[]".utf8)
       case .elements(let count, let element):
-        out.append(contentsOf: "[\n".utf8)
-        let parts = Parallel.parts(count, minimum: parallelArray) { range in
-          var chunk: [UInt8] = []
-          for i in range {
-            pad(4, &chunk)
-            write(element(i), indent: 4, into: &chunk)
-            chunk.append(contentsOf: (i == count - 1 ? "\n" : ",\n").utf8)
-          }
-          return chunk
-        }
-        for part in parts { out.append(contentsOf: part) }
-        pad(2, &out)
-        out.append(UInt8(ascii: "]"))
+        writeElements(count, indent: 2, into: &out, element)
       }
       out.append(contentsOf: (k == sorted.count - 1 ? "\n" : ",\n").utf8)
     }
@@ -125,15 +112,23 @@ public enum CanonicalJSON {
     return out
   }
 
-  /// A large array's elements (after its `[` line), written in parts on every core.
-  static func writeParallel(_ items: [JSONValue], indent: Int, into out: inout [UInt8]) {
-    let parts = Parallel.parts(items.count, minimum: parallelArray) { range in
+  /// An array of `count` elements made by `element`, written in parts on every core (one part
+  /// below `parallelArray` elements): the bytes one pass over the same elements gives.
+  static func writeElements(
+    _ count: Int, indent: Int, into out: inout [UInt8], _ element: @Sendable (Int) -> JSONValue
+  ) {
+    if count == 0 {
+      out.append(contentsOf: "[]".utf8)
+      return
+    }
+    out.append(contentsOf: "[\n".utf8)
+    let parts = Parallel.parts(count, minimum: parallelArray) { range in
       var chunk: [UInt8] = []
       chunk.reserveCapacity(range.count * 256)
-      for k in range {
+      for i in range {
         pad(indent + 2, &chunk)
-        write(items[k], indent: indent + 2, into: &chunk)
-        chunk.append(contentsOf: (k == items.count - 1 ? "\n" : ",\n").utf8)
+        write(element(i), indent: indent + 2, into: &chunk)
+        chunk.append(contentsOf: (i == count - 1 ? "\n" : ",\n").utf8)
       }
       return chunk
     }
