@@ -23,26 +23,27 @@ public struct Reconciler {
   /// observation, a payment, a document), so reconciling the same records twice gives the same
   /// bytes whatever today is.
   public static func latestDay(_ records: [Record]) -> Int? {
-    var latest: Int?
-    let dateFields = [
-      "invoiceDate", "paymentDate", "deductionDate", "noticeDate", "purchaseOrderDate",
-      "shipmentDate", "issueDate",
-    ]
-    // Amazon's documents only: what the vendor drafts to send (outbound) says nothing of what
-    // Amazon has done.
-    for r in records where r.kind != .outbound {
-      var days: [Int] = []
-      if let d = r.json["provenance"]?["observedOn"]?.stringValue.flatMap(CivilDate.day) {
-        days.append(d)
+    records.reduce(nil) { latest, r in
+      guard let d = latestDay(of: r) else { return latest }
+      return max(latest ?? d, d)
+    }
+  }
+
+  static let dateFields = [
+    "invoiceDate", "paymentDate", "deductionDate", "noticeDate", "purchaseOrderDate",
+    "shipmentDate", "issueDate",
+  ]
+
+  /// The latest day one record speaks of. Amazon's documents only: what the vendor drafts to
+  /// send (outbound) says nothing of what Amazon has done.
+  public static func latestDay(of r: Record) -> Int? {
+    guard r.kind != .outbound else { return nil }
+    var latest = r.json["provenance"]?["observedOn"]?.stringValue.flatMap(CivilDate.day)
+    let source = r.json["source"]
+    for f in dateFields {
+      if let d = source?[f]?.stringValue.flatMap({ CivilDate.day(String($0.prefix(10))) }) {
+        latest = max(latest ?? d, d)
       }
-      for f in dateFields {
-        if let d = r.json["source"]?[f]?.stringValue.flatMap({
-          CivilDate.day(String($0.prefix(10)))
-        }) {
-          days.append(d)
-        }
-      }
-      if let m = days.max() { latest = max(latest ?? m, m) }
     }
     return latest
   }
@@ -91,8 +92,16 @@ public struct Reconciler {
   }
 
   public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
+    var input = ReconcileInput()
+    for r in records { input.add(r) }
+    return try run(input, asOf: asOf)
+  }
+
+  /// The same run from the views alone (the records' JSON need not be kept): what a reader that
+  /// streams the record files builds, one `ReconcileInput` per part, merged.
+  public func run(_ input: ReconcileInput, asOf: Int) throws(ReconcileError) -> ReconcileResult {
     var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
-    try run.load(records)
+    run.load(input)
     try run.ledgers()
     try run.matchPurchaseOrders()
     try run.assessDeductions()
@@ -121,6 +130,48 @@ func times(_ m: Money, _ n: Int) throws(ReconcileError) -> Money {
 func magnitude(_ m: Money) -> Money { m.isNegative ? -m : m }
 
 func month(_ day: Int) -> String { String(CivilDate.string(day).prefix(7)) }
+
+/// What the reconciler reads of the records: their typed views and the latest day they speak
+/// of. Built a record at a time (`add`), in parts side by side (`merge`); the run sorts the
+/// views, so the order they were added in does not change the result.
+public struct ReconcileInput: Sendable {
+  public var invoices: [InvoiceView] = []
+  public var remittances: [RemittanceView] = []
+  public var deductions: [DeductionView] = []
+  public var orders: [PurchaseOrderView] = []
+  public var shipments: [ShipmentView] = []
+  public var returns: [ReturnView] = []
+  public var creditNotes: [CreditNoteView] = []
+  /// `Reconciler.latestDay` of the records added.
+  public var latestDay: Int?
+
+  public init() {}
+
+  public mutating func add(_ r: Record) {
+    if let d = Reconciler.latestDay(of: r) { latestDay = max(latestDay ?? d, d) }
+    switch r.kind {
+    case .invoice: if let v = InvoiceView(r) { invoices.append(v) }
+    case .remittance: if let v = RemittanceView(r) { remittances.append(v) }
+    case .deduction: if let v = DeductionView(r) { deductions.append(v) }
+    case .purchaseOrder: if let v = PurchaseOrderView(r) { orders.append(v) }
+    case .shipment: if let v = ShipmentView(r) { shipments.append(v) }
+    case .return: if let v = ReturnView(r) { returns.append(v) }
+    case .creditNote: if let v = CreditNoteView(r) { creditNotes.append(v) }
+    default: break
+    }
+  }
+
+  public mutating func merge(_ other: ReconcileInput) {
+    invoices += other.invoices
+    remittances += other.remittances
+    deductions += other.deductions
+    orders += other.orders
+    shipments += other.shipments
+    returns += other.returns
+    creditNotes += other.creditNotes
+    if let d = other.latestDay { latestDay = max(latestDay ?? d, d) }
+  }
+}
 
 /// One reconciliation in progress.
 struct Run {
@@ -162,19 +213,14 @@ struct Run {
     marketplace + "\u{1F}" + number
   }
 
-  mutating func load(_ records: [Record]) throws(ReconcileError) {
-    for r in records {
-      switch r.kind {
-      case .invoice: if let v = InvoiceView(r) { invoices.append(v) }
-      case .remittance: if let v = RemittanceView(r) { remittances.append(v) }
-      case .deduction: if let v = DeductionView(r) { deductionViews.append(v) }
-      case .purchaseOrder: if let v = PurchaseOrderView(r) { orders.append(v) }
-      case .shipment: if let v = ShipmentView(r) { shipments.append(v) }
-      case .return: if let v = ReturnView(r) { returnViews.append(v) }
-      case .creditNote: if let v = CreditNoteView(r) { creditNotes.append(v) }
-      default: break
-      }
-    }
+  mutating func load(_ input: ReconcileInput) {
+    invoices = input.invoices
+    remittances = input.remittances
+    deductionViews = input.deductions
+    orders = input.orders
+    shipments = input.shipments
+    returnViews = input.returns
+    creditNotes = input.creditNotes
     prepare()
   }
 

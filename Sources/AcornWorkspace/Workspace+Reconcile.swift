@@ -3,6 +3,7 @@ import AcornIndex
 import AcornModel
 import AcornReconcile
 import Foundation
+import Synchronization
 
 /// `acorn reconcile`: the reconciler over every record, its results written under
 /// `reconciliation/` and committed, and (with `apply`) the lifecycle moves it proposes made
@@ -52,15 +53,39 @@ extension Workspace {
       tolerance: tolerance, creditNoteDays: value["creditNoteDays"]?.intValue ?? 30)
   }
 
-  /// Every record file that parses, as records (broken files are reported by validate).
+  /// Every record file that parses, as records, in path order (broken files are reported by
+  /// validate). Read and parsed on every core.
   func allRecords() -> [Record] {
-    let files = recordFiles()
-    return files.enumerated().compactMap { (n, rel) in
-      if n % 256 == 0 { progress?(ProgressReport("reading", done: n, of: files.count)) }
-      guard rel.hasSuffix(".json"), let bytes = try? FileSystem.read(path(rel)),
-        let value = try? JSONParser.parse(bytes).value, case .object = value
-      else { return nil }
-      return Record(json: value)
+    foldRecords([Record]()) { $0.append($1) }.flatMap { $0 }
+  }
+
+  /// What the reconciler reads of every record file: the views alone, so the records' JSON is
+  /// dropped as soon as each file is read (memory follows the views, not the files).
+  func reconcileInput() -> ReconcileInput {
+    foldRecords(ReconcileInput()) { $0.add($1) }.reduce(into: ReconcileInput()) { $0.merge($1) }
+  }
+
+  /// Reads and parses the record files in parts side by side, each part folding its records
+  /// into its own copy of `initial`; the parts come back in path order. Files that do not parse
+  /// are skipped (validate reports them).
+  func foldRecords<Part: Sendable>(
+    _ initial: Part, _ add: @escaping @Sendable (inout Part, Record) -> Void
+  ) -> [Part] {
+    let files = recordFiles().filter { $0.hasSuffix(".json") }
+    let (root, progress) = (root, progress)
+    let done = Counter()
+    return Parallel.parts(files.count, minimum: 512) { range in
+      var part = initial
+      for (n, rel) in files[range].enumerated() {
+        if n % 256 == 255, let progress {
+          progress(ProgressReport("reading", done: done.add(256), of: files.count))
+        }
+        guard let bytes = try? FileSystem.read(root + "/" + rel),
+          let value = try? JSONParser.parse(bytes).value, case .object = value
+        else { continue }
+        add(&part, Record(json: value))
+      }
+      return part
     }
   }
 
@@ -68,12 +93,12 @@ extension Workspace {
   func reconcileLocked(
     _ options: ReconcileOptions, rules: Rules, settings: ReconcileRules, today: Int
   ) throws(WorkspaceError) -> (ReconcileResult, [String]) {
-    let records = allRecords()
-    let asOf = options.asOf ?? Reconciler.latestDay(records) ?? today
+    let input = reconcileInput()
+    let asOf = options.asOf ?? input.latestDay ?? today
     var result: ReconcileResult
     do {
       result = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(
-        records, asOf: asOf)
+        input, asOf: asOf)
     } catch {
       throw WorkspaceError(error.code, error.message)
     }
@@ -246,4 +271,12 @@ extension Workspace {
       throw WorkspaceError(error.code, error.message)
     }
   }
+}
+
+/// A count several threads add to (progress of work done in parts).
+final class Counter: Sendable {
+  private let value = Atomic<Int>(0)
+
+  /// Adds `n` and returns the new total.
+  func add(_ n: Int) -> Int { value.add(n, ordering: .relaxed).newValue }
 }

@@ -154,3 +154,25 @@ struct SandboxReconcileTests {
     #expect(try Self.result.files.keys.allSatisfy { $0.hasPrefix("reconciliation/US/2026-") })
   }
 }
+
+/// Reading the workspace in parts: the reconciler fed views built part by part and merged in any
+/// order gives the result (bytes of its JSON) of one run over the records.
+@Suite("reconcile from views read in parts")
+struct ReconcileInputTests {
+  @Test("parts merged in reverse order give the same result and the same latest day")
+  func partsInAnyOrder() throws {
+    let records = SandboxReconcileTests.records
+    #expect(records.count > 100)
+    let whole = try Reconciler(lifecycles: LifecycleSet(lifecycles: [:])).run(
+      records, asOf: SandboxReconcileTests.asOf)
+    var parts = [ReconcileInput(), ReconcileInput(), ReconcileInput()]
+    for (i, r) in records.enumerated() { parts[i % 3].add(r) }
+    var input = ReconcileInput()
+    for p in parts.reversed() { input.merge(p) }
+    #expect(input.latestDay == Reconciler.latestDay(records))
+    #expect(input.invoices.count == records.filter { $0.kind == .invoice }.count)
+    let fromParts = try Reconciler(lifecycles: LifecycleSet(lifecycles: [:])).run(
+      input, asOf: SandboxReconcileTests.asOf)
+    #expect(CanonicalJSON.bytes(fromParts.json) == CanonicalJSON.bytes(whole.json))
+  }
+}
