@@ -122,44 +122,59 @@ extension ReconcileResult {
     ])
   }
 
-  /// The committed files: `reconciliation/<MKT>/<YYYY-MM>.json` → content, one per marketplace
-  /// and month that has anything.
+  /// One committed file: its path and which results it holds (indexes into the result's
+  /// arrays), so each file's content is built on its own, when it is written.
+  public struct FilePlan: Sendable {
+    public var path: String
+    var marketplace: String
+    var month: String
+    var invoices: [Int] = []
+    var orders: [Int] = []
+    var deductions: [Int] = []
+    var returns: [Int] = []
+    var findings: [Int] = []
+  }
+
+  /// The committed files, `reconciliation/<MKT>/<YYYY-MM>.json`, one per marketplace and month
+  /// that has anything, in path order.
+  public var filePlans: [FilePlan] {
+    var plans: [String: FilePlan] = [:]
+    func add(_ m: String, _ month: String, _ fill: (inout FilePlan) -> Void) {
+      let path = "reconciliation/\(m)/\(month).json"
+      fill(&plans[path, default: FilePlan(path: path, marketplace: m, month: month)])
+    }
+    for (i, l) in invoices.enumerated() {
+      add(l.marketplace, AcornReconcile.month(l.invoiceDate)) { $0.invoices.append(i) }
+    }
+    for (i, p) in purchaseOrders.enumerated() {
+      add(p.marketplace, AcornReconcile.month(p.date)) { $0.orders.append(i) }
+    }
+    for (i, d) in deductions.enumerated() {
+      add(d.marketplace, AcornReconcile.month(d.date)) { $0.deductions.append(i) }
+    }
+    for (i, r) in returns.enumerated() {
+      add(r.marketplace, AcornReconcile.month(r.noticeDate)) { $0.returns.append(i) }
+    }
+    for (i, f) in findings.enumerated() { add(f.marketplace, f.month) { $0.findings.append(i) } }
+    return plans.values.sorted { $0.path < $1.path }
+  }
+
+  /// A committed file's content.
+  public func file(_ plan: FilePlan) -> JSONValue {
+    .object([
+      "asOf": Self.day(asOf), "marketplace": .string(plan.marketplace),
+      "month": .string(plan.month),
+      "invoices": .array(plan.invoices.map { Self.json(invoices[$0]) }),
+      "purchaseOrders": .array(plan.orders.map { Self.json(purchaseOrders[$0]) }),
+      "deductions": .array(plan.deductions.map { Self.json(deductions[$0]) }),
+      "returns": .array(plan.returns.map { Self.json(returns[$0]) }),
+      "findings": .array(plan.findings.map { Self.json(findings[$0]) }),
+    ])
+  }
+
+  /// Every committed file → its content (small results and tests; writers go file by file).
   public var files: [String: JSONValue] {
-    struct Bucket {
-      var invoices: [JSONValue] = []
-      var orders: [JSONValue] = []
-      var deductions: [JSONValue] = []
-      var returns: [JSONValue] = []
-      var findings: [JSONValue] = []
-    }
-    var buckets: [String: Bucket] = [:]
-    func key(_ m: String, _ d: Int) -> String { "\(m)/\(month(d))" }
-    for l in invoices {
-      buckets[key(l.marketplace, l.invoiceDate), default: Bucket()].invoices.append(Self.json(l))
-    }
-    for p in purchaseOrders {
-      buckets[key(p.marketplace, p.date), default: Bucket()].orders.append(Self.json(p))
-    }
-    for d in deductions {
-      buckets[key(d.marketplace, d.date), default: Bucket()].deductions.append(Self.json(d))
-    }
-    for r in returns {
-      buckets[key(r.marketplace, r.noticeDate), default: Bucket()].returns.append(Self.json(r))
-    }
-    for f in findings {
-      buckets["\(f.marketplace)/\(f.month)", default: Bucket()].findings.append(Self.json(f))
-    }
-    var out: [String: JSONValue] = [:]
-    for (k, b) in buckets {
-      let parts = k.split(separator: "/").map(String.init)
-      out["reconciliation/\(k).json"] = .object([
-        "asOf": Self.day(asOf), "marketplace": .string(parts[0]), "month": .string(parts[1]),
-        "invoices": .array(b.invoices), "purchaseOrders": .array(b.orders),
-        "deductions": .array(b.deductions), "returns": .array(b.returns),
-        "findings": .array(b.findings),
-      ])
-    }
-    return out
+    Dictionary(uniqueKeysWithValues: filePlans.map { ($0.path, file($0)) })
   }
 
   /// Only what is in one marketplace.

@@ -103,21 +103,26 @@ extension Workspace {
       throw WorkspaceError(error.code, error.message)
     }
     if let m = options.marketplace { result = result.filtered(marketplace: m) }
-    let files = result.files
+    // Each file built, rendered and compared on its own, on every core: only the files that
+    // changed are kept until they are written.
+    let plans = result.filePlans
+    let (root, final) = (root, result)
+    let writes = Parallel.map(plans, minimum: 2) { plan -> (String, [UInt8])? in
+      let bytes = CanonicalJSON.bytes(final.file(plan))
+      return (try? FileSystem.read(root + "/" + plan.path)) == bytes ? nil : (plan.path, bytes)
+    }.compactMap { $0 }
+    let planned = Set(plans.map(\.path))
     var changed: [String] = []
     do {
-      for (rel, value) in files.sorted(by: { $0.key < $1.key }) {
-        let bytes = CanonicalJSON.bytes(value)
-        if (try? FileSystem.read(path(rel))) != bytes {
-          try FileSystem.writeAtomically(bytes, to: try writablePath(rel))
-          changed.append(rel)
-        }
+      for (rel, bytes) in writes {
+        try FileSystem.writeAtomically(bytes, to: try writablePath(rel))
+        changed.append(rel)
       }
       // Months and marketplaces that no longer have anything lose their file.
       let scope = Self.reconciliationFolder + "/" + (options.marketplace.map { $0 + "/" } ?? "")
       for name in FileSystem.files(under: path(Self.reconciliationFolder)) {
         let rel = Self.reconciliationFolder + "/" + name
-        if rel.hasPrefix(scope) && files[rel] == nil {
+        if rel.hasPrefix(scope) && !planned.contains(rel) {
           try FileSystem.remove(path(rel))
           changed.append(rel)
         }
