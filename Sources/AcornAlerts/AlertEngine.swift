@@ -59,44 +59,40 @@ public struct AlertEngine: Sendable {
   public func run(
     records: [Record], reconciliation: ReconcileResult, sync: [SyncHealth] = [], asOf: Int
   ) -> [Alert] {
+    var input = AlertInput(deadlines: deadlines)
+    for r in records { input.add(r) }
+    return run(input, reconciliation: reconciliation, sync: sync, asOf: asOf)
+  }
+
+  /// The same alerts from what `AlertInput` kept of the records (their JSON need not be kept).
+  public func run(
+    _ input: AlertInput, reconciliation: ReconcileResult, sync: [SyncHealth] = [], asOf: Int
+  ) -> [Alert] {
     var out: [Alert] = []
-    out += deadlineAlerts(records, reconciliation, asOf)
-    out += anomalyAlerts(records, asOf)
+    out += deadlineAlerts(input, reconciliation, asOf)
+    out += anomalyAlerts(input, asOf)
     out += syncAlerts(sync, asOf)
     return out.sorted()
   }
 
   // MARK: Deadlines
 
-  func deadlineAlerts(_ records: [Record], _ r: ReconcileResult, _ asOf: Int) -> [Alert] {
+  func deadlineAlerts(_ input: AlertInput, _ r: ReconcileResult, _ asOf: Int) -> [Alert] {
     let ledgers = Dictionary(r.invoices.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     let returns = Dictionary(r.returns.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     var out: [Alert] = []
-    // Purchase orders with an acknowledgement sent to Amazon (outbound, submitted or accepted).
-    let acknowledged = Set(
-      records.compactMap { r -> String? in
-        let s = r.json["source"]
-        guard r.kind == .outbound, s?["documentType"]?.stringValue == "acknowledgement",
-          ["submitted", "accepted"].contains(r.json["workflow"]?["state"]?.stringValue ?? ""),
-          let m = r.json["marketplace"]?.stringValue,
-          let po = s?["purchaseOrderNumber"]?.stringValue
-        else { return nil }
-        return "\(m)/\(po)"
-      })
-    for rule in deadlines {
-      for record in records where record.kind == rule.kind && rule.matches(record.json) {
-        guard let id = record.id, let market = record.json["marketplace"]?.stringValue else {
-          continue
-        }
-        var anchor = record.json[rule.anchor]?.stringValue.flatMap {
-          CivilDate.day(String($0.prefix(10)))
-        }
+    for (index, rule) in deadlines.enumerated() {
+      for c in input.candidates where c.rule == index {
+        let (id, market) = (c.id, c.marketplace)
+        var anchor = c.anchor
         var amount: Money?
         switch rule.kind {
         case .purchaseOrder:
           // An acknowledgement sent from Acorn answers the PO before the next sync says so.
-          let number = record.json["source"]?["purchaseOrderNumber"]?.stringValue
-          if let number, acknowledged.contains("\(market)/\(number)") { continue }
+          if let number = c.purchaseOrderNumber, input.acknowledged.contains("\(market)/\(number)")
+          {
+            continue
+          }
         case .invoice:
           // Paid invoices are not past their terms, whatever their status says.
           if let l = ledgers[id] {
@@ -113,10 +109,8 @@ public struct AlertEngine: Sendable {
           }
           amount = returns[id]?.approvedRefund
         case .deduction:
-          amount = DeductionView(record).map { $0.amount.isNegative ? -$0.amount : $0.amount }
-          if let max = rule.maxDisputes,
-            (record.json["workflow"]?["disputeAttempts"]?.intValue ?? 0) >= max
-          {
+          amount = c.deductionAmount
+          if let max = rule.maxDisputes, c.disputeAttempts >= max {
             out.append(
               Alert(
                 id: "\(rule.id):\(id):exhausted", rule: rule.id, level: .info, marketplace: market,
@@ -182,5 +176,87 @@ public struct AlertEngine: Sendable {
           "\(s.source) \(s.marketplace) 未成功同步\(zhSince)\(s.lastError.map { "；最近错误：\($0)" } ?? "")。",
         provenance: nil)
     }
+  }
+}
+
+/// What the alert engine reads of the records, taken a record at a time so that their JSON need
+/// not be kept: the reconciler's views, each record a deadline rule matches (with the date and
+/// figures the rule needs), the purchase orders acknowledged from Acorn, and the units returned
+/// per ASIN. Built in parts side by side and merged in order.
+public struct AlertInput: Sendable {
+  public var reconcile = ReconcileInput()
+  let deadlines: [DeadlineRule]
+  var candidates: [Candidate] = []
+  /// `market/PO number` of purchase orders with an acknowledgement submitted or accepted.
+  var acknowledged: Set<String> = []
+  var returned: [Returned] = []
+
+  /// A record a deadline rule matches.
+  struct Candidate: Sendable {
+    var rule: Int
+    var id: String
+    var marketplace: String
+    var anchor: Int?
+    var purchaseOrderNumber: String?
+    var disputeAttempts: Int
+    var deductionAmount: Money?
+  }
+
+  /// Units requested back on one return line.
+  struct Returned: Sendable {
+    var marketplace: String
+    var asin: String
+    var day: Int
+    var units: Int
+  }
+
+  public init(deadlines: [DeadlineRule]) { self.deadlines = deadlines }
+
+  public mutating func add(_ record: Record) {
+    reconcile.add(record)
+    let json = record.json
+    let source = json["source"]
+    let market = json["marketplace"]?.stringValue
+    switch record.kind {
+    case .outbound:
+      if source?["documentType"]?.stringValue == "acknowledgement",
+        ["submitted", "accepted"].contains(json["workflow"]?["state"]?.stringValue ?? ""),
+        let market, let po = source?["purchaseOrderNumber"]?.stringValue
+      {
+        acknowledged.insert("\(market)/\(po)")
+      }
+    case .return:
+      guard let market,
+        let day = source?["noticeDate"]?.stringValue.flatMap({
+          CivilDate.day(String($0.prefix(10)))
+        })
+      else { break }
+      for l in source?["lines"]?.arrayValue ?? [] {
+        guard let asin = l["amazonProductIdentifier"]?.stringValue,
+          let units = l["requestedQuantity"]?.intValue
+        else { continue }
+        returned.append(Returned(marketplace: market, asin: asin, day: day, units: units))
+      }
+    default: break
+    }
+    for (index, rule) in deadlines.enumerated()
+    where rule.kind == record.kind && rule.matches(json) {
+      guard let id = record.id, let market else { continue }
+      candidates.append(
+        Candidate(
+          rule: index, id: id, marketplace: market,
+          anchor: json[rule.anchor]?.stringValue.flatMap { CivilDate.day(String($0.prefix(10))) },
+          purchaseOrderNumber: source?["purchaseOrderNumber"]?.stringValue,
+          disputeAttempts: json["workflow"]?["disputeAttempts"]?.intValue ?? 0,
+          deductionAmount: record.kind == .deduction
+            ? DeductionView(record).map { $0.amount.isNegative ? -$0.amount : $0.amount } : nil))
+    }
+  }
+
+  public mutating func merge(_ other: AlertInput) {
+    reconcile.merge(other.reconcile)
+    candidates += other.candidates
+    acknowledged.formUnion(other.acknowledged)
+    returned += other.returned
   }
 }

@@ -1,4 +1,5 @@
 import AcornModel
+import AcornReconcile
 
 /// The anomaly rules: a value per group and period, against a fixed threshold (per marketplace)
 /// or against the group's own trailing periods (mean + k standard deviations). Statistics of
@@ -53,14 +54,14 @@ extension AlertEngine {
     return sign + (tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)")
   }
 
-  func anomalyAlerts(_ records: [Record], _ asOf: Int) -> [Alert] {
+  func anomalyAlerts(_ input: AlertInput, _ asOf: Int) -> [Alert] {
     var out: [Alert] = []
     for rule in anomalies {
       switch rule.metric {
-      case .returnRate: out += returnRate(rule, records, asOf)
-      case .chargebackCount, .chargebackAmount: out += chargebacks(rule, records, asOf)
-      case .shortageRate: out += shortageRate(rule, records, asOf)
-      case .paymentDelay: out += paymentDelay(rule, records, asOf)
+      case .returnRate: out += returnRate(rule, input, asOf)
+      case .chargebackCount, .chargebackAmount: out += chargebacks(rule, input.reconcile, asOf)
+      case .shortageRate: out += shortageRate(rule, input.reconcile, asOf)
+      case .paymentDelay: out += paymentDelay(rule, input.reconcile, asOf)
       }
     }
     return out
@@ -68,32 +69,17 @@ extension AlertEngine {
 
   /// Returned ÷ received units per ASIN for the week of `asOf`; received units are counted over
   /// the four weeks up to it (returns trail receipts).
-  func returnRate(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+  func returnRate(_ rule: AnomalyRule, _ input: AlertInput, _ asOf: Int) -> [Alert] {
     var received: [String: [Int: Int]] = [:]  // market|asin → week → units
     var returned: [String: [Int: Int]] = [:]
-    for r in records {
-      guard let market = r.json["marketplace"]?.stringValue else { continue }
-      switch r.kind {
-      case .purchaseOrder:
-        guard let po = PurchaseOrderView(r) else { continue }
-        for l in po.lines {
-          guard let asin = l.asin, let units = l.received, units > 0 else { continue }
-          received["\(market)|\(asin)", default: [:]][Self.week(po.date), default: 0] += units
-        }
-      case .return:
-        guard
-          let day = r.json["source"]?["noticeDate"]?.stringValue.flatMap({
-            CivilDate.day(String($0.prefix(10)))
-          })
-        else { continue }
-        for l in r.json["source"]?["lines"]?.arrayValue ?? [] {
-          guard let asin = l["amazonProductIdentifier"]?.stringValue,
-            let units = l["requestedQuantity"]?.intValue
-          else { continue }
-          returned["\(market)|\(asin)", default: [:]][Self.week(day), default: 0] += units
-        }
-      default: break
+    for po in input.reconcile.orders {
+      for l in po.lines {
+        guard let asin = l.asin, let units = l.received, units > 0 else { continue }
+        received["\(po.marketplace)|\(asin)", default: [:]][Self.week(po.date), default: 0] += units
       }
+    }
+    for r in input.returned {
+      returned["\(r.marketplace)|\(r.asin)", default: [:]][Self.week(r.day), default: 0] += r.units
     }
     let now = Self.week(asOf)
     var out: [Alert] = []
@@ -131,11 +117,11 @@ extension AlertEngine {
   }
 
   /// Chargebacks per type over the 30 days up to `asOf`, against the periods of 30 days before.
-  func chargebacks(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+  func chargebacks(_ rule: AnomalyRule, _ input: ReconcileInput, _ asOf: Int) -> [Alert] {
     var counts: [String: [Int: Double]] = [:]  // market|type → period → count or amount
     var amounts: [String: Money] = [:]
-    for r in records where r.kind == .deduction {
-      guard let d = DeductionView(r), d.type == "chargeback", d.date <= asOf else { continue }
+    for d in input.deductions {
+      guard d.type == "chargeback", d.date <= asOf else { continue }
       var type = d.chargebackType ?? "chargeback"
       if d.chargebackType == nil, let text = d.description,
         let last = text.split(separator: ":").last
@@ -189,18 +175,16 @@ extension AlertEngine {
 
   /// Net shortage claimed ÷ invoiced value per purchase order, for POs claimed against in the 30
   /// days up to `asOf` (a threshold: each PO is its own group).
-  func shortageRate(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+  func shortageRate(_ rule: AnomalyRule, _ input: ReconcileInput, _ asOf: Int) -> [Alert] {
     var invoices: [String: InvoiceView] = [:]  // market|number
-    for r in records where r.kind == .invoice {
-      if let v = InvoiceView(r) { invoices["\(v.marketplace)|\(v.number)"] = v }
-    }
+    for v in input.invoices { invoices["\(v.marketplace)|\(v.number)"] = v }
     var claimed: [String: Double] = [:]  // market|po → net claimed
     var recent: Set<String> = []
     var invoiced: [String: Double] = [:]
     var currency: [String: String] = [:]
     var counted: Set<String> = []
-    for r in records where r.kind == .deduction {
-      guard let d = DeductionView(r), d.type.hasPrefix("shortage-claim"), d.date <= asOf,
+    for d in input.deductions {
+      guard d.type.hasPrefix("shortage-claim"), d.date <= asOf,
         let base = d.base, let inv = invoices["\(d.marketplace)|\(base)"]
       else { continue }
       for po in inv.purchaseOrderNumbers {
@@ -242,14 +226,14 @@ extension AlertEngine {
 
   /// Days from the due date (Amazon's, else invoice date + net days) to the payment, averaged per
   /// marketplace over the 30 days up to `asOf`, against the periods of 30 days before.
-  func paymentDelay(_ rule: AnomalyRule, _ records: [Record], _ asOf: Int) -> [Alert] {
+  func paymentDelay(_ rule: AnomalyRule, _ input: ReconcileInput, _ asOf: Int) -> [Alert] {
     var due: [String: Int] = [:]  // market|invoice → due day
-    for r in records where r.kind == .invoice {
-      if let v = InvoiceView(r), let d = v.due { due["\(v.marketplace)|\(v.number)"] = d }
+    for v in input.invoices {
+      if let d = v.due { due["\(v.marketplace)|\(v.number)"] = d }
     }
     var sums: [String: [Int: (total: Double, n: Double)]] = [:]  // market → period → delays
-    for r in records where r.kind == .remittance {
-      guard let pay = RemittanceView(r), pay.date <= asOf else { continue }
+    for pay in input.remittances {
+      guard pay.date <= asOf else { continue }
       let period = (asOf - pay.date) / 30
       for line in pay.lines where line.classification == "invoice" && !line.amountPaid.isNegative {
         guard let d = due["\(pay.marketplace)|\(line.invoiceNumber)"] else { continue }

@@ -51,18 +51,27 @@ extension Workspace {
   public func alerts(_ options: AlertOptions) throws(WorkspaceError) -> [Alert] {
     let rules = try rules()
     let engine = try alertEngine()
-    let records = allRecords()
+    let input = alertInput(engine)
     let settings = try reconcileRules()
     let reconciled: ReconcileResult
     do {
       reconciled = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(
-        records, asOf: options.asOf)
+        input.reconcile, asOf: options.asOf)
     } catch {
       throw WorkspaceError(error.code, error.message)
     }
     let all = engine.run(
-      records: records, reconciliation: reconciled, sync: syncHealth(), asOf: options.asOf)
+      input, reconciliation: reconciled, sync: syncHealth(), asOf: options.asOf)
     guard let m = options.marketplace else { return all }
     return all.filter { $0.marketplace == m }
+  }
+
+  /// What the alert engine (and the reconciler) read of every record file, read on every core;
+  /// the records' JSON is dropped as each file is read.
+  func alertInput(_ engine: AlertEngine) -> AlertInput {
+    let deadlines = engine.deadlines
+    return foldRecords(AlertInput(deadlines: deadlines)) { $0.add($1) }.reduce(
+      into: AlertInput(deadlines: deadlines)
+    ) { $0.merge($1) }
   }
 }

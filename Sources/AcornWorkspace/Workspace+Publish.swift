@@ -243,14 +243,15 @@ extension Workspace {
   func derivedRows(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
     let rules = try rules()
     let settings = try reconcileRules()
-    let records = allRecords()
-    let asOf = Reconciler.latestDay(records) ?? 0
+    let engine = try alertEngine()
+    let input = alertInput(engine)
+    let asOf = input.reconcile.latestDay ?? 0
     let r: ReconcileResult
     do {
-      r = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(records, asOf: asOf)
+      r = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(
+        input.reconcile, asOf: asOf)
     } catch { throw WorkspaceError(error.code, error.message) }
-    let alerts = try alertEngine().run(
-      records: records, reconciliation: r, sync: syncHealth(), asOf: asOf)
+    let alerts = engine.run(input, reconciliation: r, sync: syncHealth(), asOf: asOf)
     let day = { (d: Int?) in d.map(CivilDate.string) }
     let t = Self.derivedTables
     return [
