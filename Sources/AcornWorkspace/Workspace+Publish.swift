@@ -12,7 +12,7 @@ import Foundation
 /// published), in one transaction, so a reader never sees half a publish. docs/postgres.md.
 extension Workspace {
   /// Bump when the published tables change; an older published schema is migrated.
-  public static let publishedSchemaVersion = 1
+  public static let publishedSchemaVersion = 2
 
   public struct PublishOptions: Sendable {
     public var url: String
@@ -131,12 +131,38 @@ extension Workspace {
         try db.copy(into: target, columns: ["workspace"] + t.columns.map(\.name), rows: rows)
         written[t.name] = rows.count
       }
-      // Derived: recomputed whole from the published records.
+      // Derived: recomputed from all the records, but only the rows whose content changed
+      // (by their fingerprint) are sent; a full publish replaces them all.
       for (table, rows) in try derivedRows(name: name) {
         let target = "\(s).\(table.name)"
-        try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
-        try db.copy(into: target, columns: table.columns, rows: rows)
-        written[table.name] = rows.count
+        var send = rows
+        if mode == .full {
+          try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
+        } else {
+          let key = table.typed[0].name
+          var published: [String: String?] = [:]
+          for row in try db.query(
+            "SELECT \(key), row_hash FROM \(target) WHERE workspace = $1", [name])
+          where row.count == 2 {
+            if let k = row[0] { published[k] = row[1] }
+          }
+          send = rows.filter { row in
+            guard let k = row[1], let hash = published.removeValue(forKey: k) else { return true }
+            return hash != row.last
+          }
+          // Rows gone, and the old versions of rows that changed.
+          let stale = Array(published.keys) + send.compactMap { $0[1] }
+          var start = 0
+          while start < stale.count {
+            let chunk = Array(stale[start..<min(start + 1000, stale.count)])
+            try db.query(
+              "DELETE FROM \(target) WHERE workspace = $1 AND \(key) = ANY($2::text[])",
+              [name, Self.textArray(chunk)])
+            start += 1000
+          }
+        }
+        try db.copy(into: target, columns: table.columns, rows: send)
+        written[table.name] = send.count
       }
       try db.query(
         """
@@ -197,12 +223,31 @@ extension Workspace {
     var name: String
     var typed: [(name: String, type: String)]
 
-    var columns: [String] { ["workspace"] + typed.map(\.name) }
+    /// `row_hash` last: the row's fingerprint, compared to send only the rows that changed.
+    var columns: [String] { ["workspace"] + typed.map(\.name) + ["row_hash"] }
     var ddl: String {
       (["workspace text NOT NULL"]
         + typed.enumerated().map { i, c in
           "\(c.name) \(c.type)\(i == 0 ? " NOT NULL" : "")"
-        } + ["PRIMARY KEY (workspace, \(typed[0].name))"]).joined(separator: ", ")
+        } + ["row_hash text", "PRIMARY KEY (workspace, \(typed[0].name))"]).joined(
+          separator: ", ")
+    }
+
+    /// A row (workspace first) with its fingerprint appended: SHA-256 of its values, each
+    /// length-prefixed, NULL distinct from any text.
+    static func hashed(_ row: [String?]) -> [String?] {
+      var bytes: [UInt8] = []
+      for value in row {
+        if let value {
+          bytes += Array(String(value.utf8.count).utf8) + [0x3A] + Array(value.utf8)
+        } else {
+          bytes.append(0x00)
+        }
+      }
+      let hex = SHA256.digest(bytes).map { String($0, radix: 16) }.map {
+        $0.count == 1 ? "0" + $0 : $0
+      }.joined()
+      return row + [hex]
     }
   }
 
@@ -241,6 +286,11 @@ extension Workspace {
 
   /// The reconciliation and the open alerts, as of the latest day the records speak of.
   func derivedRows(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
+    try derivedValues(name: name).map { table, rows in (table, rows.map(DerivedTable.hashed)) }
+  }
+
+  /// The derived rows' values (workspace first, then the table's typed columns).
+  func derivedValues(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
     let rules = try rules()
     let settings = try reconcileRules()
     let engine = try alertEngine()
@@ -312,7 +362,17 @@ extension Workspace {
     let version =
       try db.query("SELECT value FROM \(s).acorn_meta WHERE key = 'schemaVersion'", [])
       .first?.first ?? nil
-    if let version, version != String(Self.publishedSchemaVersion) {
+    if version == "1" {
+      // Version 2 added the derived tables' row fingerprints; rows without one are sent again by
+      // the next publish (their fingerprint never equals a computed one).
+      for d in Self.derivedTables {
+        try db.execute(
+          "ALTER TABLE IF EXISTS \(s).\(d.name) ADD COLUMN IF NOT EXISTS row_hash text")
+      }
+      try db.execute(
+        "UPDATE \(s).acorn_meta SET value = '\(Self.publishedSchemaVersion)' WHERE key = 'schemaVersion'"
+      )
+    } else if let version, version != String(Self.publishedSchemaVersion) {
       throw PostgresError(
         code: "",
         message:
@@ -348,7 +408,8 @@ extension Workspace {
           CASE WHEN w.age <= 30 THEN '0-30' WHEN w.age <= 60 THEN '31-60'
                WHEN w.age <= 90 THEN '61-90' ELSE '90+' END AS bucket,
           count(*) AS invoices, sum(open) AS open
-        FROM (SELECT l.*, (SELECT max(x.invoice_date) FROM \(s).invoice_ledger x
+        FROM (SELECT l.workspace, l.marketplace, l.currency, l.open,
+                     (SELECT max(x.invoice_date) FROM \(s).invoice_ledger x
                            WHERE x.workspace = l.workspace) - l.invoice_date AS age
               FROM \(s).invoice_ledger l WHERE l.open > 0) w
         GROUP BY 1, 2, 3, 4;

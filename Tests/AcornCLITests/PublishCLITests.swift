@@ -219,6 +219,60 @@ struct PublishCLITests {
     #expect(bad.stderr.contains("publish.connect"))
   }
 
+  /// Every row of a published table, in one text (the schema's name is not in it).
+  static func dump(_ pg: TemporaryPostgres, _ schema: String, _ table: String) throws -> String {
+    try pg.scalar(
+      "SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) || ' ' || count(*) FROM \(schema).\(table) x"
+    )
+  }
+
+  @Test(
+    "a schema published by version 1 is migrated; an incremental publish sends only the derived rows that changed and leaves every table as a full publish of the same commit writes it",
+    .timeLimit(.minutes(5)))
+  func derivedRowsIncremental() throws {
+    let pg = try TemporaryPostgres()
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-07-31")
+    let first = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    #expect(first.status == 0, "\(first.stderr)")
+    // What version 1 published: the derived tables without their row fingerprints.
+    let derived = ["invoice_ledger", "deduction_assessments", "return_credits", "alerts"]
+    for t in derived { _ = try pg.scalar("ALTER TABLE acorn.\(t) DROP COLUMN row_hash") }
+    _ = try pg.scalar("UPDATE acorn.acorn_meta SET value = '1' WHERE key = 'schemaVersion'")
+    #expect(try CLI.run(["sync", "--until", "2026-08-31"], in: ws).status == 0)
+    let migrated = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    #expect(migrated.status == 0, "\(migrated.stderr)")
+    #expect(
+      try JSONParser.parse(Array(migrated.stdout.utf8)).value["mode"] == .string("incremental"))
+    #expect(try pg.scalar("SELECT value FROM acorn.acorn_meta WHERE key = 'schemaVersion'") == "2")
+    for t in derived {
+      #expect(
+        try pg.scalar("SELECT count(*) FROM acorn.\(t) WHERE row_hash IS NULL") == "0", "\(t)")
+    }
+
+    // Another month: payments settle some invoices, new ones arrive, the rest stay as they were.
+    #expect(try CLI.run(["sync", "--until", "2026-09-30"], in: ws).status == 0)
+    let next = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    #expect(next.status == 0, "\(next.stderr)")
+    let doc = try JSONParser.parse(Array(next.stdout.utf8)).value
+    #expect(doc["mode"] == .string("incremental"))
+    let sent = doc["rows"]?["invoice_ledger"]?.intValue ?? -1
+    let total = Int(try pg.scalar("SELECT count(*) FROM acorn.invoice_ledger")) ?? 0
+    #expect(sent > 0 && sent < total, "sent \(sent) of \(total) ledger rows")
+
+    // Every table equals a full publish of the same commit into another schema.
+    let full = try CLI.run(
+      ["publish", "--postgres", pg.url, "--schema", "fresh", "--full"], in: ws)
+    #expect(full.status == 0, "\(full.stderr)")
+    let tables = try pg.scalar(
+      "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'acorn' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'acorn_%'"
+    ).split(separator: ",").map(String.init)
+    #expect(tables.count > 10)
+    for t in tables {
+      #expect(try Self.dump(pg, "acorn", t) == Self.dump(pg, "fresh", t), "\(t)")
+    }
+  }
+
   /// Starts a program with no pipes attached (it is killed or stopped by the test).
   static func launch(_ path: String, _ args: [String], in dir: String) throws -> Process {
     let p = Process()
