@@ -21,10 +21,14 @@ public final class RecordIndex {
   public struct State: Sendable, Equatable {
     public var commit: String?
     public var dirtyPaths: [String]
+    /// For dirty paths, a digest of the content indexed (`missing` for a deleted file): an
+    /// update skips a dirty file whose content has not changed since.
+    public var dirtyDigests: [String: String]
 
-    public init(commit: String?, dirtyPaths: [String]) {
+    public init(commit: String?, dirtyPaths: [String], dirtyDigests: [String: String] = [:]) {
       self.commit = commit
       self.dirtyPaths = dirtyPaths
+      self.dirtyDigests = dirtyDigests
     }
   }
 
@@ -88,7 +92,13 @@ public final class RecordIndex {
         let dirtyText =
           try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dirtyPaths'") ?? "[]"
         let dirty = (try? JSONParser.parse(dirtyText).arrayValue?.compactMap(\.stringValue)) ?? nil
-        return State(commit: commit?.isEmpty == true ? nil : commit, dirtyPaths: dirty ?? [])
+        let digestText =
+          try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'dirtyDigests'") ?? "{}"
+        let digests = ((try? JSONParser.parse(digestText).objectValue) ?? nil)?.compactMapValues(
+          \.stringValue)
+        return State(
+          commit: commit?.isEmpty == true ? nil : commit, dirtyPaths: dirty ?? [],
+          dirtyDigests: digests ?? [:])
       }
     } catch {
       throw IndexError.classify(error)
@@ -167,9 +177,12 @@ public final class RecordIndex {
   static func save(_ state: State, _ db: Database) throws {
     let dirty = CanonicalJSON.compact(
       .array(state.dirtyPaths.sorted().map(JSONValue.string)), limit: Int.max)
+    let digests = CanonicalJSON.compact(
+      .object(state.dirtyDigests.mapValues(JSONValue.string)), limit: Int.max)
     try db.execute(
-      sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('commit', ?), ('dirtyPaths', ?)",
-      arguments: [state.commit ?? "", dirty])
+      sql:
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('commit', ?), ('dirtyPaths', ?), ('dirtyDigests', ?)",
+      arguments: [state.commit ?? "", dirty, digests])
   }
 
   /// Number of records indexed (broken files not counted).

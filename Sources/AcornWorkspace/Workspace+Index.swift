@@ -86,8 +86,8 @@ extension Workspace {
           reason = "empty index"
         }
       }
-      let newState = RecordIndex.State(commit: head?.hex, dirtyPaths: dirtyNow)
       if let reason {
+        let newState = RecordIndex.State(commit: head?.hex, dirtyPaths: dirtyNow)
         // Read, parsed and inserted one file at a time: memory stays flat at any size.
         let files = recordFiles().filter { $0.hasSuffix(".json") }
         var indexed = 0
@@ -105,26 +105,48 @@ extension Workspace {
         return IndexReport(
           mode: .rebuilt, changedPaths: indexed, records: indexed, reason: reason)
       }
-      var paths = Set(
+      let committed = Set(
         try repo.diffTrees(previousTree, headTree).map(\.path).filter(Self.isRecordPath))
-      paths.formUnion(dirtyNow)
+      let dirty = Set(dirtyNow)
+      var paths = committed.union(dirty)
       paths.formUnion(state.dirtyPaths)
-      if paths.isEmpty && state.commit == head?.hex {
-        return IndexReport(
-          mode: .upToDate, changedPaths: 0, records: try index.count(), reason: nil)
-      }
       var changes: [RecordIndex.Change] = []
+      var digests: [String: String] = [:]
       for (n, rel) in paths.sorted().enumerated() {
         if n % 256 == 0 { progress?(ProgressReport("indexing", done: n, of: paths.count)) }
-        switch readForIndex(rel) {
+        let bytes: [UInt8]?
+        let file: IndexedFile
+        do {
+          bytes = try FileSystem.read(path(rel))
+          file = indexed(bytes ?? [])
+        } catch {
+          bytes = nil
+          file = error.isMissing ? .missing : .broken("cannot read: \(error)")
+        }
+        if dirty.contains(rel) {
+          // A dirty file indexed as it is now, when HEAD did not change it, is skipped: repeated
+          // commands over the same uncommitted edits do not write them again.
+          let digest = bytes.map { SHA256.hex($0) } ?? "missing"
+          digests[rel] = digest
+          if !committed.contains(rel) && state.dirtyDigests[rel] == digest { continue }
+        }
+        switch file {
         case .record(let value): changes.append(.upsert(path: rel, record: value))
         case .broken(let why): changes.append(.broken(path: rel, error: why))
         case .missing: changes.append(.delete(path: rel))
         }
       }
+      let newState = RecordIndex.State(
+        commit: head?.hex, dirtyPaths: dirtyNow, dirtyDigests: digests)
+      if changes.isEmpty && state.commit == newState.commit
+        && Set(state.dirtyPaths) == dirty && state.dirtyDigests == digests
+      {
+        return IndexReport(
+          mode: .upToDate, changedPaths: 0, records: try index.count(), reason: nil)
+      }
       try index.apply(changes, state: newState)
       return IndexReport(
-        mode: .incremental, changedPaths: paths.count, records: try index.count(), reason: nil)
+        mode: .incremental, changedPaths: changes.count, records: try index.count(), reason: nil)
     } catch let error as WorkspaceError {
       throw error
     } catch let error as IndexError {
@@ -150,6 +172,11 @@ extension Workspace {
     do { bytes = try FileSystem.read(path(rel)) } catch {
       return error.isMissing ? .missing : .broken("cannot read: \(error)")
     }
+    return indexed(bytes)
+  }
+
+  /// What the index holds for a file's bytes.
+  func indexed(_ bytes: [UInt8]) -> IndexedFile {
     if let markers = Self.conflictMarkerLine(bytes) {
       return .broken("git conflict markers at line \(markers)")
     }

@@ -48,6 +48,58 @@ struct WorkspaceIndexTests {
     #expect(try ws.status().openConflicts == 0)
   }
 
+  @Test(
+    "uncommitted edits are indexed once: unchanged since, the next update writes nothing; edited again or deleted, they are read again; restored or committed, the index follows"
+  )
+  func dirtyFilesIndexedOnce() throws {
+    let scratch = Scratch()
+    let ws = try committedWorkspace(scratch)
+    try ws.updateIndex()
+    func follow(_ date: String) throws {
+      try ValidateTests.edit(ws, ValidateTests.invoice) {
+        $0.replacing(#/"followUpDate": "[0-9-]+"/#, with: "\"followUpDate\": \"\(date)\"")
+      }
+    }
+    func count(_ text: String) throws -> [[JSONValue]] {
+      try ws.query(refresh: false, "SELECT count(*) FROM records WHERE json LIKE '%\(text)%'").rows
+    }
+    try follow("2019-11-05")
+    let first = try ws.updateIndex()
+    #expect(first.mode == .incremental && first.changedPaths == 1)
+    #expect(try count("2019-11-05") == [[.number(DecimalNumber(1))]])
+    // Nothing changed since: no write.
+    #expect(try ws.updateIndex().mode == .upToDate)
+    // The same file edited again (same size): read again.
+    try follow("2019-11-06")
+    let again = try ws.updateIndex()
+    #expect(again.mode == .incremental && again.changedPaths == 1)
+    #expect(try count("2019-11-06") == [[.number(DecimalNumber(1))]])
+    #expect(try ws.updateIndex().mode == .upToDate)
+    // Deleted in the working tree: gone from the index, then nothing to do.
+    try FileManager.default.removeItem(atPath: ws.path(ValidateTests.invoice))
+    #expect(try ws.updateIndex().changedPaths == 1)
+    #expect(
+      try ws.query(refresh: false, "SELECT count(*) FROM invoices").rows == [
+        [.number(DecimalNumber(0))]
+      ])
+    #expect(try ws.updateIndex().mode == .upToDate)
+    // Restored as HEAD has it: no longer dirty, indexed from the file again.
+    #expect(try run(["git", "checkout", "--", ValidateTests.invoice], in: ws.root).status == 0)
+    #expect(try ws.updateIndex().changedPaths == 1)
+    #expect(
+      try ws.query(refresh: false, "SELECT count(*) FROM invoices").rows == [
+        [.number(DecimalNumber(1))]
+      ])
+    #expect(try count("2019-11-0") == [[.number(DecimalNumber(0))]])
+    // Committed as it is: no longer dirty, still indexed, then nothing to do.
+    try follow("2019-12-01")
+    try ws.updateIndex()
+    _ = try commitAsSource(ws, message: "follow up", author: signature("Li", 3))
+    try ws.updateIndex()
+    #expect(try count("2019-12-01") == [[.number(DecimalNumber(1))]])
+    #expect(try ws.updateIndex().mode == .upToDate)
+  }
+
   @Test("a corrupt, deleted, outdated or forced index is rebuilt and gives the same answers")
   func rebuilds() throws {
     let scratch = Scratch()
