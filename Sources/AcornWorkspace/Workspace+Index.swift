@@ -88,18 +88,26 @@ extension Workspace {
       }
       if let reason {
         let newState = RecordIndex.State(commit: head?.hex, dirtyPaths: dirtyNow)
-        // Read, parsed and inserted one file at a time: memory stays flat at any size.
+        // Files are read and parsed on a second thread, a batch ahead of the inserts on this
+        // one, in path order; at most a few batches are in memory at any size.
         let files = recordFiles().filter { $0.hasSuffix(".json") }
         var indexed = 0
-        let changes = files.enumerated().lazy.compactMap { n, rel -> RecordIndex.Change? in
-          if n % 256 == 0 { progress?(ProgressReport("indexing", done: n, of: files.count)) }
-          switch readForIndex(rel) {
-          case .record(let value):
-            indexed += 1
-            return .upsert(path: rel, record: value)
-          case .broken(let why): return .broken(path: rel, error: why)
-          case .missing: return nil
+        let batches = Pipeline(count: files.count, batch: 256) { range in
+          files[range].compactMap { rel -> RecordIndex.Change? in
+            switch self.readForIndex(rel) {
+            case .record(let value): return .upsert(path: rel, record: value)
+            case .broken(let why): return .broken(path: rel, error: why)
+            case .missing: return nil
+            }
           }
+        }
+        defer { batches.cancel() }
+        var done = 0
+        let changes = batches.lazy.flatMap { batch -> [RecordIndex.Change] in
+          self.progress?(ProgressReport("indexing", done: done, of: files.count))
+          done += batch.count
+          indexed += batch.reduce(0) { n, c in if case .upsert = c { n + 1 } else { n } }
+          return batch
         }
         try index.rebuild(changes, state: newState)
         return IndexReport(
@@ -267,4 +275,61 @@ final class IndexLock {
   }
 
   deinit { release() }
+}
+
+/// Work in batches on a thread of its own, a few batches ahead of the consumer, handed over in
+/// order: `Pipeline(count:batch:work)` is a sequence of each batch's result. The producer waits
+/// while `ahead` results are unconsumed, so memory stays bounded by a few batches.
+final class Pipeline<T: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
+  private let condition = NSCondition()
+  private var ready: [T] = []
+  private var finished = false
+  private var cancelled = false
+  private let ahead: Int
+
+  init(count: Int, batch: Int, ahead: Int = 3, _ work: @escaping @Sendable (Range<Int>) -> T) {
+    self.ahead = ahead
+    let thread = Thread { [self] in
+      var start = 0
+      while start < count {
+        let result = work(start..<Swift.min(start + batch, count))
+        start += batch
+        condition.lock()
+        while ready.count >= self.ahead && !cancelled { condition.wait() }
+        if cancelled {
+          condition.unlock()
+          return
+        }
+        ready.append(result)
+        condition.signal()
+        condition.unlock()
+      }
+      condition.lock()
+      finished = true
+      condition.signal()
+      condition.unlock()
+    }
+    // Parsing recurses once per level of nesting (up to the parser's limit).
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+
+  func next() -> T? {
+    condition.lock()
+    defer { condition.unlock() }
+    while ready.isEmpty && !finished { condition.wait() }
+    guard !ready.isEmpty else { return nil }
+    let value = ready.removeFirst()
+    condition.signal()
+    return value
+  }
+
+  /// Stops the producer: a consumer that is done, or gives up early on an error, calls it (the
+  /// producer's thread would otherwise wait for it for ever).
+  func cancel() {
+    condition.lock()
+    cancelled = true
+    condition.signal()
+    condition.unlock()
+  }
 }
