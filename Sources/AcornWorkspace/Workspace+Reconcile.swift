@@ -74,6 +74,7 @@ extension Workspace {
     let files = recordFiles().filter { $0.hasSuffix(".json") }
     let (root, progress) = (root, progress)
     let done = Counter()
+    progress?(ProgressReport("reading", done: 0, of: files.count))
     return Parallel.parts(files.count, minimum: 512) { range in
       var part = initial
       for (n, rel) in files[range].enumerated() {
