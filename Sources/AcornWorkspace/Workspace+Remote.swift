@@ -225,7 +225,7 @@ extension Workspace {
     let repo = try repository()
     let (remoteName, remoteBranch, current) = try remoteAndBranch(remote, branch, repo)
     do {
-      try repo.fetch(remote: remoteName)
+      try fetchMarked(repo, remote: remoteName)
     } catch {
       throw WorkspaceError(
         "pull.fetch", "cannot fetch from \(remoteName): \(error.message)", cause: error)
@@ -392,5 +392,36 @@ extension Workspace {
     } catch {
       throw WorkspaceError("push.scan", "cannot read the commits to push", cause: error)
     }
+  }
+}
+
+extension Workspace {
+  /// `.acorn/fetching`: present while a fetch runs under the workspace lock. Found by the next
+  /// holder of the lock, it says the fetch was killed, so the ref lock files it had taken
+  /// (libgit2 writes `<ref>.lock` and renames it into place) are its leftovers.
+  var fetchMarkerPath: String { path(".acorn/fetching") }
+
+  func fetchMarked(_ repo: Repository, remote: String) throws(GitError) {
+    try? FileSystem.writeAtomically(Array("\(getpid())\n".utf8), to: fetchMarkerPath)
+    defer { try? FileSystem.remove(fetchMarkerPath) }
+    try repo.fetch(remote: remote)
+  }
+
+  /// Removes the ref lock files a killed fetch left (`refs/remotes/**.lock`, `packed-refs.lock`,
+  /// `FETCH_HEAD.lock`); the caller holds the workspace lock, so no acorn fetch is running.
+  /// Returns how many were removed.
+  @discardableResult
+  func removeFetchLeftovers() -> Int {
+    guard FileSystem.exists(fetchMarkerPath) else { return 0 }
+    let git = path(".git/")
+    var removed = 0
+    for name in ["packed-refs.lock", "FETCH_HEAD.lock"] where unlink(git + name) == 0 {
+      removed += 1
+    }
+    for rel in FileSystem.files(under: git + "refs/remotes") where rel.hasSuffix(".lock") {
+      if unlink(git + "refs/remotes/" + rel) == 0 { removed += 1 }
+    }
+    try? FileSystem.remove(fetchMarkerPath)
+    return removed
   }
 }

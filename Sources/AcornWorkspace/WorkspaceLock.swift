@@ -52,9 +52,11 @@ public final class WorkspaceLock {
     let text = "\(getpid())\n"
     _ = ftruncate(fd, 0)
     _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
-    // What a killed writer left: temporary files are removed, and a fast-forward or a merge
-    // killed while writing its files is finished, before anything else changes.
+    // What a killed writer left: temporary files and a killed fetch's ref locks are removed, and
+    // a fast-forward or a merge killed while writing its files is finished, before anything
+    // else changes.
     FileSystem.removeStrayTemporaries(under: workspace.root)
+    workspace.removeFetchLeftovers()
     do {
       try workspace.completeInterruptedFastForward()
       workspace.clearConcludedMerge()

@@ -215,6 +215,32 @@ struct RemoteTests {
     #expect(notes.count == 1 && notes[0].contains("diverged"))
   }
 
+  @Test(
+    "a fetch killed holding a ref lock: the next pull removes the lock it left; a lock no killed fetch of acorn's left is not touched"
+  )
+  func killedFetchLeftovers() throws {
+    let scratch = Scratch()
+    let bare = try Self.bareRemote(scratch)
+    let a = try Workspace.clone(from: bare, to: scratch.path + "/a", executable: "/usr/bin/acorn")
+    let b = try Workspace.clone(from: bare, to: scratch.path + "/b", executable: "/usr/bin/acorn")
+    _ = try a.set(
+      returnID, assignments: [("workflow.state", "received")], note: nil, message: nil,
+      commit: true, author: signature("Li", 1_790_001_000), now: now)
+    _ = try a.push()
+    // What someone else's git holds (no marker of a killed acorn fetch): refused, left alone.
+    let lockFile = b.path(".git/refs/remotes/origin/main.lock")
+    try Data("x\n".utf8).write(to: URL(fileURLWithPath: lockFile))
+    #expect(throws: WorkspaceError.self) { try b.pull(author: signature("Zhang", 1_790_003_000)) }
+    #expect(FileManager.default.fileExists(atPath: lockFile))
+    // The same lock with the marker a killed fetch leaves: removed, and the pull completes.
+    try Data("999999\n".utf8).write(to: URL(fileURLWithPath: b.fetchMarkerPath))
+    let pulled = try b.pull(author: signature("Zhang", 1_790_003_000))
+    #expect(pulled != .upToDate)
+    #expect(!FileManager.default.fileExists(atPath: lockFile))
+    #expect(!FileManager.default.fileExists(atPath: b.fetchMarkerPath))
+    #expect(try b.resolve("HEAD") == a.resolve("HEAD"))
+  }
+
   @Test("clone refuses what is not a workspace or not reachable")
   func cloneErrors() throws {
     let scratch = Scratch()

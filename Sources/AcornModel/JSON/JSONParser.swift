@@ -261,14 +261,30 @@ public struct JSONParser {
         .joined(separator: " ")
     }
 
+    static func duplicate(_ key: String, _ members: [String: JSONValue], line: Int, column: Int)
+      -> JSONParseError
+    {
+      // Swift compares strings by canonical equivalence, so "é" (U+00E9) and "e" + U+0301 are
+      // one key here. Two such keys would look identical to a reviewer reading the record, so
+      // they are refused as a duplicate (docs/decisions/0003).
+      let first = members.keys.first {
+        $0 == key && !$0.unicodeScalars.elementsEqual(key.unicodeScalars)
+      }
+      return JSONParseError(
+        message: first.map {
+          "duplicate key \"\(key)\": canonically equivalent to the key \"\($0)\" before it (the two differ only in Unicode normalization: \(scalars($0)) and \(scalars(key)))"
+        } ?? "duplicate key \"\(key)\"", line: line, column: column)
+    }
+
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
       i += 1
-      var members: [String: JSONValue] = [:]
       skipWhitespace()
       if i < bytes.count && bytes[i] == UInt8(ascii: "}") {
         i += 1
-        return .object(members)
+        return .object([:])
       }
+      // Records' objects have a handful to a few dozen members: one allocation for most.
+      var members: [String: JSONValue] = Dictionary(minimumCapacity: 8)
       while true {
         skipWhitespace()
         guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
@@ -277,18 +293,6 @@ public struct JSONParser {
         let keyLine = line
         let keyColumn = i - lineStart + 1
         let key = try parseString()
-        if members[key] != nil {
-          // Swift compares strings by canonical equivalence, so "é" (U+00E9) and "e" + U+0301
-          // are one key here. Two such keys would look identical to a reviewer reading the
-          // record, so they are refused as a duplicate (docs/decisions/0003).
-          let first = members.keys.first {
-            $0 == key && !$0.unicodeScalars.elementsEqual(key.unicodeScalars)
-          }
-          throw JSONParseError(
-            message: first.map {
-              "duplicate key \"\(key)\": canonically equivalent to the key \"\($0)\" before it (the two differ only in Unicode normalization: \(Self.scalars($0)) and \(Self.scalars(key)))"
-            } ?? "duplicate key \"\(key)\"", line: keyLine, column: keyColumn)
-        }
         skipWhitespace()
         guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
           throw fail("unexpected \(describeByte()): expected ':' after key \"\(key)\"")
@@ -296,8 +300,12 @@ public struct JSONParser {
         i += 1
         skipWhitespace()
         path.append(.key(key))
-        members[key] = try parseValue(depth: depth + 1)
+        let value = try parseValue(depth: depth + 1)
         path.removeLast()
+        // The key is looked up once, as its value is stored.
+        if members.updateValue(value, forKey: key) != nil {
+          throw Self.duplicate(key, members, line: keyLine, column: keyColumn)
+        }
         skipWhitespace()
         guard i < bytes.count else { throw fail("unexpected end of file: expected ',' or '}'") }
         if bytes[i] == UInt8(ascii: ",") {
