@@ -21,8 +21,9 @@ public final class RecordIndex {
   public struct State: Sendable, Equatable {
     public var commit: String?
     public var dirtyPaths: [String]
-    /// For dirty paths, a digest of the content indexed (`missing` for a deleted file): an
-    /// update skips a dirty file whose content has not changed since.
+    /// For dirty paths, a digest of the content indexed (`missing` for a deleted file, the
+    /// error for one that cannot be read): an update skips a dirty file whose content has not
+    /// changed since.
     public var dirtyDigests: [String: String]
 
     public init(commit: String?, dirtyPaths: [String], dirtyDigests: [String: String] = [:]) {

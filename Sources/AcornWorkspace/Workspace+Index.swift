@@ -134,7 +134,13 @@ extension Workspace {
         if dirty.contains(rel) {
           // A dirty file indexed as it is now, when HEAD did not change it, is skipped: repeated
           // commands over the same uncommitted edits do not write them again.
-          let digest = bytes.map { SHA256.hex($0) } ?? "missing"
+          let digest: String
+          switch (bytes, file) {
+          case (let bytes?, _): digest = SHA256.hex(bytes)
+          case (nil, .missing): digest = "missing"
+          case (nil, .broken(let why)): digest = "unreadable: " + why
+          case (nil, .record): digest = "unreadable"
+          }
           digests[rel] = digest
           if !committed.contains(rel) && state.dirtyDigests[rel] == digest { continue }
         }
