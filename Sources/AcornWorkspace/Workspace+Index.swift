@@ -323,7 +323,7 @@ final class Pipeline<T: Sendable>: Sequence, IteratorProtocol, @unchecked Sendab
   func next() -> T? {
     condition.lock()
     defer { condition.unlock() }
-    while ready.isEmpty && !finished { condition.wait() }
+    while ready.isEmpty && !finished && !cancelled { condition.wait() }
     guard !ready.isEmpty else { return nil }
     let value = ready.removeFirst()
     condition.signal()
@@ -331,7 +331,8 @@ final class Pipeline<T: Sendable>: Sequence, IteratorProtocol, @unchecked Sendab
   }
 
   /// Stops the producer: a consumer that is done, or gives up early on an error, calls it (the
-  /// producer's thread would otherwise wait for it for ever).
+  /// producer's thread would otherwise wait for it for ever). `next()` then hands over what was
+  /// made already, and nil.
   func cancel() {
     condition.lock()
     cancelled = true

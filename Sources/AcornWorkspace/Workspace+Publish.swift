@@ -113,14 +113,7 @@ extension Workspace {
       for t in tables {
         let target = "\(s).\(PostgresConnection.identifier(t.name))"
         if let paths {
-          var start = 0
-          while start < paths.count {
-            let chunk = Array(paths[start..<min(start + 1000, paths.count)])
-            try db.query(
-              "DELETE FROM \(target) WHERE workspace = $1 AND path = ANY($2::text[])",
-              [name, Self.textArray(chunk)])
-            start += 1000
-          }
+          try Self.delete(db, from: target, where: "path", in: paths, workspace: name)
         } else {
           try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
         }
@@ -151,15 +144,9 @@ extension Workspace {
             return hash != row.last
           }
           // Rows gone, and the old versions of rows that changed.
-          let stale = Array(published.keys) + send.compactMap { $0[1] }
-          var start = 0
-          while start < stale.count {
-            let chunk = Array(stale[start..<min(start + 1000, stale.count)])
-            try db.query(
-              "DELETE FROM \(target) WHERE workspace = $1 AND \(key) = ANY($2::text[])",
-              [name, Self.textArray(chunk)])
-            start += 1000
-          }
+          try Self.delete(
+            db, from: target, where: key, in: Array(published.keys) + send.compactMap { $0[1] },
+            workspace: name)
         }
         try db.copy(into: target, columns: table.columns, rows: send)
         written[table.name] = send.count
@@ -182,6 +169,21 @@ extension Workspace {
     } catch {
       try? db.execute("ROLLBACK")
       throw WorkspaceError("publish.failed", "publish failed; nothing was changed", cause: error)
+    }
+  }
+
+  /// Deletes the workspace's rows whose `column` is one of `keys`, a thousand keys a statement.
+  static func delete(
+    _ db: PostgresConnection, from table: String, where column: String, in keys: [String],
+    workspace: String
+  ) throws(PostgresError) {
+    var start = 0
+    while start < keys.count {
+      let chunk = Array(keys[start..<min(start + 1000, keys.count)])
+      try db.query(
+        "DELETE FROM \(table) WHERE workspace = $1 AND \(column) = ANY($2::text[])",
+        [workspace, textArray(chunk)])
+      start += 1000
     }
   }
 
@@ -244,10 +246,7 @@ extension Workspace {
           bytes.append(0x00)
         }
       }
-      let hex = SHA256.digest(bytes).map { String($0, radix: 16) }.map {
-        $0.count == 1 ? "0" + $0 : $0
-      }.joined()
-      return row + [hex]
+      return row + [SHA256.hex(bytes)]
     }
   }
 
@@ -285,12 +284,8 @@ extension Workspace {
   ]
 
   /// The reconciliation and the open alerts, as of the latest day the records speak of.
+  /// Each row: the workspace, the table's typed columns, then its `row_hash`.
   func derivedRows(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
-    try derivedValues(name: name).map { table, rows in (table, rows.map(DerivedTable.hashed)) }
-  }
-
-  /// The derived rows' values (workspace first, then the table's typed columns).
-  func derivedValues(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
     let rules = try rules()
     let settings = try reconcileRules()
     let engine = try alertEngine()
@@ -304,7 +299,7 @@ extension Workspace {
     let alerts = engine.run(input, reconciliation: r, sync: syncHealth(), asOf: asOf)
     let day = { (d: Int?) in d.map(CivilDate.string) }
     let t = Self.derivedTables
-    return [
+    let values: [(DerivedTable, [[String?]])] = [
       (
         t[0],
         r.invoices.map {
@@ -349,6 +344,7 @@ extension Workspace {
         }
       ),
     ]
+    return values.map { table, rows in (table, rows.map(DerivedTable.hashed)) }
   }
 
   /// The schema, its tables and views (created when missing; an older published schema is

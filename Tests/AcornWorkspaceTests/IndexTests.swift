@@ -229,3 +229,40 @@ struct FileSystemTests {
     try expectGitClean(ws)
   }
 }
+
+/// The rebuild's reader thread: batches come back in order, the producer stays a few batches
+/// ahead, and a consumer that stops early stops it.
+@Suite("pipeline of batches on a second thread")
+struct PipelineTests {
+  final class Calls: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.withLock { n += 1 } }
+    var count: Int { lock.withLock { n } }
+  }
+
+  @Test(
+    "every batch, in order; at most a few ahead of the consumer; cancel stops the producer",
+    .timeLimit(.minutes(1)))
+  func orderBoundAndCancel() throws {
+    let all = Pipeline(count: 10_001, batch: 7) { range in Array(range) }
+    #expect(Array(all.joined()) == Array(0..<10_001))
+
+    let calls = Calls()
+    let slow = Pipeline(count: 1_000, batch: 10, ahead: 3) { range -> [Int] in
+      calls.add()
+      return Array(range)
+    }
+    #expect(slow.next() == Array(0..<10))
+    usleep(200_000)
+    // One consumed, three waiting, one made and held until there is room.
+    #expect(calls.count <= 5)
+    slow.cancel()
+    // What was made already, then the end: the producer made nothing more.
+    var drained = 0
+    while let batch = slow.next() { drained += batch.count }
+    #expect(drained <= 40)
+    usleep(200_000)
+    #expect(calls.count <= 5)
+  }
+}
