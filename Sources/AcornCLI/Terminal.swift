@@ -14,9 +14,20 @@ enum Terminal {
     FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
   }
 
+  /// Bytes to stdout as they are (documents of tens of megabytes: not copied into `Data`). A
+  /// closed pipe or a full disk ends the writing; the exit code is the command's.
   static func outBytes(_ bytes: [UInt8]) {
     ProgressLine.shared.finish()
-    FileHandle.standardOutput.write(Data(bytes))
+    bytes.withUnsafeBytes { buffer in
+      guard let base = buffer.baseAddress else { return }
+      var offset = 0
+      while offset < buffer.count {
+        let n = write(1, base + offset, buffer.count - offset)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        offset += n
+      }
+    }
   }
 
   static func errorLine(_ text: String) {

@@ -10,50 +10,91 @@ extension RecordIndex {
     public var invoices: [InvoiceView]
     public var remittances: [RemittanceView]
     public var creditNotes: [CreditNoteView]
+
+    public init(
+      invoices: [InvoiceView], remittances: [RemittanceView], creditNotes: [CreditNoteView]
+    ) {
+      self.invoices = invoices
+      self.remittances = remittances
+      self.creditNotes = creditNotes
+    }
   }
 
   public func ledgerInputs(marketplace: String? = nil) throws(IndexError) -> LedgerInputs {
+    let (remittances, notes) = try ledgerPayments(marketplace: marketplace)
+    return LedgerInputs(
+      invoices: try ledgerInvoices(marketplace: marketplace), remittances: remittances,
+      creditNotes: notes)
+  }
+
+  /// The invoices the ledger reads (a second connection can read them while this one reads the
+  /// payments: `ledgerPayments`).
+  public func ledgerInvoices(marketplace: String? = nil) throws(IndexError) -> [InvoiceView] {
     do {
       return try queue.read { db in
         let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
         let args: StatementArguments = marketplace.map { [$0] } ?? []
+        // Stepped through the C API (GRDB's decoding of each column was most of the time at a
+        // hundred thousand invoices).
         var invoices: [InvoiceView] = []
-        let inv = try Row.fetchCursor(
-          db,
+        var currencies = CurrencyCache()
+        let inv = try db.makeStatement(
           sql:
-            "SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices\(scope)",
-          arguments: args)
-        while let r = try inv.next() {
-          guard let id: String = r[0], let m: String = r[1], let number: String = r[2],
-            let dateText: String = r[3], let date = CivilDate.day(String(dateText.prefix(10))),
-            let total = Self.money(r[5], r[6])
-          else { continue }
-          let due = (r[4] as String?).flatMap { CivilDate.day(String($0.prefix(10))) }
+            "SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices\(scope)"
+        )
+        try inv.setArguments(args)
+        try RawRow.each(inv.sqliteStatement) { r in
+          guard let id = r.text(0), let m = r.text(1), let number = r.text(2),
+            let date = r.day(3), let currency = currencies.code(r.text(6)),
+            let total = r.decimal(5)
+          else { return }
           invoices.append(
             InvoiceView(
-              id: id, marketplace: m, number: number, date: date, dueDate: due, total: total,
-              status: r[7], netDays: r[8]))
+              id: id, marketplace: m, number: number, date: date, dueDate: r.day(4),
+              total: Money(total, currency), status: r.text(7), netDays: r.int(8)))
         }
-        // Lines first, grouped by their remittance's path: a million rows read straight from the
-        // statement (GRDB's row decoding per column was most of the time), in path order so each
-        // remittance's lines come together and its path is made once.
+        return invoices
+      }
+    } catch let error as IndexError {
+      throw error
+    } catch let error as DatabaseError {
+      throw IndexError.sql(error.message ?? "\(error)")
+    } catch {
+      throw IndexError.classify(error)
+    }
+  }
+
+  /// The remittances with their lines and people's line matches, and the credit notes.
+  public func ledgerPayments(marketplace: String? = nil) throws(IndexError)
+    -> (remittances: [RemittanceView], creditNotes: [CreditNoteView])
+  {
+    do {
+      return try queue.read { db in
+        let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
+        let args: StatementArguments = marketplace.map { [$0] } ?? []
+        var currencies = CurrencyCache()
+        // Lines by their remittance's path, in table order (a scan; ordering by path and line
+        // cost four times as much): each remittance sorts its own few lines.
         var lines: [String: [RemittanceView.Line]] = [:]
         let ln = try db.makeStatement(
           sql: """
             SELECT l.path, l.line, l.invoice_number, l.classification, l.base_invoice_number,
                    l.paid, l.currency, l.invoice_amount, l.discount
             FROM remittance_lines l\(marketplace == nil ? "" : " JOIN remittances r ON r.path = l.path WHERE r.marketplace = ?")
-            ORDER BY l.path, l.line
             """)
         try ln.setArguments(args)
-        try Self.readLines(ln.sqliteStatement) { path, group in lines[path] = group }
-        // People's decisions: the few remittances whose workflow links lines to invoices.
+        try Self.readLines(ln.sqliteStatement) { path, group in
+          lines[path, default: []].append(contentsOf: group)
+        }
+        // People's decisions: the few remittances whose workflow links lines to invoices, found
+        // through their partial index (left to itself, SQLite chose the index on kind and read
+        // every remittance's JSON).
         var matches: [String: [Int: String]] = [:]
         let mt = try Row.fetchCursor(
           db,
           sql: """
             SELECT records.path, json_extract(j.value, '$.lineNumber'), json_extract(j.value, '$.invoiceId')
-            FROM records, json_each(records.json, '$.workflow.lineMatches') AS j
+            FROM records INDEXED BY records_line_matches, json_each(records.json, '$.workflow.lineMatches') AS j
             WHERE \(IndexSchema.lineMatchesFilter("records."))
             """)
         while let r = try mt.next() {
@@ -62,22 +103,20 @@ extension RecordIndex {
           }
         }
         var remittances: [RemittanceView] = []
-        let rem = try Row.fetchCursor(
-          db,
+        let rem = try db.makeStatement(
           sql:
-            "SELECT path, id, marketplace, payment_id, payment_number, payment_date, amount, currency, exchange_rate FROM remittances\(scope)",
-          arguments: args)
-        while let r = try rem.next() {
-          guard let path: String = r[0], let id: String = r[1], let m: String = r[2],
-            let paymentId: String = r[3], let dateText: String = r[5],
-            let date = CivilDate.day(String(dateText.prefix(10))),
-            let amount = Self.money(r[6], r[7])
-          else { continue }
+            "SELECT path, id, marketplace, payment_id, payment_number, payment_date, amount, currency, exchange_rate FROM remittances\(scope)"
+        )
+        try rem.setArguments(args)
+        try RawRow.each(rem.sqliteStatement) { r in
+          guard let path = r.text(0), let id = r.text(1), let m = r.text(2),
+            let paymentId = r.text(3), let date = r.day(5), let amount = r.decimal(6),
+            let currency = currencies.code(r.text(7))
+          else { return }
           remittances.append(
             RemittanceView(
-              id: id, marketplace: m, paymentId: paymentId, paymentNumber: r[4], date: date,
-              amount: amount,
-              exchangeRate: (r[8] as String?).flatMap { try? DecimalNumber(parsing: $0) },
+              id: id, marketplace: m, paymentId: paymentId, paymentNumber: r.text(4), date: date,
+              amount: Money(amount, currency), exchangeRate: r.decimal(8),
               lines: (lines[path] ?? []).sorted { $0.number < $1.number },
               lineMatches: matches[path] ?? [:]))
         }
@@ -95,7 +134,7 @@ extension RecordIndex {
             CreditNoteView(
               id: id, marketplace: m, number: number, debitNoteNumber: r[3], total: total))
         }
-        return LedgerInputs(invoices: invoices, remittances: remittances, creditNotes: notes)
+        return (remittances, notes)
       }
     } catch let error as IndexError {
       throw error
@@ -128,17 +167,11 @@ extension RecordIndex {
   }
 
   /// Steps a statement of (path, line, invoice_number, classification, base_invoice_number,
-  /// paid, currency, invoice_amount, discount) ordered by path, handing each path's lines on.
+  /// paid, currency, invoice_amount, discount), handing on each run of rows with one path (a
+  /// path may come again in a later run).
   static func readLines(
     _ statement: SQLiteStatement, _ group: (String, [RemittanceView.Line]) -> Void
   ) throws(IndexError) {
-    defer { sqlite3_reset(statement) }
-    func text(_ i: Int32) -> String? {
-      guard let p = sqlite3_column_text(statement, i) else { return nil }
-      return String(
-        decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, i))),
-        as: UTF8.self)
-    }
     var path: [UInt8] = []
     var current: [RemittanceView.Line] = []
     var currencies = CurrencyCache()
@@ -146,36 +179,67 @@ extension RecordIndex {
       if !current.isEmpty { group(String(decoding: path, as: UTF8.self), current) }
       current = []
     }
-    while true {
-      let rc = sqlite3_step(statement)
-      if rc == SQLITE_DONE { break }
-      guard rc == SQLITE_ROW else {
-        throw IndexError.sql(String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))))
-      }
-      guard let p = sqlite3_column_text(statement, 0) else { continue }
-      let rowPath = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, 0)))
+    try RawRow.each(statement) { r in
+      guard let rowPath = r.bytes(0) else { return }
       if !path.elementsEqual(rowPath) {
         flush()
         path = Array(rowPath)
       }
-      guard let number = text(2), let currency = currencies.code(text(6)),
-        let paid = text(5).flatMap({ try? DecimalNumber(parsing: $0) })
-      else { continue }
-      let line =
-        sqlite3_column_type(statement, 1) == SQLITE_NULL
-        ? current.count + 1 : Int(sqlite3_column_int64(statement, 1))
+      guard let number = r.text(2), let currency = currencies.code(r.text(6)),
+        let paid = r.decimal(5)
+      else { return }
       current.append(
         RemittanceView.Line(
-          line: line, invoiceNumber: number, classification: text(3) ?? "other", base: text(4),
+          line: r.int(1) ?? current.count + 1, invoiceNumber: number,
+          classification: r.text(3) ?? "other", base: r.text(4),
           amountPaid: Money(paid, currency),
-          invoiceAmount: text(7).flatMap { try? DecimalNumber(parsing: $0) }.map {
-            Money($0, currency)
-          },
-          discount: text(8).flatMap { try? DecimalNumber(parsing: $0) }.map {
-            Money($0, currency)
-          }))
+          invoiceAmount: r.decimal(7).map { Money($0, currency) },
+          discount: r.decimal(8).map { Money($0, currency) }))
     }
     flush()
+  }
+
+  /// The current row of a statement stepped through the C API: columns read in place.
+  struct RawRow {
+    let statement: SQLiteStatement
+
+    /// Steps `statement` to its end (then resets it), handing on each row.
+    static func each(_ statement: SQLiteStatement, _ body: (RawRow) -> Void) throws(IndexError) {
+      defer { sqlite3_reset(statement) }
+      let row = RawRow(statement: statement)
+      while true {
+        let rc = sqlite3_step(statement)
+        if rc == SQLITE_DONE { return }
+        guard rc == SQLITE_ROW else {
+          throw IndexError.sql(String(cString: sqlite3_errmsg(sqlite3_db_handle(statement))))
+        }
+        body(row)
+      }
+    }
+
+    /// The column's text as UTF-8 bytes, valid until the next step; nil for NULL.
+    func bytes(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
+      guard let p = sqlite3_column_text(statement, i) else { return nil }
+      return UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, i)))
+    }
+
+    func text(_ i: Int32) -> String? { bytes(i).map { String(decoding: $0, as: UTF8.self) } }
+
+    func int(_ i: Int32) -> Int? {
+      sqlite3_column_type(statement, i) == SQLITE_NULL
+        ? nil : Int(sqlite3_column_int64(statement, i))
+    }
+
+    /// A day from the column's first ten characters (`YYYY-MM-DD`, of a date or a timestamp).
+    func day(_ i: Int32) -> Int? {
+      guard let b = bytes(i), b.count >= 10 else { return nil }
+      return CivilDate.day(utf8: UnsafeBufferPointer(rebasing: b[0..<10]))
+    }
+
+    func decimal(_ i: Int32) -> DecimalNumber? {
+      guard let b = bytes(i) else { return nil }
+      return try? DecimalNumber(parsingUTF8: b)
+    }
   }
 
   /// Currency codes as read: the few a workspace uses, checked once each.

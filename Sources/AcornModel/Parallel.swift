@@ -24,6 +24,19 @@ public enum Parallel {
     parts(items.count, minimum: minimum) { range in items[range].map(transform) }.flatMap { $0 }
   }
 
+  /// Runs `a` and `b` side by side (one on the caller's thread) and returns both results.
+  public static func both<A, B>(_ a: @Sendable () -> A, _ b: @Sendable () -> B) -> (A, B) {
+    let first = Results<A>(1)
+    let second = Results<B>(1)
+    DispatchQueue.concurrentPerform(iterations: 2) { i in
+      if i == 0 { first.set(0, a()) } else { second.set(0, b()) }
+    }
+    guard let a = first.values[0], let b = second.values[0] else {
+      preconditionFailure("concurrentPerform ran every iteration")
+    }
+    return (a, b)
+  }
+
   /// Each slot is written by one worker only and read after all of them are done.
   final class Results<T>: @unchecked Sendable {
     var values: [T?]

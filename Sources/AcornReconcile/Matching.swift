@@ -418,7 +418,7 @@ extension Run {
   func result() -> ReconcileResult {
     ReconcileResult(
       asOf: asOf, invoices: ledgersOut, purchaseOrders: ordersOut, deductions: deductionsOut,
-      returns: returnsOut, findings: findings.sorted(),
+      returns: returnsOut, findings: ReconcileFinding.sorted(findings),
       proposals: proposals.sorted { $0.recordID < $1.recordID })
   }
 }

@@ -57,9 +57,9 @@ public struct Reconciler {
     // Every key the ledger matches by includes the marketplace, so marketplaces reconcile apart,
     // side by side; merged, the result is the one a single run gives (invoices in id order,
     // findings sorted marketplace first).
-    let invoicesBy = Dictionary(grouping: invoices, by: \.marketplace)
-    let remittancesBy = Dictionary(grouping: remittances, by: \.marketplace)
-    let notesBy = Dictionary(grouping: creditNotes, by: \.marketplace)
+    let invoicesBy = Dictionary(grouping: invoices) { $0.marketplace }
+    let remittancesBy = Dictionary(grouping: remittances) { $0.marketplace }
+    let notesBy = Dictionary(grouping: creditNotes) { $0.marketplace }
     let markets = Set(invoicesBy.keys).union(remittancesBy.keys).union(notesBy.keys).sorted()
     let (rules, lifecycles) = (rules, lifecycles)
     let parts = Parallel.parts(markets.count, minimum: 2) {
@@ -72,23 +72,30 @@ public struct Reconciler {
         run.creditNotes = notesBy[market] ?? []
         run.prepare()
         do throws(ReconcileError) { try run.ledgers() } catch { return .failure(error) }
-        out.ledgers += run.ledgersOut
+        if out.ledgers.isEmpty {
+          out.ledgers = run.ledgersOut
+        } else {
+          out.ledgers += run.ledgersOut
+        }
         out.findings += run.findings
       }
       return .success(out)
     }
-    var ledgers: [InvoiceLedger] = []
+    var ledgerParts: [[InvoiceLedger]] = []
     var findings: [ReconcileFinding] = []
     for part in parts {
       switch part {
       case .success(let out):
-        ledgers += out.ledgers
+        ledgerParts.append(out.ledgers)
         findings += out.findings
       case .failure(let error): throw error
       }
     }
-    ledgers.sort { $0.id < $1.id }
-    return (ledgers, findings.sorted())
+    var ledgers: [InvoiceLedger] = []
+    ledgers.reserveCapacity(ledgerParts.reduce(0) { $0 + $1.count })
+    for part in ledgerParts { ledgers += part }
+    ledgerParts = []
+    return (sortedByID(ledgers) { $0.id }, ReconcileFinding.sorted(findings))
   }
 
   public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
@@ -125,6 +132,21 @@ func times(_ m: Money, _ n: Int) throws(ReconcileError) -> Money {
   do { return try m.times(n) } catch {
     throw ReconcileError(code: "reconcile.arithmetic", message: "cannot multiply \(m) by \(n)")
   }
+}
+
+/// `items.sorted { id($0) < id($1) }`, the same order (the sort is stable),
+/// moving indexes rather than the elements (views and ledgers are hundreds of bytes each); an
+/// array already in order — as one marketplace's ledger is — is returned as it is.
+func sortedByID<T>(_ items: [T], _ id: (T) -> String) -> [T] {
+  guard items.count > 1 else { return items }
+  let keys = items.map(id)
+  var inOrder = true
+  for k in 1..<keys.count where keys[k] < keys[k - 1] {
+    inOrder = false
+    break
+  }
+  if inOrder { return items }
+  return keys.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
 }
 
 func magnitude(_ m: Money) -> Money { m.isNegative ? -m : m }
@@ -226,13 +248,15 @@ struct Run {
 
   /// Sorts what was loaded into its defined order and indexes the invoices.
   mutating func prepare() {
-    invoices.sort { $0.id < $1.id }
+    invoices = sortedByID(invoices) { $0.id }
     remittances.sort { ($0.date, $0.id) < ($1.date, $1.id) }
     deductionViews.sort { $0.id < $1.id }
     orders.sort { $0.id < $1.id }
     shipments.sort { $0.id < $1.id }
     returnViews.sort { $0.id < $1.id }
     creditNotes.sort { $0.id < $1.id }
+    invoiceIndex.reserveCapacity(invoices.count)
+    invoiceByID.reserveCapacity(invoices.count)
     for (i, inv) in invoices.enumerated() {
       invoiceIndex[Self.key(inv.marketplace, inv.number)] = i
       invoiceByID[inv.id] = i
@@ -252,6 +276,7 @@ struct Run {
   // MARK: Invoice ledger
 
   mutating func ledgers() throws(ReconcileError) {
+    ledgersOut.reserveCapacity(invoices.count)
     var creditNoteNumbers: Set<String> = []
     for cn in creditNotes {
       creditNoteNumbers.insert(Self.key(cn.marketplace, cn.number))

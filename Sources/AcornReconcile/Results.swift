@@ -158,6 +158,32 @@ public struct ReconcileFinding: Sendable, Hashable, Comparable {
     (a.marketplace, a.month, a.code, a.records.joined(separator: ","), a.en)
       < (b.marketplace, b.month, b.code, b.records.joined(separator: ","), b.en)
   }
+
+  /// `findings.sorted()`, each finding's key made once rather than in every comparison (a ledger
+  /// of a hundred thousand invoices has tens of thousands of findings). When every key is ASCII
+  /// without NUL — as the reconciler's are — the keys are bytes joined by NUL and compared with
+  /// `memcmp`, which orders them exactly as the tuple of strings does.
+  static func sorted(_ findings: [ReconcileFinding]) -> [ReconcileFinding] {
+    let joined = findings.map { $0.records.joined(separator: ",") }
+    var keys: [String] = []
+    keys.reserveCapacity(findings.count)
+    for (f, records) in zip(findings, joined) {
+      let parts = [f.marketplace, f.month, f.code, records, f.en]
+      guard parts.allSatisfy({ $0.utf8.allSatisfy { $0 > 0 && $0 < 0x80 } }) else { break }
+      keys.append(parts.joined(separator: "\u{0}"))
+    }
+    let order: [Int]
+    if keys.count == findings.count {
+      order = findings.indices.sorted { CanonicalJSON.keyPrecedes(keys[$0], keys[$1]) }
+    } else {
+      order = findings.indices.sorted { i, j in
+        let (a, b) = (findings[i], findings[j])
+        return (a.marketplace, a.month, a.code, joined[i], a.en)
+          < (b.marketplace, b.month, b.code, joined[j], b.en)
+      }
+    }
+    return order.map { findings[$0] }
+  }
 }
 
 /// The settings of `rules/reconcile.yaml`.

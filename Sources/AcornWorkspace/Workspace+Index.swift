@@ -248,11 +248,12 @@ extension Workspace {
 }
 
 /// An exclusive `flock(2)` on `.acorn/index.lock` while the index is updated; released by the
-/// kernel if the process dies.
+/// kernel if the process dies. A reader that reads the index through several connections at once
+/// holds it shared, so no update lands between its reads.
 final class IndexLock {
   private var fd: Int32
 
-  init(path: String, timeout: Double = 30) throws(WorkspaceError) {
+  init(path: String, shared: Bool = false, timeout: Double = 30) throws(WorkspaceError) {
     try? FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -262,7 +263,7 @@ final class IndexLock {
         "index.lock", "cannot open \(path): \(String(cString: strerror(code))) (errno \(code))")
     }
     let deadline = Date().addingTimeInterval(timeout)
-    while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+    while flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
       guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
         close(fd)
         fd = -1

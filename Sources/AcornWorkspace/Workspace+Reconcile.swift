@@ -109,7 +109,7 @@ extension Workspace {
     let plans = result.filePlans
     let (root, final) = (root, result)
     let writes = Parallel.map(plans, minimum: 2) { plan -> (String, [UInt8])? in
-      let bytes = CanonicalJSON.bytes(final.file(plan))
+      let bytes = final.fileBytes(plan)
       return (try? FileSystem.read(root + "/" + plan.path)) == bytes ? nil : (plan.path, bytes)
     }.compactMap { $0 }
     let planned = Set(plans.map(\.path))
@@ -257,14 +257,59 @@ extension Workspace {
   {
     let rules = try rules()
     let settings = try reconcileRules()
-    try updateIndex()
-    let index: RecordIndex
+    // The index is read while the working tree is walked (the status is most of what checking
+    // the index costs, and needs no lock on it); then the index is brought up to date from that
+    // status. Most of the time nothing changed and the read stands; after an update it is read
+    // again. Invoices and payments are read through two connections side by side, under the
+    // index lock held shared so that no update lands between the two.
+    let path = indexPath
+    let lockPath = self.path(".acorn/index.lock")
+    let read = { @Sendable () -> Result<(RecordIndex.LedgerInputs, Int?), IndexError> in
+      let lock: IndexLock
+      do throws(WorkspaceError) { lock = try IndexLock(path: lockPath, shared: true) } catch {
+        return .failure(.unusable(error.message))
+      }
+      defer { lock.release() }
+      let (invoices, rest) = Parallel.both {
+        Result { () throws(IndexError) in
+          try RecordIndex(readOnlyAt: path).ledgerInvoices(marketplace: marketplace)
+        }
+      } _: {
+        Result { () throws(IndexError) in
+          let index = try RecordIndex(readOnlyAt: path)
+          let (remittances, notes) = try index.ledgerPayments(marketplace: marketplace)
+          return (remittances, notes, asOf == nil ? try index.latestDay() : nil)
+        }
+      }
+      do throws(IndexError) {
+        let (remittances, notes, latest) = try rest.get()
+        return .success(
+          (
+            RecordIndex.LedgerInputs(
+              invoices: try invoices.get(), remittances: remittances, creditNotes: notes),
+            latest
+          ))
+      } catch {
+        return .failure(error)
+      }
+    }
+    let workspace = self
+    let (early, walked) = Parallel.both(read) {
+      Result { () throws(WorkspaceError) in
+        let repo = try workspace.repository()
+        do { return try repo.status() } catch {
+          throw WorkspaceError(
+            "status.failed", "cannot read the working tree's status", cause: error)
+        }
+      }
+    }
+    let report = try updateIndex(status: try walked.get())
     let inputs: RecordIndex.LedgerInputs
     let day: Int
     do {
-      index = try RecordIndex(readOnlyAt: indexPath)
-      inputs = try index.ledgerInputs(marketplace: marketplace)
-      day = try asOf ?? index.latestDay() ?? Int(now.timeIntervalSince1970 / 86_400)
+      let (read, latest) = try (report.mode == .upToDate ? early : read()).get()
+      inputs = read
+      day = asOf ?? latest ?? Int(now.timeIntervalSince1970 / 86_400)
     } catch {
       throw WorkspaceError("index.failed", "\(error)")
     }

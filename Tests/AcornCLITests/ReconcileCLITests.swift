@@ -285,6 +285,37 @@ struct LedgerFromIndexCLITests {
     _ = try HistoryCLITests.gitRun(["clean", "-fdq", "reconciliation"], in: ws)
   }
 
+  /// The ledger reads the index while the working tree is walked; when the walk finds the index
+  /// stale, the index is updated and read again — the first read must not be what is shown.
+  @Test(
+    "an invoice edited behind acorn's back is in the next ledger: the index is updated and read again"
+  )
+  func editedOutsideAcorn() throws {
+    let dir = Folder()
+    let ws = try ExportCLITests.sandbox(dir, until: "2026-08-15")
+    func invoiced(_ id: String) throws -> String? {
+      let run = try CLI.run(["reconcile", "--ledger", "--json"], in: ws)
+      #expect(run.status <= 1, "\(run.stderr)")
+      let doc = try JSONParser.parse(Array(run.stdout.utf8)).value
+      return doc["invoices"]?.arrayValue?.first { $0["id"]?.stringValue == id }?["invoiced"]?
+        .stringValue
+    }
+    let row = try CLI.run(
+      ["query", "SELECT id, path FROM invoices ORDER BY id LIMIT 1", "--csv"], in: ws)
+    let fields = try #require(row.stdout.split(whereSeparator: \.isNewline).last)
+      .split(separator: ",").map(String.init)
+    let (id, path) = (fields[0], ws + "/" + fields[1])
+    #expect(try invoiced(id) != "98765.43")
+    var text = try String(contentsOfFile: path, encoding: .utf8)
+    let total = try #require(text.range(of: "\"totalAmount\": {"))
+    let amount = try #require(
+      text.range(of: "\"amount\": \"", range: total.upperBound..<text.endIndex))
+    let end = try #require(text[amount.upperBound...].firstIndex(of: "\""))
+    text.replaceSubrange(amount.upperBound..<end, with: "98765.43")
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(try invoiced(id) == "98765.43")
+  }
+
   @Test(
     "the index-driven ledger is the file-driven one: the sandbox, a payment line no invoice has, then a person's match"
   )

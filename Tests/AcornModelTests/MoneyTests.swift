@@ -114,3 +114,36 @@ struct MoneyTests {
     #expect(try DecimalNumber(parsing: "0.000001") < DecimalNumber(parsing: "0.00001"))
   }
 }
+
+@Suite("amounts and days appended as bytes")
+struct AppendedTextTests {
+  @Test("a decimal appended is its formatted text, at every minimum scale")
+  func decimals() throws {
+    var generator = SystemRandomNumberGenerator()
+    var values = try [
+      "0", "-0.01", "1", "10", "0.5", "123.456", "-99999999999999999999999999.99",
+      "99999999999999999999999999999999999999", "0.000000000000000000000000000001",
+      "18446744073709551615", "18446744073709551616", "-18446744073709551617.5", "1e40", "-3e45",
+    ].map { try DecimalNumber(parsing: $0) }
+    for _ in 0..<3_000 {
+      let units = Int.random(in: Int.min...Int.max, using: &generator)
+      values.append(DecimalNumber(units: units, scale: Int.random(in: 0...12, using: &generator)))
+    }
+    for v in values {
+      for minimumScale in 0...4 {
+        var out: [UInt8] = []
+        v.append(minimumScale: minimumScale, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == v.formatted(minimumScale: minimumScale))
+      }
+    }
+  }
+
+  @Test("a day appended is its YYYY-MM-DD text")
+  func days() {
+    for day in stride(from: -800_000, through: 3_000_000, by: 997) + [0, -1, 2_932_896, 2_932_897] {
+      var out: [UInt8] = []
+      CivilDate.append(day, to: &out)
+      #expect(String(decoding: out, as: UTF8.self) == CivilDate.string(day), "\(day)")
+    }
+  }
+}

@@ -88,6 +88,9 @@ public enum CanonicalJSON {
   public enum Member: Sendable {
     case value(JSONValue)
     case elements(Int, @Sendable (Int) -> JSONValue)
+    /// An array given by its element count and a function writing each element's bytes at the
+    /// given indent (element index, indent, output) — see `ObjectBytes`.
+    case written(Int, @Sendable (Int, Int, inout [UInt8]) -> Void)
   }
 
   /// The bytes `bytes(.object(…))` gives for the same members, written without building the
@@ -105,6 +108,8 @@ public enum CanonicalJSON {
       case .value(let value): write(value, indent: 2, into: &out)
       case .elements(let count, let element):
         writeElements(count, indent: 2, into: &out, element)
+      case .written(let count, let element):
+        writeElements(count, indent: 2, into: &out, writing: element)
       }
       out.append(contentsOf: (k == sorted.count - 1 ? "\n" : ",\n").utf8)
     }
@@ -117,6 +122,16 @@ public enum CanonicalJSON {
   static func writeElements(
     _ count: Int, indent: Int, into out: inout [UInt8], _ element: @Sendable (Int) -> JSONValue
   ) {
+    writeElements(count, indent: indent, into: &out) { i, indent, out in
+      write(element(i), indent: indent, into: &out)
+    }
+  }
+
+  /// The same, each element written by `element` (index, indent, output).
+  static func writeElements(
+    _ count: Int, indent: Int, into out: inout [UInt8],
+    writing element: @Sendable (Int, Int, inout [UInt8]) -> Void
+  ) {
     if count == 0 {
       out.append(contentsOf: "[]".utf8)
       return
@@ -124,15 +139,92 @@ public enum CanonicalJSON {
     out.append(contentsOf: "[\n".utf8)
     let parts = Parallel.parts(count, minimum: parallelArray) { range in
       var chunk: [UInt8] = []
-      chunk.reserveCapacity(range.count * 256)
+      chunk.reserveCapacity(min(range.count, 64) * 1024)
       for i in range {
         pad(indent + 2, &chunk)
-        write(element(i), indent: indent + 2, into: &chunk)
+        element(i, indent + 2, &chunk)
         chunk.append(contentsOf: (i == count - 1 ? "\n" : ",\n").utf8)
+        // After the first 64 elements, room for the rest at their average size and a tenth.
+        if i == range.lowerBound + 63 && range.count > 64 {
+          chunk.reserveCapacity(chunk.count / 64 * range.count * 11 / 10)
+        }
       }
       return chunk
     }
+    // Room for every part at once: a document of tens of megabytes grown by doubling was
+    // copied several times over, each time into pages the kernel had to fault in.
+    out.reserveCapacity(out.count + parts.reduce(0) { $0 + $1.count } + indent + 2)
     for part in parts { out.append(contentsOf: part) }
+    pad(indent, &out)
+    out.append(UInt8(ascii: "]"))
+  }
+
+  /// An object written straight to bytes by code that knows its members: `key` opens each member
+  /// (in canonical key order, `keyPrecedes` — checked in debug builds), the caller appends its
+  /// value, `close` ends the object. The bytes are those `bytes(.object(…))` gives for the same
+  /// members at that indent: for results written a hundred thousand times, where building a
+  /// `JSONValue` and sorting its keys would be most of the work.
+  public struct ObjectBytes {
+    /// The indent of the object itself; its values are at `indent + 2`.
+    public let indent: Int
+    var first = true
+    #if DEBUG
+      var last: String?
+    #endif
+
+    public init(indent: Int) { self.indent = indent }
+
+    /// The indent for a member's value (nested objects and arrays).
+    public var valueIndent: Int { indent + 2 }
+
+    public mutating func key(_ key: String, _ out: inout [UInt8]) {
+      #if DEBUG
+        if let last { precondition(keyPrecedes(last, key), "keys out of order: \(last), \(key)") }
+        last = key
+      #endif
+      out.append(contentsOf: (first ? "{\n" : ",\n").utf8)
+      first = false
+      pad(indent + 2, &out)
+      writeString(key, into: &out)
+      out.append(contentsOf: ": ".utf8)
+    }
+
+    public func close(_ out: inout [UInt8]) {
+      if first {
+        out.append(contentsOf: "{}".utf8)
+        return
+      }
+      out.append(0x0A)
+      pad(indent, &out)
+      out.append(UInt8(ascii: "}"))
+    }
+  }
+
+  /// A string as canonical JSON (quoted, escaped), appended.
+  public static func append(string: String, to out: inout [UInt8]) {
+    writeString(string, into: &out)
+  }
+
+  /// A value as canonical JSON at an indent, appended.
+  public static func append(_ value: JSONValue, indent: Int, to out: inout [UInt8]) {
+    write(value, indent: indent, into: &out)
+  }
+
+  /// An array of `count` elements at an indent, each written by `element` (index, its indent,
+  /// output), appended; in one pass (small arrays inside a larger document).
+  public static func appendArray(
+    count: Int, indent: Int, to out: inout [UInt8], _ element: (Int, Int, inout [UInt8]) -> Void
+  ) {
+    if count == 0 {
+      out.append(contentsOf: "[]".utf8)
+      return
+    }
+    out.append(contentsOf: "[\n".utf8)
+    for i in 0..<count {
+      pad(indent + 2, &out)
+      element(i, indent + 2, &out)
+      out.append(contentsOf: (i == count - 1 ? "\n" : ",\n").utf8)
+    }
     pad(indent, &out)
     out.append(UInt8(ascii: "]"))
   }

@@ -94,6 +94,15 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
   /// Whether the number has no fractional part (JSON Schema's `integer`).
   public var isInteger: Bool { scale <= 0 }
 
+  /// `init(parsing:)` of text given as UTF-8 bytes (read straight from a database row).
+  public init(parsingUTF8 bytes: UnsafeBufferPointer<UInt8>) throws(DecimalError) {
+    if let plain = Self.plain(bytes) {
+      self = plain
+      return
+    }
+    try self.init(parsing: String(decoding: bytes, as: UTF8.self))
+  }
+
   /// Parses JSON number grammar (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), and, when
   /// `lenient` is set, also a leading `+` and leading zeros (as found in CSV and EDI files).
   public init(parsing text: some StringProtocol, lenient: Bool = false) throws(DecimalError) {
@@ -287,6 +296,44 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
       text = String(text[..<point]) + "." + String(text[point...])
     }
     return significand < 0 ? "-" + text : text
+  }
+
+  /// The bytes of `formatted(minimumScale:)`, appended without making a string (writers of
+  /// large documents: a million amounts).
+  public func append(minimumScale: Int = 0, to out: inout [UInt8]) {
+    guard scale >= 0 else {
+      out.append(contentsOf: formatted(minimumScale: minimumScale).utf8)
+      return
+    }
+    let k = max(scale, minimumScale)
+    // The magnitude's digits, least significant first (at most 39).
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+      var n = 0
+      var magnitude = significand.magnitude
+      if magnitude <= UInt128(UInt64.max) {
+        var small = UInt64(magnitude)
+        repeat {
+          digits[n] = UInt8(truncatingIfNeeded: 48 + small % 10)
+          small /= 10
+          n += 1
+        } while small > 0
+      } else {
+        repeat {
+          digits[n] = UInt8(truncatingIfNeeded: 48 + magnitude % 10)
+          magnitude /= 10
+          n += 1
+        } while magnitude > 0
+      }
+      if significand < 0 { out.append(0x2D) }
+      // Shown: the digits, then k - scale zeros, at least k + 1 characters, a point k from the end.
+      let trailing = k - scale
+      let shown = max(n + trailing, k + 1)
+      for position in stride(from: shown - 1, through: 0, by: -1) {
+        if position == k - 1 && k > 0 { out.append(0x2E) }
+        let d = position - trailing
+        out.append(d >= 0 && d < n ? digits[d] : 0x30)
+      }
+    }
   }
 
   public var description: String { formatted() }

@@ -4,7 +4,12 @@ public enum CivilDate {
   /// Days since 1970-01-01 for exactly `YYYY-MM-DD`; nil for anything else, or a day the month
   /// does not have.
   public static func day(_ text: String) -> Int? {
-    let bytes = Array(text.utf8)
+    if let d = text.utf8.withContiguousStorageIfAvailable({ day(utf8: $0) }) { return d }
+    return Array(text.utf8).withUnsafeBufferPointer { day(utf8: $0) }
+  }
+
+  /// `day(_:)` of text given as UTF-8 bytes (read straight from a database row or a file).
+  public static func day(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else {
       return nil
     }
@@ -78,8 +83,8 @@ public enum CivilDate {
     return era * 146097 + doe - 719468
   }
 
-  /// `YYYY-MM-DD` of a day since 1970-01-01.
-  public static func string(_ day: Int) -> String {
+  /// Year, month and day of a day since 1970-01-01 (Howard Hinnant's civil-from-days).
+  public static func components(_ day: Int) -> (year: Int, month: Int, day: Int) {
     let z = day + 719468
     let era = (z >= 0 ? z : z - 146096) / 146097
     let doe = z - era * 146097
@@ -88,11 +93,36 @@ public enum CivilDate {
     let mp = (5 * doy + 2) / 153
     let d = doy - (153 * mp + 2) / 5 + 1
     let m = mp + (mp < 10 ? 3 : -9)
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+  }
+
+  /// `YYYY-MM-DD` of a day since 1970-01-01.
+  public static func string(_ day: Int) -> String {
+    let (y, m, d) = components(day)
     func pad(_ n: Int, _ w: Int) -> String {
       String(repeating: "0", count: max(0, w - String(n).count)) + String(n)
     }
     return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+  }
+
+  /// The bytes of `string(day)`, appended without making a string (writers of large documents).
+  public static func append(_ day: Int, to out: inout [UInt8]) {
+    let (y, m, d) = components(day)
+    guard (0...9999).contains(y) else {
+      out.append(contentsOf: string(day).utf8)
+      return
+    }
+    func digit(_ n: Int) -> UInt8 { UInt8(truncatingIfNeeded: 48 + n) }
+    out.append(digit(y / 1000))
+    out.append(digit(y / 100 % 10))
+    out.append(digit(y / 10 % 10))
+    out.append(digit(y % 10))
+    out.append(0x2D)
+    out.append(digit(m / 10))
+    out.append(digit(m % 10))
+    out.append(0x2D)
+    out.append(digit(d / 10))
+    out.append(digit(d % 10))
   }
 
   /// `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds) of a time in seconds since 1970-01-01T00:00:00Z.
