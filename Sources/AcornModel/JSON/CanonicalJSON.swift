@@ -177,16 +177,21 @@ public enum CanonicalJSON {
     /// The indent for a member's value (nested objects and arrays).
     public var valueIndent: Int { indent + 2 }
 
-    public mutating func key(_ key: String, _ out: inout [UInt8]) {
+    /// Opens the member `key`: a literal of plain characters (nothing JSON escapes — checked in
+    /// debug builds), copied as it is.
+    public mutating func key(_ key: StaticString, _ out: inout [UInt8]) {
       #if DEBUG
-        if let last { precondition(keyPrecedes(last, key), "keys out of order: \(last), \(key)") }
-        last = key
+        let text = key.description
+        precondition(text.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C })
+        if let last { precondition(keyPrecedes(last, text), "keys out of order: \(last), \(text)") }
+        last = text
       #endif
       out.append(contentsOf: (first ? "{\n" : ",\n").utf8)
       first = false
       pad(indent + 2, &out)
-      writeString(key, into: &out)
-      out.append(contentsOf: ": ".utf8)
+      out.append(0x22)
+      out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+      out.append(contentsOf: "\": ".utf8)
     }
 
     public func close(_ out: inout [UInt8]) {
@@ -229,8 +234,14 @@ public enum CanonicalJSON {
     out.append(UInt8(ascii: "]"))
   }
 
+  static let spaces = [UInt8](repeating: 0x20, count: 64)
+
   static func pad(_ n: Int, _ out: inout [UInt8]) {
-    out.append(contentsOf: repeatElement(0x20, count: n))
+    if n <= spaces.count {
+      out.append(contentsOf: spaces[0..<n])
+    } else {
+      out.append(contentsOf: repeatElement(0x20, count: n))
+    }
   }
 
   static let hexDigits = Array("0123456789abcdef".utf8)
