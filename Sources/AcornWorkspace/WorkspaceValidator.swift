@@ -235,8 +235,33 @@ extension Workspace {
         if let id = RecordFileName.decode(name), idFiles[id] == nil { idFiles[id] = rel }
       }
     }
-    for (n, rel) in files.enumerated() {
-      if n % 256 == 0 { progress?(ProgressReport("validating", done: n, of: files.count)) }
+    // Each file is read, parsed and checked on every core, in parts; what depends on the other
+    // files (duplicate ids, case collisions, the settings' tallies) is settled after, in file
+    // order, so the findings are those of one pass.
+    let lifecycles = lifecycleSet
+    let checked = Self.checkInParts(files, only: only, progress: progress) { rel in
+      let seen = SeenValue()
+      let bytes: [UInt8]
+      do { bytes = try FileSystem.read(self.path(rel)) } catch {
+        return (
+          [Finding(code: "record.unreadable", file: rel, message: "cannot read: \(error)")], seen
+        )
+      }
+      var noIDs: [String: String] = [:]
+      var out = self.validateRecord(
+        bytes: bytes, at: rel, schemas: schemas, lifecycles: lifecycles,
+        marketplaces: configured, ids: &noIDs, seen: seen)
+      for hit in CredentialScanner.scan(bytes) {
+        out.append(
+          Finding(
+            code: hit.code, file: rel, line: hit.line, message: "\(hit.masked): \(hit.message)"))
+      }
+      // Only what the checks across files need is kept, not the record's value.
+      seen.vendorCodes = seen.value.map(Self.vendorCodes) ?? []
+      seen.value = nil
+      return (out, seen)
+    }
+    for (rel, result) in zip(files, checked) {
       if let other = foldedPaths[rel.lowercased()] {
         findings.append(
           Finding(
@@ -253,18 +278,25 @@ extension Workspace {
             message: "not a record file (records/ holds only <id>.json files)"))
         continue
       }
-      if let only, !only.contains(rel) { continue }
-      let seen = SeenValue()
-      findings += validateRecordFile(
-        rel, schemas: schemas, lifecycles: lifecycleSet, marketplaces: configured, ids: &idFiles,
-        seen: seen)
+      guard let (fileFindings, seen) = result else { continue }
+      findings += fileFindings
+      if let id = seen.id {
+        if let other = idFiles[id] {
+          findings.append(
+            Finding(
+              code: "record.duplicate-id", file: rel, line: seen.idLine, path: "id",
+              message: "id \(id) is also used by \(other)"))
+        } else {
+          idFiles[id] = rel
+        }
+      }
       // Settings the records disagree with: one warning each, not one per file.
       let market = rel.split(separator: "/").dropFirst().first.map(String.init) ?? ""
       if !configured.isEmpty, !market.isEmpty, !configured.contains(market) {
         unlistedMarkets[market, default: (0, rel)].count += 1
       }
-      if !vendorCodes.isEmpty, let value = seen.value {
-        for code in Self.vendorCodes(in: value) where !vendorCodes.contains(code) {
+      if !vendorCodes.isEmpty {
+        for code in seen.vendorCodes where !vendorCodes.contains(code) {
           unlistedVendors[code, default: (0, rel)].count += 1
         }
       }
@@ -323,8 +355,9 @@ extension Workspace {
           } ?? "is not a regular file (a socket, pipe or device); remove it"))
     }
     // Credentials anywhere in the working tree.
+    // (Record files were scanned as they were checked.)
     for rel in FileSystem.files(under: root, skipping: [".git", ".acorn"])
-    where only.map({ $0.contains(rel) || !rel.hasPrefix(Self.recordsFolder + "/") }) ?? true {
+    where !rel.hasPrefix(Self.recordsFolder + "/") || !rel.hasSuffix(".json") {
       guard let bytes = try? FileSystem.read(path(rel)) else { continue }
       for hit in CredentialScanner.scan(bytes) {
         findings.append(
@@ -382,8 +415,37 @@ extension Workspace {
   }
 
   /// The parsed record a check saw, for checks across files (no second parse).
-  final class SeenValue {
+  /// What a record file's check saw, for the checks across files: its value (dropped once its
+  /// vendor codes are taken), its id and the line of its `id`.
+  final class SeenValue: @unchecked Sendable {
     var value: JSONValue?
+    var id: String?
+    var idLine: Int?
+    var vendorCodes: [String] = []
+  }
+
+  /// `check` of every file to be validated (`.json` files, those in `only` when given) on every
+  /// core, in parts of consecutive files; nil for the others. Results in `files`' order.
+  static func checkInParts(
+    _ files: [String], only: Set<String>?, progress: ProgressHandler?,
+    _ check: @Sendable (String) -> ([Finding], SeenValue)
+  ) -> [([Finding], SeenValue)?] {
+    let done = Counter()
+    progress?(ProgressReport("validating", done: 0, of: files.count))
+    return Parallel.parts(files.count, minimum: 512) { range in
+      var out: [([Finding], SeenValue)?] = []
+      out.reserveCapacity(range.count)
+      for rel in files[range] {
+        if rel.hasSuffix(".json") && (only?.contains(rel) ?? true) {
+          out.append(check(rel))
+        } else {
+          out.append(nil)
+        }
+        let n = done.add(1)
+        if n % 256 == 0 { progress?(ProgressReport("validating", done: n, of: files.count)) }
+      }
+      return out
+    }.flatMap { $0 }
   }
 
   func validateRecordFile(
@@ -478,6 +540,8 @@ extension Workspace {
           "record.id", at: JSONPath([.key("id")]),
           "id is \(id) but its kind, marketplace and source.\(kind.keyField) make it \(expectedID)")
       }
+      seen?.id = id
+      seen?.idLine = parsed.line(of: JSONPath([.key("id")]))
       if let other = ids[id] {
         add("record.duplicate-id", at: JSONPath([.key("id")]), "id \(id) is also used by \(other)")
       } else {

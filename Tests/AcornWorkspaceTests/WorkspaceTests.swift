@@ -292,6 +292,30 @@ struct ValidateTests {
     #expect(findings.first { $0.code == "record.noncanonical" }?.severity == .warning)
   }
 
+  /// Files are checked on every core in parts; duplicate ids are settled after, in file order:
+  /// every copy names the first file of all, whichever part it was checked in.
+  @Test("a duplicate id checked in another part names the first file of all, with the id's line")
+  func duplicatesAcrossParts() throws {
+    let scratch = Scratch()
+    let ws = try Self.populated(scratch)
+    let dir = "records/US/purchase-order/2019-07/"
+    let first = dir + "PO-US-4Z32PABC.json"
+    let original = try String(contentsOfFile: ws.path(first), encoding: .utf8)
+    let idLine =
+      (original.split(separator: "\n", omittingEmptySubsequences: false)
+        .firstIndex { $0.hasPrefix("  \"id\": ") } ?? -1) + 1
+    for k in 0..<1_500 {
+      try original.write(
+        toFile: ws.path(dir + "PO-US-DUP\(String(k + 10_000)).json"), atomically: false,
+        encoding: .utf8)
+    }
+    let duplicates = ws.validate().filter { $0.code == "record.duplicate-id" }
+    #expect(duplicates.count == 1_500)
+    #expect(duplicates.allSatisfy { $0.message.hasSuffix("also used by \(first)") })
+    #expect(duplicates.allSatisfy { $0.line == idLine && $0.path == "id" })
+    #expect(idLine > 1)
+  }
+
   @Test("settings: YAML syntax, schema and cyclic lifecycles")
   func settings() throws {
     let scratch = Scratch()

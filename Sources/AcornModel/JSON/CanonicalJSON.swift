@@ -190,7 +190,8 @@ public enum CanonicalJSON {
       first = false
       pad(indent + 2, &out)
       out.append(0x22)
-      out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+      out.append(
+        contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
       out.append(contentsOf: "\": ".utf8)
     }
 
