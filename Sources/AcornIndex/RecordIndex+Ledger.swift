@@ -20,13 +20,6 @@ extension RecordIndex {
     }
   }
 
-  public func ledgerInputs(marketplace: String? = nil) throws(IndexError) -> LedgerInputs {
-    let (remittances, notes) = try ledgerPayments(marketplace: marketplace)
-    return LedgerInputs(
-      invoices: try ledgerInvoices(marketplace: marketplace), remittances: remittances,
-      creditNotes: notes)
-  }
-
   /// The invoices the ledger reads (a second connection can read them while this one reads the
   /// payments: `ledgerPayments`).
   public func ledgerInvoices(marketplace: String? = nil) throws(IndexError) -> [InvoiceView] {
