@@ -23,37 +23,29 @@ extension RecordIndex {
   /// The invoices the ledger reads (a second connection can read them while this one reads the
   /// payments: `ledgerPayments`).
   public func ledgerInvoices(marketplace: String? = nil) throws(IndexError) -> [InvoiceView] {
-    do {
-      return try queue.read { db in
-        let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
-        let args: StatementArguments = marketplace.map { [$0] } ?? []
-        // Stepped through the C API (GRDB's decoding of each column was most of the time at a
-        // hundred thousand invoices).
-        var invoices: [InvoiceView] = []
-        var currencies = CurrencyCache()
-        let inv = try db.makeStatement(
-          sql:
-            "SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices\(scope)"
-        )
-        try inv.setArguments(args)
-        try RawRow.each(inv.sqliteStatement) { r in
-          guard let id = r.text(0), let m = r.text(1), let number = r.text(2),
-            let date = r.day(3), let currency = currencies.code(r.text(6)),
-            let total = r.decimal(5)
-          else { return }
-          invoices.append(
-            InvoiceView(
-              id: id, marketplace: m, number: number, date: date, dueDate: r.day(4),
-              total: Money(total, currency), status: r.text(7), netDays: r.int(8)))
-        }
-        return invoices
+    try reading { db in
+      let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
+      let args: StatementArguments = marketplace.map { [$0] } ?? []
+      // Stepped through the C API (GRDB's decoding of each column was most of the time at a
+      // hundred thousand invoices).
+      var invoices: [InvoiceView] = []
+      var currencies = CurrencyCache()
+      let inv = try db.makeStatement(
+        sql:
+          "SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices\(scope)"
+      )
+      try inv.setArguments(args)
+      try RawRow.each(inv.sqliteStatement) { r in
+        guard let id = r.text(0), let m = r.text(1), let number = r.text(2),
+          let date = r.day(3), let currency = currencies.code(r.text(6)),
+          let total = r.decimal(5)
+        else { return }
+        invoices.append(
+          InvoiceView(
+            id: id, marketplace: m, number: number, date: date, dueDate: r.day(4),
+            total: Money(total, currency), status: r.text(7), netDays: r.int(8)))
       }
-    } catch let error as IndexError {
-      throw error
-    } catch let error as DatabaseError {
-      throw IndexError.sql(error.message ?? "\(error)")
-    } catch {
-      throw IndexError.classify(error)
+      return invoices
     }
   }
 
@@ -61,74 +53,79 @@ extension RecordIndex {
   public func ledgerPayments(marketplace: String? = nil) throws(IndexError)
     -> (remittances: [RemittanceView], creditNotes: [CreditNoteView])
   {
-    do {
-      return try queue.read { db in
-        let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
-        let args: StatementArguments = marketplace.map { [$0] } ?? []
-        var currencies = CurrencyCache()
-        // Lines by their remittance's path, in table order (a scan; ordering by path and line
-        // cost four times as much): each remittance sorts its own few lines.
-        var lines: [String: [RemittanceView.Line]] = [:]
-        let ln = try db.makeStatement(
-          sql: """
-            SELECT l.path, l.line, l.invoice_number, l.classification, l.base_invoice_number,
-                   l.paid, l.currency, l.invoice_amount, l.discount
-            FROM remittance_lines l\(marketplace == nil ? "" : " JOIN remittances r ON r.path = l.path WHERE r.marketplace = ?")
-            """)
-        try ln.setArguments(args)
-        try Self.readLines(ln.sqliteStatement) { path, group in
-          lines[path, default: []].append(contentsOf: group)
-        }
-        // People's decisions: the few remittances whose workflow links lines to invoices, found
-        // through their partial index (left to itself, SQLite chose the index on kind and read
-        // every remittance's JSON).
-        var matches: [String: [Int: String]] = [:]
-        let mt = try Row.fetchCursor(
-          db,
-          sql: """
-            SELECT records.path, json_extract(j.value, '$.lineNumber'), json_extract(j.value, '$.invoiceId')
-            FROM records INDEXED BY records_line_matches, json_each(records.json, '$.workflow.lineMatches') AS j
-            WHERE \(IndexSchema.lineMatchesFilter("records."))
-            """)
-        while let r = try mt.next() {
-          if let p: String = r[0], let n: Int = r[1], let inv: String = r[2] {
-            matches[p, default: [:]][n] = inv
-          }
-        }
-        var remittances: [RemittanceView] = []
-        let rem = try db.makeStatement(
-          sql:
-            "SELECT path, id, marketplace, payment_id, payment_number, payment_date, amount, currency, exchange_rate FROM remittances\(scope)"
-        )
-        try rem.setArguments(args)
-        try RawRow.each(rem.sqliteStatement) { r in
-          guard let path = r.text(0), let id = r.text(1), let m = r.text(2),
-            let paymentId = r.text(3), let date = r.day(5), let amount = r.decimal(6),
-            let currency = currencies.code(r.text(7))
-          else { return }
-          remittances.append(
-            RemittanceView(
-              id: id, marketplace: m, paymentId: paymentId, paymentNumber: r.text(4), date: date,
-              amount: Money(amount, currency), exchangeRate: r.decimal(8),
-              lines: (lines[path] ?? []).sorted { $0.number < $1.number },
-              lineMatches: matches[path] ?? [:]))
-        }
-        var notes: [CreditNoteView] = []
-        let cn = try Row.fetchCursor(
-          db,
-          sql:
-            "SELECT id, marketplace, credit_note_number, debit_note_number, total, currency FROM credit_notes\(scope)",
-          arguments: args)
-        while let r = try cn.next() {
-          guard let id: String = r[0], let m: String = r[1], let number: String = r[2],
-            let total = Self.money(r[4], r[5])
-          else { continue }
-          notes.append(
-            CreditNoteView(
-              id: id, marketplace: m, number: number, debitNoteNumber: r[3], total: total))
-        }
-        return (remittances, notes)
+    try reading { db in
+      let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
+      let args: StatementArguments = marketplace.map { [$0] } ?? []
+      var currencies = CurrencyCache()
+      // Lines by their remittance's path, in table order (a scan; ordering by path and line
+      // cost four times as much): each remittance sorts its own few lines.
+      var lines: [String: [RemittanceView.Line]] = [:]
+      let ln = try db.makeStatement(
+        sql: """
+          SELECT l.path, l.line, l.invoice_number, l.classification, l.base_invoice_number,
+                 l.paid, l.currency, l.invoice_amount, l.discount
+          FROM remittance_lines l\(marketplace == nil ? "" : " JOIN remittances r ON r.path = l.path WHERE r.marketplace = ?")
+          """)
+      try ln.setArguments(args)
+      try Self.readLines(ln.sqliteStatement) { path, group in
+        lines[path, default: []].append(contentsOf: group)
       }
+      // People's decisions: the few remittances whose workflow links lines to invoices, found
+      // through their partial index (left to itself, SQLite chose the index on kind and read
+      // every remittance's JSON).
+      var matches: [String: [Int: String]] = [:]
+      let mt = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT records.path, json_extract(j.value, '$.lineNumber'), json_extract(j.value, '$.invoiceId')
+          FROM records INDEXED BY records_line_matches, json_each(records.json, '$.workflow.lineMatches') AS j
+          WHERE \(IndexSchema.lineMatchesFilter("records."))
+          """)
+      while let r = try mt.next() {
+        if let p: String = r[0], let n: Int = r[1], let inv: String = r[2] {
+          matches[p, default: [:]][n] = inv
+        }
+      }
+      var remittances: [RemittanceView] = []
+      let rem = try db.makeStatement(
+        sql:
+          "SELECT path, id, marketplace, payment_id, payment_number, payment_date, amount, currency, exchange_rate FROM remittances\(scope)"
+      )
+      try rem.setArguments(args)
+      try RawRow.each(rem.sqliteStatement) { r in
+        guard let path = r.text(0), let id = r.text(1), let m = r.text(2),
+          let paymentId = r.text(3), let date = r.day(5), let amount = r.decimal(6),
+          let currency = currencies.code(r.text(7))
+        else { return }
+        remittances.append(
+          RemittanceView(
+            id: id, marketplace: m, paymentId: paymentId, paymentNumber: r.text(4), date: date,
+            amount: Money(amount, currency), exchangeRate: r.decimal(8),
+            lines: (lines[path] ?? []).sorted { $0.number < $1.number },
+            lineMatches: matches[path] ?? [:]))
+      }
+      var notes: [CreditNoteView] = []
+      let cn = try Row.fetchCursor(
+        db,
+        sql:
+          "SELECT id, marketplace, credit_note_number, debit_note_number, total, currency FROM credit_notes\(scope)",
+        arguments: args)
+      while let r = try cn.next() {
+        guard let id: String = r[0], let m: String = r[1], let number: String = r[2],
+          let total = Self.money(r[4], r[5])
+        else { continue }
+        notes.append(
+          CreditNoteView(
+            id: id, marketplace: m, number: number, debitNoteNumber: r[3], total: total))
+      }
+      return (remittances, notes)
+    }
+  }
+
+  /// A read of the index, its errors as `IndexError` (SQL errors with SQLite's message).
+  func reading<T>(_ body: (Database) throws -> T) throws(IndexError) -> T {
+    do {
+      return try queue.read(body)
     } catch let error as IndexError {
       throw error
     } catch let error as DatabaseError {

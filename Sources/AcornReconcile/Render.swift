@@ -261,18 +261,14 @@ extension ReconcileResult {
         append(e.amount, &out)
         o.key("date", &out)
         append(day: e.date, &out)
-        o.key("paymentId", &out)
-        CanonicalJSON.append(string: e.paymentId, to: &out)
-        o.key("reference", &out)
-        CanonicalJSON.append(string: e.reference, to: &out)
-        o.key("type", &out)
-        CanonicalJSON.append(string: e.type, to: &out)
+        o.string("paymentId", e.paymentId, &out)
+        o.string("reference", e.reference, &out)
+        o.string("type", e.type, &out)
         o.close(&out)
       }
     }
     var o = CanonicalJSON.ObjectBytes(indent: indent)
-    o.key("currency", &out)
-    CanonicalJSON.append(string: l.currency.code, to: &out)
+    o.string("currency", l.currency.code, &out)
     if let d = l.daysPastDue {
       o.key("daysPastDue", &out)
       out.append(contentsOf: String(d).utf8)
@@ -283,16 +279,13 @@ extension ReconcileResult {
     append(l.discount, &out)
     o.key("dueDate", &out)
     if let d = l.dueDate { append(day: d, &out) } else { out.append(contentsOf: "null".utf8) }
-    o.key("id", &out)
-    CanonicalJSON.append(string: l.id, to: &out)
+    o.string("id", l.id, &out)
     o.key("invoiceDate", &out)
     append(day: l.invoiceDate, &out)
-    o.key("invoiceNumber", &out)
-    CanonicalJSON.append(string: l.invoiceNumber, to: &out)
+    o.string("invoiceNumber", l.invoiceNumber, &out)
     o.key("invoiced", &out)
     append(l.invoiced, &out)
-    o.key("marketplace", &out)
-    CanonicalJSON.append(string: l.marketplace, to: &out)
+    o.string("marketplace", l.marketplace, &out)
     o.key("open", &out)
     append(l.open, &out)
     o.key("paid", &out)
@@ -303,8 +296,7 @@ extension ReconcileResult {
       o.key("rounding", &out)
       append(r, &out)
     }
-    o.key("status", &out)
-    CanonicalJSON.append(string: l.status, to: &out)
+    o.string("status", l.status, &out)
     o.close(&out)
   }
 
@@ -312,28 +304,22 @@ extension ReconcileResult {
     var o = CanonicalJSON.ObjectBytes(indent: indent)
     o.key("amount", &out)
     if let a = f.amount { append(a, &out) } else { out.append(contentsOf: "null".utf8) }
-    o.key("code", &out)
-    CanonicalJSON.append(string: f.code, to: &out)
+    o.string("code", f.code, &out)
     o.key("currency", &out)
     if let a = f.amount {
       CanonicalJSON.append(string: a.currency.code, to: &out)
     } else {
       out.append(contentsOf: "null".utf8)
     }
-    o.key("en", &out)
-    CanonicalJSON.append(string: f.en, to: &out)
-    o.key("marketplace", &out)
-    CanonicalJSON.append(string: f.marketplace, to: &out)
-    o.key("month", &out)
-    CanonicalJSON.append(string: f.month, to: &out)
+    o.string("en", f.en, &out)
+    o.string("marketplace", f.marketplace, &out)
+    o.string("month", f.month, &out)
     o.key("records", &out)
     CanonicalJSON.appendArray(count: f.records.count, indent: o.valueIndent, to: &out) {
       CanonicalJSON.append(string: f.records[$0], to: &$2)
     }
-    o.key("severity", &out)
-    CanonicalJSON.append(string: f.severity.rawValue, to: &out)
-    o.key("zh", &out)
-    CanonicalJSON.append(string: f.zh, to: &out)
+    o.string("severity", f.severity.rawValue, &out)
+    o.string("zh", f.zh, &out)
     o.close(&out)
   }
 }

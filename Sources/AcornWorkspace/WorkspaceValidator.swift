@@ -448,19 +448,6 @@ extension Workspace {
     }.flatMap { $0 }
   }
 
-  func validateRecordFile(
-    _ rel: String, schemas: JSONSchemaSet, lifecycles: LifecycleSet?, marketplaces: Set<String>,
-    ids: inout [String: String], seen: SeenValue? = nil
-  ) -> [Finding] {
-    let bytes: [UInt8]
-    do { bytes = try FileSystem.read(path(rel)) } catch {
-      return [Finding(code: "record.unreadable", file: rel, message: "cannot read: \(error)")]
-    }
-    return validateRecord(
-      bytes: bytes, at: rel, schemas: schemas, lifecycles: lifecycles, marketplaces: marketplaces,
-      ids: &ids, seen: seen)
-  }
-
   /// Every check `acorn validate` makes of a record that is about to be written (by an import,
   /// say), as if stored where it belongs; `ids` collects ids across calls to find duplicates.
   public func check(_ record: Record, rules: Rules, ids: inout [String: String]) -> [Finding] {

@@ -195,6 +195,12 @@ public enum CanonicalJSON {
       out.append(contentsOf: "\": ".utf8)
     }
 
+    /// A member whose value is a string.
+    public mutating func string(_ key: StaticString, _ value: String, _ out: inout [UInt8]) {
+      self.key(key, &out)
+      writeString(value, into: &out)
+    }
+
     public func close(_ out: inout [UInt8]) {
       if first {
         out.append(contentsOf: "{}".utf8)
