@@ -17,6 +17,49 @@ public enum Parallel {
     return results.values.compactMap { $0 }
   }
 
+  /// An array of `count` elements made in parts side by side, each part putting the elements
+  /// of its own range in order, in place — no part's array is copied into the whole. `body`
+  /// returns what else its part found; `elements` is nil when a part stopped short of its
+  /// range (its results say why), and what was put is then destroyed.
+  public static func array<T, R>(
+    _ count: Int, minimum: Int = 4_096,
+    _ body: @Sendable (_ range: Range<Int>, _ put: (T) -> Void) -> R
+  ) -> (elements: [T]?, results: [R]) {
+    var results: [R] = []
+    var complete = false
+    let elements = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+      let base = Slots(pointer: buffer.baseAddress)
+      let made = parts(count, minimum: minimum) { range -> (R, range: Range<Int>, done: Int) in
+        var next = range.lowerBound
+        let result = body(range) { value in
+          precondition(next < range.upperBound, "one element for each index of the range")
+          guard let pointer = base.pointer else { return }
+          (pointer + next).initialize(to: value)
+          next += 1
+        }
+        return (result, range, next)
+      }
+      results = made.map(\.0)
+      complete = made.allSatisfy { $0.done == $0.range.upperBound }
+      if complete {
+        initialized = count
+      } else {
+        for part in made where part.done > part.range.lowerBound {
+          base.pointer.map {
+            ($0 + part.range.lowerBound).deinitialize(count: part.done - part.range.lowerBound)
+          }
+        }
+        initialized = 0
+      }
+    }
+    return (complete ? elements : nil, results)
+  }
+
+  /// The start of an array's storage, handed to the parts that fill it (each its own range).
+  struct Slots<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>?
+  }
+
   /// `map` with the parts side by side.
   public static func map<E: Sendable, T>(
     _ items: [E], minimum: Int = 4_096, _ transform: @Sendable (E) -> T
@@ -24,17 +67,27 @@ public enum Parallel {
     parts(items.count, minimum: minimum) { range in items[range].map(transform) }.flatMap { $0 }
   }
 
-  /// Runs `a` and `b` side by side (one on the caller's thread) and returns both results.
-  public static func both<A, B>(_ a: @Sendable () -> A, _ b: @Sendable () -> B) -> (A, B) {
-    let first = Results<A>(1)
+  /// Runs `a` on the caller's thread and `b` on a thread of its own, side by side, and returns
+  /// both results. A thread rather than the dispatch pool: `both` nests (one side may call
+  /// `both` or `parts` again), and the pool, already as wide as the cores, ran a nested pair one
+  /// after the other.
+  public static func both<A, B>(
+    _ a: @Sendable () -> A, _ b: @escaping @Sendable () -> B
+  ) -> (A, B) {
     let second = Results<B>(1)
-    DispatchQueue.concurrentPerform(iterations: 2) { i in
-      if i == 0 { first.set(0, a()) } else { second.set(0, b()) }
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      second.set(0, b())
+      done.signal()
     }
-    guard let a = first.values[0], let b = second.values[0] else {
-      preconditionFailure("concurrentPerform ran every iteration")
+    thread.stackSize = 8 << 20
+    thread.start()
+    let first = a()
+    done.wait()
+    guard let b = second.values[0] else {
+      preconditionFailure("the second thread ran to its end")
     }
-    return (a, b)
+    return (first, b)
   }
 
   /// Each slot is written by one worker only and read after all of them are done.

@@ -54,48 +54,16 @@ public struct Reconciler {
     invoices: [InvoiceView], remittances: [RemittanceView], creditNotes: [CreditNoteView],
     asOf: Int
   ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
-    // Every key the ledger matches by includes the marketplace, so marketplaces reconcile apart,
-    // side by side; merged, the result is the one a single run gives (invoices in id order,
-    // findings sorted marketplace first).
-    let invoicesBy = Dictionary(grouping: invoices) { $0.marketplace }
-    let remittancesBy = Dictionary(grouping: remittances) { $0.marketplace }
-    let notesBy = Dictionary(grouping: creditNotes) { $0.marketplace }
-    let markets = Set(invoicesBy.keys).union(remittancesBy.keys).union(notesBy.keys).sorted()
-    let (rules, lifecycles) = (rules, lifecycles)
-    let parts = Parallel.parts(markets.count, minimum: 2) {
-      range -> Result<(ledgers: [InvoiceLedger], findings: [ReconcileFinding]), ReconcileError> in
-      var out: (ledgers: [InvoiceLedger], findings: [ReconcileFinding]) = ([], [])
-      for market in markets[range] {
-        var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
-        run.invoices = invoicesBy[market] ?? []
-        run.remittances = remittancesBy[market] ?? []
-        run.creditNotes = notesBy[market] ?? []
-        run.prepare()
-        do throws(ReconcileError) { try run.ledgers() } catch { return .failure(error) }
-        if out.ledgers.isEmpty {
-          out.ledgers = run.ledgersOut
-        } else {
-          out.ledgers += run.ledgersOut
-        }
-        out.findings += run.findings
-      }
-      return .success(out)
-    }
-    var ledgerParts: [[InvoiceLedger]] = []
-    var findings: [ReconcileFinding] = []
-    for part in parts {
-      switch part {
-      case .success(let out):
-        ledgerParts.append(out.ledgers)
-        findings += out.findings
-      case .failure(let error): throw error
-      }
-    }
-    var ledgers: [InvoiceLedger] = []
-    ledgers.reserveCapacity(ledgerParts.reduce(0) { $0 + $1.count })
-    for part in ledgerParts { ledgers += part }
-    ledgerParts = []
-    return (sortedByID(ledgers) { $0.id }, ReconcileFinding.sorted(findings))
+    // One run over every marketplace (every key the ledger matches by includes the
+    // marketplace): the invoices come out in id order, and the per-invoice half of the ledger
+    // runs in parts side by side.
+    var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
+    run.invoices = invoices
+    run.remittances = remittances
+    run.creditNotes = creditNotes
+    run.prepare()
+    try run.ledgers()
+    return (run.ledgersOut, ReconcileFinding.sorted(run.findings))
   }
 
   public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
@@ -256,10 +224,13 @@ struct Run {
     returnViews.sort { $0.id < $1.id }
     creditNotes.sort { $0.id < $1.id }
     invoiceIndex.reserveCapacity(invoices.count)
-    invoiceByID.reserveCapacity(invoices.count)
     for (i, inv) in invoices.enumerated() {
       invoiceIndex[Self.key(inv.marketplace, inv.number)] = i
-      invoiceByID[inv.id] = i
+    }
+    // By id only for what names invoices by id: people's line matches and deductions.
+    if !deductionViews.isEmpty || remittances.contains(where: { !$0.lineMatches.isEmpty }) {
+      invoiceByID.reserveCapacity(invoices.count)
+      for (i, inv) in invoices.enumerated() { invoiceByID[inv.id] = i }
     }
   }
 
@@ -267,10 +238,16 @@ struct Run {
     _ code: String, _ severity: ReconcileFinding.Severity, _ marketplace: String, _ day: Int,
     _ records: [String], _ amount: Money?, _ text: Sentence
   ) {
-    findings.append(
-      ReconcileFinding(
-        code: code, severity: severity, marketplace: marketplace, month: month(day),
-        records: records.sorted(), amount: amount, en: text.en, zh: text.zh))
+    findings.append(Self.finding(code, severity, marketplace, day, records, amount, text))
+  }
+
+  static func finding(
+    _ code: String, _ severity: ReconcileFinding.Severity, _ marketplace: String, _ day: Int,
+    _ records: [String], _ amount: Money?, _ text: Sentence
+  ) -> ReconcileFinding {
+    ReconcileFinding(
+      code: code, severity: severity, marketplace: marketplace, month: month(day),
+      records: records.sorted(), amount: amount, en: text.en, zh: text.zh)
   }
 
   // MARK: Invoice ledger
@@ -340,22 +317,22 @@ struct Run {
           }
           continue
         }
-        let invoice = invoices[i]
+        let currency = invoices[i].total.currency
         var amount = line.amountPaid
-        if amount.currency != invoice.total.currency {
+        if amount.currency != currency {
           guard let rate = pay.exchangeRate,
             let converted = try? amount.amount * rate
           else {
+            let invoice = invoices[i]
             finding(
               "ledger.currency", .error, invoice.marketplace, invoice.date, [invoice.id, pay.id],
               line.amountPaid,
               Sentence.currency(
                 invoice.number, payment: pay.paymentId, paid: line.amountPaid,
-                invoiced: invoice.total.currency))
+                invoiced: currency))
             continue
           }
-          amount = Money(
-            converted.rounded(toPlaces: invoice.total.currency.minorUnits), invoice.total.currency)
+          amount = Money(converted.rounded(toPlaces: currency.minorUnits), currency)
         }
         let isPayment =
           line.classification == "invoice"
@@ -367,95 +344,133 @@ struct Run {
         if isPayment {
           payments[i].append(entry)
           if !amount.isNegative { invoicePaymentLines[i] += 1 }
-          if let d = line.discount, d.currency == invoice.total.currency {
-            discounts[i] = try add(discounts[i] ?? .zero(invoice.total.currency), d)
+          if let d = line.discount, d.currency == currency {
+            discounts[i] = try add(discounts[i] ?? .zero(currency), d)
           }
         } else {
           deductions[i].append(entry)
         }
       }
     }
-    for (i, invoice) in invoices.enumerated() {
-      let currency = invoice.total.currency
-      let pays = payments[i]
-      let deds = deductions[i]
-      let discount = discounts[i] ?? .zero(currency)
-      var paid = Money.zero(currency)
-      var deducted = Money.zero(currency)
-      var reversed = Money.zero(currency)
-      for e in pays { paid = try add(paid, e.amount) }
-      for e in deds {
-        paid = try add(paid, e.amount)
-        if e.amount.isNegative {
-          deducted = try add(deducted, -e.amount)
-        } else {
-          reversed = try add(reversed, e.amount)
+    // Each invoice's ledger depends on its own entries alone: in parts side by side, joined
+    // in invoice order (the findings are sorted at the end).
+    let (rules, asOf, invoices) = (rules, asOf, invoices)
+    let (allPayments, allDeductions, allDiscounts, paymentLines) = (
+      payments, deductions, discounts, invoicePaymentLines
+    )
+    let (made, parts) = Parallel.array(invoices.count, minimum: 8_192) {
+      range, put -> Result<[ReconcileFinding], ReconcileError> in
+      var findings: [ReconcileFinding] = []
+      do throws(ReconcileError) {
+        for i in range {
+          put(
+            try Self.ledger(
+              invoices[i], payments: allPayments[i], deductions: allDeductions[i],
+              discount: allDiscounts[i], paymentLines: paymentLines[i], rules: rules,
+              asOf: asOf, findings: &findings))
         }
+      } catch {
+        return .failure(error)
       }
-      // invoiced − discount − Σ deductions + Σ reversals − Σ paid
-      var open = try sub(invoice.total, discount)
-      open = try sub(open, deducted)
-      open = try add(open, reversed)
-      open = try sub(open, paid)
-      let tolerance = rules.tolerance(currency)
-      var rounding: Money?
-      var settledOpen = open
-      if !open.isZero && magnitude(open).amount <= tolerance {
-        rounding = open
-        settledOpen = .zero(currency)
-      }
-      let netDeducted = try sub(deducted, reversed)
-      let status: String
-      if settledOpen.isZero {
-        status = netDeducted.amount > .zero ? "paid-with-deductions" : "paid"
-      } else if settledOpen.isNegative {
-        status = "overpaid"
-      } else if pays.isEmpty && deds.isEmpty {
-        status = "unpaid"
-      } else {
-        status = "partially-paid"
-      }
-      let due = invoice.due
-      var daysPastDue: Int?
-      if let due, status == "unpaid" || status == "partially-paid", asOf > due {
-        daysPastDue = asOf - due
-      }
-      ledgersOut.append(
-        InvoiceLedger(
-          id: invoice.id, invoiceNumber: invoice.number, marketplace: invoice.marketplace,
-          currency: currency, invoiceDate: invoice.date, dueDate: due, invoiced: invoice.total,
-          discount: discount,
-          payments: pays.sorted {
-            ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
-          },
-          deductions: deds.sorted {
-            ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
-          },
-          paid: paid, open: settledOpen, status: status, daysPastDue: daysPastDue,
-          rounding: rounding))
-      if let rounding {
-        finding(
-          "ledger.rounding", .info, invoice.marketplace, invoice.date, [invoice.id], rounding,
-          Sentence.rounding(invoice.number, rounding))
-      }
-      if invoicePaymentLines[i] > 1 {
-        finding(
-          "invoice.paid-twice", .error, invoice.marketplace, invoice.date,
-          [invoice.id] + pays.map(\.paymentId), paid,
-          Sentence.paidTwice(invoice.number, payments: pays.map(\.paymentId)))
-      }
-      if status == "overpaid" {
-        finding(
-          "invoice.overpaid", .warning, invoice.marketplace, invoice.date, [invoice.id],
-          -settledOpen,
-          Sentence.overpaid(invoice.number, -settledOpen))
-      }
-      if let days = daysPastDue {
-        finding(
-          "invoice.past-due", .warning, invoice.marketplace, invoice.date, [invoice.id],
-          settledOpen,
-          Sentence.pastDue(invoice.number, days: days, open: settledOpen))
+      return .success(findings)
+    }
+    for part in parts {
+      switch part {
+      case .success(let found): findings += found
+      case .failure(let error): throw error
       }
     }
+    guard let made else { preconditionFailure("every part made its ledgers or failed") }
+    ledgersOut += made
+  }
+
+  /// One invoice's ledger from the entries taken against it, and its findings.
+  static func ledger(
+    _ invoice: InvoiceView, payments pays: [InvoiceLedger.Entry],
+    deductions deds: [InvoiceLedger.Entry], discount: Money?, paymentLines: Int,
+    rules: ReconcileRules, asOf: Int, findings: inout [ReconcileFinding]
+  ) throws(ReconcileError) -> InvoiceLedger {
+    let currency = invoice.total.currency
+    let discount = discount ?? .zero(currency)
+    var paid = Money.zero(currency)
+    var deducted = Money.zero(currency)
+    var reversed = Money.zero(currency)
+    for e in pays { paid = try add(paid, e.amount) }
+    for e in deds {
+      paid = try add(paid, e.amount)
+      if e.amount.isNegative {
+        deducted = try add(deducted, -e.amount)
+      } else {
+        reversed = try add(reversed, e.amount)
+      }
+    }
+    // invoiced − discount − Σ deductions + Σ reversals − Σ paid
+    var open = try sub(invoice.total, discount)
+    open = try sub(open, deducted)
+    open = try add(open, reversed)
+    open = try sub(open, paid)
+    let tolerance = rules.tolerance(currency)
+    var rounding: Money?
+    var settledOpen = open
+    if !open.isZero && magnitude(open).amount <= tolerance {
+      rounding = open
+      settledOpen = .zero(currency)
+    }
+    let netDeducted = try sub(deducted, reversed)
+    let status: String
+    if settledOpen.isZero {
+      status = netDeducted.amount > .zero ? "paid-with-deductions" : "paid"
+    } else if settledOpen.isNegative {
+      status = "overpaid"
+    } else if pays.isEmpty && deds.isEmpty {
+      status = "unpaid"
+    } else {
+      status = "partially-paid"
+    }
+    let due = invoice.due
+    var daysPastDue: Int?
+    if let due, status == "unpaid" || status == "partially-paid", asOf > due {
+      daysPastDue = asOf - due
+    }
+    let ledger = InvoiceLedger(
+      id: invoice.id, invoiceNumber: invoice.number, marketplace: invoice.marketplace,
+      currency: currency, invoiceDate: invoice.date, dueDate: due, invoiced: invoice.total,
+      discount: discount,
+      payments: pays.sorted {
+        ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
+      },
+      deductions: deds.sorted {
+        ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
+      },
+      paid: paid, open: settledOpen, status: status, daysPastDue: daysPastDue,
+      rounding: rounding)
+    if let rounding {
+      findings.append(
+        Self.finding(
+          "ledger.rounding", .info, invoice.marketplace, invoice.date, [invoice.id], rounding,
+          Sentence.rounding(invoice.number, rounding)))
+    }
+    if paymentLines > 1 {
+      findings.append(
+        Self.finding(
+          "invoice.paid-twice", .error, invoice.marketplace, invoice.date,
+          [invoice.id] + pays.map(\.paymentId), paid,
+          Sentence.paidTwice(invoice.number, payments: pays.map(\.paymentId))))
+    }
+    if status == "overpaid" {
+      findings.append(
+        Self.finding(
+          "invoice.overpaid", .warning, invoice.marketplace, invoice.date, [invoice.id],
+          -settledOpen,
+          Sentence.overpaid(invoice.number, -settledOpen)))
+    }
+    if let days = daysPastDue {
+      findings.append(
+        Self.finding(
+          "invoice.past-due", .warning, invoice.marketplace, invoice.date, [invoice.id],
+          settledOpen,
+          Sentence.pastDue(invoice.number, days: days, open: settledOpen)))
+    }
+    return ledger
   }
 }

@@ -255,9 +255,7 @@ extension Workspace {
   public func ledgerFromIndex(asOf: Int?, marketplace: String?, now: Date) throws(WorkspaceError)
     -> (asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding])
   {
-    let rules = try rules()
-    let settings = try reconcileRules()
-    // The index is read while the working tree is walked (the status is most of what checking
+    // The index is read while the working tree is walked and the rules are read (the status is most of what checking
     // the index costs, and needs no lock on it); then the index is brought up to date from that
     // status. Most of the time nothing changed and the read stands; after an update it is read
     // again. Invoices and payments are read through two connections side by side, under the
@@ -296,14 +294,17 @@ extension Workspace {
     let workspace = self
     let (early, walked) = Parallel.both(read) {
       Result { () throws(WorkspaceError) in
+        let rules = try workspace.rules()
+        let settings = try workspace.reconcileRules()
         let repo = try workspace.repository()
-        do { return try repo.status() } catch {
+        do { return (try repo.status(), rules, settings) } catch {
           throw WorkspaceError(
             "status.failed", "cannot read the working tree's status", cause: error)
         }
       }
     }
-    let report = try updateIndex(status: try walked.get())
+    let (status, rules, settings) = try walked.get()
+    let report = try updateIndex(status: status)
     let inputs: RecordIndex.LedgerInputs
     let day: Int
     do {

@@ -272,6 +272,93 @@ struct LedgerTests {
   }
 }
 
+@Suite("invoice ledger in parts")
+struct LedgerPartsTests {
+  /// A linear congruential sequence: the same seed, the same cases.
+  struct Draws {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return state >> 33
+    }
+  }
+
+  /// 12,000 invoices in two marketplaces (the ledger runs in parts past 8,192), paid, short-paid,
+  /// deducted, paid twice, rounded or left open, from a seed.
+  static func views(seed: UInt64) throws -> ([InvoiceView], [RemittanceView]) {
+    var rng = Draws(seed)
+    let usd = try #require(CurrencyCode("USD"))
+    let eur = try #require(CurrencyCode("EUR"))
+    var invoices: [InvoiceView] = []
+    var remittances: [RemittanceView] = []
+    var lines: [String: [RemittanceView.Line]] = [:]
+    for i in 0..<12_000 {
+      let market = i % 3 == 0 ? "DE" : "US"
+      let currency = market == "DE" ? eur : usd
+      let number = "N" + String(100_000 + (i * 7_919) % 12_000)
+      let cents = Int(rng.next() % 500_000) + 100
+      let total = Money(DecimalNumber(units: cents, scale: 2), currency)
+      invoices.append(
+        InvoiceView(
+          id: "INV-\(market)-\(number)", marketplace: market, number: number,
+          date: 20_000 + i % 300, dueDate: i % 5 == 0 ? nil : 20_060 + i % 300, total: total,
+          netDays: 60))
+      let pay = "P\(market)\(i % 40)"
+      func line(_ invoice: String, _ c: String, _ base: String?, _ amount: Int) {
+        lines[pay, default: []].append(
+          RemittanceView.Line(
+            line: (lines[pay]?.count ?? 0) + 1, invoiceNumber: invoice, classification: c,
+            base: base, amountPaid: Money(DecimalNumber(units: amount, scale: 2), currency),
+            invoiceAmount: nil, discount: nil))
+      }
+      switch rng.next() % 6 {
+      case 0: break
+      case 1: line(number, "invoice", nil, cents)
+      case 2: line(number, "invoice", nil, cents - Int(rng.next() % 3))
+      case 3:
+        line(number, "invoice", nil, cents)
+        line(number + "SC", "shortage-claim", number, -Int(rng.next() % 1_000) - 1)
+      case 4:
+        line(number, "invoice", nil, cents / 2)
+        line(number, "invoice", nil, cents / 2 + 1_000)
+      default: line(number, "invoice", nil, cents / 3)
+      }
+    }
+    for (pay, group) in lines.sorted(by: { $0.key < $1.key }) {
+      let market = String(pay.dropFirst().prefix(2))
+      let currency = market == "DE" ? eur : usd
+      var sum = Money.zero(currency)
+      for l in group { sum = (try? sum + l.amountPaid) ?? sum }
+      remittances.append(
+        RemittanceView(
+          id: "REM-\(pay)", marketplace: market, paymentId: pay, paymentNumber: nil,
+          date: 20_400, amount: sum, exchangeRate: nil, lines: group, lineMatches: [:]))
+    }
+    return (invoices, remittances)
+  }
+
+  @Test("every invoice's ledger and findings are those of a run over that invoice alone")
+  func partsAgreeWithOneInvoiceRuns() throws {
+    let (invoices, remittances) = try Self.views(seed: 7)
+    let reconciler = Reconciler()
+    let all = try reconciler.ledger(
+      invoices: invoices, remittances: remittances, creditNotes: [], asOf: 20_500)
+    #expect(all.invoices.map(\.id) == invoices.map(\.id).sorted())
+    #expect(Set(all.invoices.map(\.status)).count == 5)
+    let byID = Dictionary(uniqueKeysWithValues: all.invoices.map { ($0.id, $0) })
+    var rng = Draws(11)
+    for _ in 0..<20 {
+      let invoice = invoices[Int(rng.next() % UInt64(invoices.count))]
+      let alone = try reconciler.ledger(
+        invoices: [invoice], remittances: remittances, creditNotes: [], asOf: 20_500)
+      #expect(alone.invoices == [byID[invoice.id]].compactMap { $0 })
+      let own = { (f: ReconcileFinding) in f.records.contains(invoice.id) }
+      #expect(alone.findings.filter(own) == all.findings.filter(own))
+    }
+  }
+}
+
 @Suite("three-way match and verdicts")
 struct VerdictTests {
   static let base: [Record] = [
