@@ -156,30 +156,15 @@ extension Workspace {
     do {
       guard let head = try repo.resolveCommit("HEAD") else { return [] }
       var out: [LogEntry] = []
-      // The record's blob in each commit, looked up once: a commit's parent is usually the next
-      // one walked. Author and message are read only for commits that changed the record.
-      var blobs: [ObjectID: ObjectID?] = [:]
-      func blob(_ commit: ObjectID, _ tree: ObjectID?, _ path: String) throws(GitError)
-        -> ObjectID?
-      {
-        if let known = blobs[commit] { return known }
-        var root = tree
-        if root == nil { root = try repo.treeAndParents(commit).tree }
-        guard let root else { return nil }
-        let found = try repo.blobID(atPath: path, inTree: root)
-        blobs[commit] = found
-        return found
-      }
+      // The record's blob is compared with the first parent's along its path, a level at a time
+      // (no deeper than the first subtree both share); author and message are read only for
+      // commits that changed the record.
+      let changes = recordPath.map { Repository.PathHistory(repo, path: $0) }
       for id in try repo.history(from: head) {
         if let limit, out.count >= limit { break }
-        if let recordPath {
-          let (tree, parents) = try repo.treeAndParents(id)
-          let now = try blob(id, tree, recordPath)
-          let before = try parents.first.flatMap { p throws(GitError) in
-            try blob(p, nil, recordPath)
-          }
-          blobs[id] = nil
-          if now == before { continue }
+        if let recordPath, let changes {
+          let (changed, now, before) = try changes.change(at: id)
+          if !changed { continue }
           let info = try repo.commitInfo(id)
           let change = Self.recordChange(
             path: recordPath, old: try before.map { b throws(GitError) in try repo.blob(b) },
@@ -204,11 +189,15 @@ extension Workspace {
     do {
       guard let head = try repo.resolveCommit("HEAD") else { return [] }
       var versions: [(Repository.CommitInfo, JSONValue)] = []
-      var previous: ObjectID?
-      for id in try repo.history(from: head, firstParentOnly: true).reversed() {
-        let blob = try repo.blobID(atPath: rel, inTree: try repo.treeAndParents(id).tree)
-        if blob == previous { continue }
-        previous = blob
+      // The commits of the first-parent line that changed the record, newest first, then its
+      // versions oldest first.
+      let changes = Repository.PathHistory(repo, path: rel)
+      var changed: [(ObjectID, ObjectID?)] = []
+      for id in try repo.history(from: head, firstParentOnly: true) {
+        let found = try changes.change(at: id)
+        if found.changed { changed.append((id, found.now)) }
+      }
+      for (id, blob) in changed.reversed() {
         let info = try repo.commitInfo(id)
         if let blob, let value = try? JSONParser.parse(try repo.blob(blob)).value {
           versions.append((info, value))
