@@ -32,16 +32,38 @@ struct ListCommand: ParsableCommand {
       Terminal.out("no records")
       return
     }
-    let idWidth = min(40, entries.map(\.id.count).max() ?? 0)
-    let kindWidth = entries.map(\.kind.count).max() ?? 0
-    // One write for the whole list: a line per write costs more than the listing.
-    Terminal.out(
-      entries.map {
-        "\(pad($0.id, idWidth))  \(pad($0.kind, kindWidth))  \($0.marketplace)  \(Terminal.paint($0.path, .dim))"
-      }.joined(separator: "\n"))
+    let idWidth = min(40, entries.map { width($0.id) }.max() ?? 0)
+    let kindWidth = entries.map { width($0.kind) }.max() ?? 0
+    // One write for the whole list, made as bytes (a line per write, or a string per line,
+    // cost more than the listing).
+    let painted = Terminal.paint("\u{0}", .dim).split(
+      separator: "\u{0}", omittingEmptySubsequences: false)
+    let (dim, reset) = (painted.first ?? "", painted.last ?? "")
+    var out: [UInt8] = []
+    out.reserveCapacity(entries.count * (idWidth + kindWidth + 64))
+    for entry in entries {
+      pad(entry.id, idWidth, &out)
+      out.append(contentsOf: "  ".utf8)
+      pad(entry.kind, kindWidth, &out)
+      out.append(contentsOf: "  ".utf8)
+      out.append(contentsOf: entry.marketplace.utf8)
+      out.append(contentsOf: "  ".utf8)
+      out.append(contentsOf: dim.utf8)
+      out.append(contentsOf: entry.path.utf8)
+      out.append(contentsOf: reset.utf8)
+      out.append(0x0A)
+    }
+    Terminal.outBytes(out)
   }
 
-  func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+  /// Columns a name takes: its characters (its bytes, when they are all ASCII).
+  func width(_ s: String) -> Int {
+    s.utf8.allSatisfy { $0 < 0x80 } ? s.utf8.count : s.count
+  }
+
+  func pad(_ s: String, _ columns: Int, _ out: inout [UInt8]) {
+    out.append(contentsOf: s.utf8)
+    let w = width(s)
+    if w < columns { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: columns - w)) }
   }
 }

@@ -39,9 +39,12 @@ extension Workspace {
       }
     }
     for rel in files {
-      let parts = rel.split(separator: "/").map(String.init)
-      guard parts.count == 5, parts[4].hasSuffix(".json") else { continue }
-      let (mkt, kindName, name) = (parts[1], parts[2], String(parts[4].dropLast(5)))
+      // Split by bytes: a path of plain names needs no grapheme breaking.
+      let parts = rel.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+      guard parts.count == 5, parts[4].count > 5, parts[4].suffix(5).elementsEqual(".json".utf8)
+      else { continue }
+      let (mkt, kindName) = (String(Substring(parts[1])), String(Substring(parts[2])))
+      let name = String(Substring(parts[4].dropLast(5)))
       if let kind, kind.rawValue != kindName { continue }
       if let marketplace, marketplace.code != mkt { continue }
       var id = RecordFileName.decode(name)

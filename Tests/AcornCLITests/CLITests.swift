@@ -161,6 +161,14 @@ struct CLITests {
 
     let byMarket = try CLI.run(["list", "--marketplace", "DE"], in: ws)
     #expect(byMarket.stdout.split(separator: "\n").count == 2)
+    // Columns padded to the widest id and kind, one line each, no colour into a pipe.
+    let lines = try CLI.run(["list", "--kind", "deduction"], in: ws).stdout
+    #expect(
+      lines
+        == "DED-US-INV-2019-0815SC  deduction  US  records/US/deduction/2019-10/DED-US-INV-2019-0815SC.json\n"
+    )
+    let rows = byMarket.stdout.split(separator: "\n").map { $0.split(separator: " ").count }
+    #expect(rows == [4, 4])
 
     let show = try CLI.run(["show", "PO-US-4Z32PABC", "--json"], in: ws)
     let onDisk = try String(
