@@ -32,6 +32,25 @@ extension Repository {
       return try compare(tree, parentTree)
     }
 
+    /// The commits of the first-parent line from `head` that changed the path, newest first,
+    /// each with the path's blob after it (nil: removed). The line is followed parent by parent:
+    /// a revision walk sorts every commit before it returns the first.
+    public func firstParentChanges(from head: ObjectID) throws(GitError) -> [(
+      commit: ObjectID, blob: ObjectID?
+    )] {
+      var out: [(commit: ObjectID, blob: ObjectID?)] = []
+      var next: ObjectID? = head
+      while let commit = next {
+        let (tree, parents) = try treeAndParents(commit)
+        let parentTree = try parents.first.map { p throws(GitError) in try self.tree(of: p) }
+        let found = try compare(tree, parentTree)
+        if found.changed { out.append((commit, found.now)) }
+        trees[commit] = nil
+        next = parents.first
+      }
+      return out
+    }
+
     /// The path's entries under two root trees (nil: no tree), and whether they differ.
     public func compare(_ new: ObjectID?, _ old: ObjectID?) throws(GitError) -> (
       changed: Bool, now: ObjectID?, before: ObjectID?

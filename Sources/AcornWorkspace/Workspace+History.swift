@@ -191,12 +191,7 @@ extension Workspace {
       var versions: [(Repository.CommitInfo, JSONValue)] = []
       // The commits of the first-parent line that changed the record, newest first, then its
       // versions oldest first.
-      let changes = Repository.PathHistory(repo, path: rel)
-      var changed: [(ObjectID, ObjectID?)] = []
-      for id in try repo.history(from: head, firstParentOnly: true) {
-        let found = try changes.change(at: id)
-        if found.changed { changed.append((id, found.now)) }
-      }
+      let changed = try Repository.PathHistory(repo, path: rel).firstParentChanges(from: head)
       for (id, blob) in changed.reversed() {
         let info = try repo.commitInfo(id)
         if let blob, let value = try? JSONParser.parse(try repo.blob(blob)).value {

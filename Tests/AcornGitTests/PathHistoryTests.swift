@@ -66,12 +66,18 @@ struct PathHistoryTests {
         }
       }
       let gitSays = try git(["log", "--format=%H", "--first-parent", "-m", "--", path], in: dir)
-      let firstParentChanges = Set(gitSays.output.split(separator: "\n").map(String.init))
+      let gitOrder = gitSays.output.split(separator: "\n").map(String.init)
+      let firstParentChanges = Set(gitOrder)
       let ours = Set(
         try repo.history(from: tip, firstParentOnly: true).filter { id in
           try history.change(at: id).changed
         }.map(\.hex))
       #expect(ours == firstParentChanges, "\(path)")
+      let line = try Repository.PathHistory(repo, path: path).firstParentChanges(from: tip)
+      #expect(line.map(\.commit.hex) == gitOrder, "\(path)")
+      for (commit, blob) in line {
+        #expect(try blob == repo.blobID(atPath: path, inTree: try repo.treeAndParents(commit).tree))
+      }
       if path == paths[0] { #expect(changedCommits.count > 5) }
     }
   }
