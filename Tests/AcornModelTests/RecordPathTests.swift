@@ -172,4 +172,16 @@ struct SHA256Tests {
       SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000))
         == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
   }
+
+  @Test("a plain name is its own id, unless it is empty, over-long or a device name")
+  func plainNames() {
+    #expect(RecordFileName.decode("INV-US-L00000221") == "INV-US-L00000221")
+    #expect(RecordFileName.decode("") == nil)
+    #expect(RecordFileName.decode("CON") == nil)
+    #expect(RecordFileName.decode("COM1") == nil)
+    #expect(RecordFileName.decode("_067ON") == "CON")
+    let long = String(repeating: "A", count: RecordFileName.maxLength + 1)
+    #expect(RecordFileName.decode(long) == nil)
+    #expect(RecordFileName.decode(String(long.dropLast())) == String(long.dropLast()))
+  }
 }

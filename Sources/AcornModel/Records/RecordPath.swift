@@ -86,6 +86,11 @@ public enum RecordFileName {
     return kept + "~" + String(SHA256.hex(Array(id.utf8)).prefix(32))
   }
 
+  static func isPlain(_ b: UInt8) -> Bool {
+    (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+      || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-")
+  }
+
   static func escaped(_ b: UInt8) -> String {
     let s = String(b)
     return "_" + String(repeating: "0", count: 3 - s.count) + s
@@ -95,6 +100,11 @@ public enum RecordFileName {
   /// hashed form of over-long ids, which cannot be inverted).
   public static func decode(_ name: String) -> String? {
     if name == "_" { return "" }
+    // Most names are the id itself (capitals, digits, `-`): nothing to undo, and they are their
+    // own encoding unless over-long or a device name.
+    if !name.isEmpty && name.utf8.allSatisfy(isPlain) {
+      return name.utf8.count <= maxLength && !reserved.contains(name) ? name : nil
+    }
     let u = Array(name.utf8)
     var out: [UInt8] = []
     var i = 0
