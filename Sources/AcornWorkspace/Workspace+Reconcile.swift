@@ -255,9 +255,9 @@ extension Workspace {
   public func ledgerFromIndex(asOf: Int?, marketplace: String?, now: Date) throws(WorkspaceError)
     -> (asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding])
   {
-    // The index is read while the working tree is walked and the rules are read (the status is most of what checking
-    // the index costs, and needs no lock on it); then the index is brought up to date from that
-    // status. Most of the time nothing changed and the read stands; after an update it is read
+    // The index is read while the working tree is walked and the rules are read (the status is
+    // most of what checking the index costs, and needs no lock on it); then the index is brought
+    // up to date from that status. Most of the time nothing changed and the read stands; after an update it is read
     // again. Invoices and payments are read through two connections side by side, under the
     // index lock held shared so that no update lands between the two.
     let path = indexPath
