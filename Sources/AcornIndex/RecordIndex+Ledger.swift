@@ -27,12 +27,13 @@ extension RecordIndex {
       let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
       let args: StatementArguments = marketplace.map { [$0] } ?? []
       // Stepped through the C API (GRDB's decoding of each column was most of the time at a
-      // hundred thousand invoices).
+      // hundred thousand invoices); in id order, the ledger's, sorted here while the other
+      // connection reads the payments (sorting the views after copied each one).
       var invoices: [InvoiceView] = []
       var currencies = CurrencyCache()
       let inv = try db.makeStatement(
         sql:
-          "SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices\(scope)"
+          "SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices\(scope) ORDER BY id"
       )
       try inv.setArguments(args)
       try RawRow.each(inv.sqliteStatement) { r in

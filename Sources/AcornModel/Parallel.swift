@@ -45,8 +45,8 @@ public enum Parallel {
         initialized = count
       } else {
         for part in made where part.done > part.range.lowerBound {
-          base.pointer.map {
-            ($0 + part.range.lowerBound).deinitialize(count: part.done - part.range.lowerBound)
+          if let start = base.pointer {
+            (start + part.range.lowerBound).deinitialize(count: part.done - part.range.lowerBound)
           }
         }
         initialized = 0

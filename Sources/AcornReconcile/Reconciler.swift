@@ -223,14 +223,15 @@ struct Run {
     shipments.sort { $0.id < $1.id }
     returnViews.sort { $0.id < $1.id }
     creditNotes.sort { $0.id < $1.id }
+    // By index, reading the fields in place (`enumerated()` copied every view).
     invoiceIndex.reserveCapacity(invoices.count)
-    for (i, inv) in invoices.enumerated() {
-      invoiceIndex[Self.key(inv.marketplace, inv.number)] = i
+    for i in invoices.indices {
+      invoiceIndex[Self.key(invoices[i].marketplace, invoices[i].number)] = i
     }
     // By id only for what names invoices by id: people's line matches and deductions.
     if !deductionViews.isEmpty || remittances.contains(where: { !$0.lineMatches.isEmpty }) {
       invoiceByID.reserveCapacity(invoices.count)
-      for (i, inv) in invoices.enumerated() { invoiceByID[inv.id] = i }
+      for i in invoices.indices { invoiceByID[invoices[i].id] = i }
     }
   }
 
@@ -253,7 +254,6 @@ struct Run {
   // MARK: Invoice ledger
 
   mutating func ledgers() throws(ReconcileError) {
-    ledgersOut.reserveCapacity(invoices.count)
     var creditNoteNumbers: Set<String> = []
     for cn in creditNotes {
       creditNoteNumbers.insert(Self.key(cn.marketplace, cn.number))
@@ -361,18 +361,22 @@ struct Run {
     let (made, parts) = Parallel.array(invoices.count, minimum: 8_192) {
       range, put -> Result<[ReconcileFinding], ReconcileError> in
       var findings: [ReconcileFinding] = []
-      do throws(ReconcileError) {
-        for i in range {
-          put(
-            try Self.ledger(
-              invoices[i], payments: allPayments[i], deductions: allDeductions[i],
-              discount: allDiscounts[i], paymentLines: paymentLines[i], rules: rules,
-              asOf: asOf, findings: &findings))
+      // Through a buffer: each invoice is read in place (subscripting the array copied every
+      // view, retaining its strings and arrays, and released it after).
+      return invoices.withUnsafeBufferPointer { invoices in
+        do throws(ReconcileError) {
+          for i in range {
+            put(
+              try Self.ledger(
+                invoices[i], payments: allPayments[i], deductions: allDeductions[i],
+                discount: allDiscounts[i], paymentLines: paymentLines[i], rules: rules,
+                asOf: asOf, findings: &findings))
+          }
+        } catch {
+          return .failure(error)
         }
-      } catch {
-        return .failure(error)
+        return .success(findings)
       }
-      return .success(findings)
     }
     for part in parts {
       switch part {
@@ -381,7 +385,17 @@ struct Run {
       }
     }
     guard let made else { preconditionFailure("every part made its ledgers or failed") }
-    ledgersOut += made
+    // Taken as they are when nothing came before (appending copied every ledger).
+    if ledgersOut.isEmpty { ledgersOut = made } else { ledgersOut += made }
+  }
+
+  /// Entries by date, payment and reference (most invoices have one: kept as it is).
+  static func inOrder(_ entries: [InvoiceLedger.Entry]) -> [InvoiceLedger.Entry] {
+    entries.count < 2
+      ? entries
+      : entries.sorted {
+        ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
+      }
   }
 
   /// One invoice's ledger from the entries taken against it, and its findings.
@@ -436,12 +450,7 @@ struct Run {
       id: invoice.id, invoiceNumber: invoice.number, marketplace: invoice.marketplace,
       currency: currency, invoiceDate: invoice.date, dueDate: due, invoiced: invoice.total,
       discount: discount,
-      payments: pays.sorted {
-        ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
-      },
-      deductions: deds.sorted {
-        ($0.date, $0.paymentId, $0.reference) < ($1.date, $1.paymentId, $1.reference)
-      },
+      payments: Self.inOrder(pays), deductions: Self.inOrder(deds),
       paid: paid, open: settledOpen, status: status, daysPastDue: daysPastDue,
       rounding: rounding)
     if let rounding {

@@ -199,7 +199,13 @@ extension ReconcileResult {
   ) -> [UInt8] {
     CanonicalJSON.document([
       ("asOf", .value(day(asOf))),
-      ("invoices", .written(invoices.count) { write(invoices[$0], indent: $1, into: &$2) }),
+      (
+        "invoices",
+        .written(invoices.count) { i, indent, out in
+          // Read in place (a subscript copied each ledger, retaining its strings and arrays).
+          invoices.withUnsafeBufferPointer { write($0[i], indent: indent, into: &out) }
+        }
+      ),
       ("findings", .written(findings.count) { write(findings[$0], indent: $1, into: &$2) }),
     ])
   }

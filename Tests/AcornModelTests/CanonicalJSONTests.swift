@@ -86,6 +86,39 @@ struct CanonicalJSONTests {
     #expect(normalized["workflow"]?["notes"]?.arrayValue?.first?["text"] == .string("1"))
   }
 
+  /// Indents are written from a run of 64 spaces: deeper ones take several, and the objects
+  /// written member by member at such an indent match the value writer.
+  @Test("indents deeper than 64 spaces", arguments: [31, 32, 33, 40])
+  func deepIndents(depth: Int) {
+    var value: JSONValue = .object(["b": .string("x"), "a": .array([.null, .bool(true)])])
+    for _ in 0..<depth { value = .object(["k": value]) }
+    var reference = ""
+    for level in 0..<depth {
+      reference += "{\n" + String(repeating: " ", count: 2 * level + 2) + "\"k\": "
+    }
+    let inner = 2 * depth
+    let pad = { (n: Int) in String(repeating: " ", count: n) }
+    reference += "{\n\(pad(inner + 2))\"a\": [\n\(pad(inner + 4))null,\n\(pad(inner + 4))true\n"
+    reference += "\(pad(inner + 2))],\n\(pad(inner + 2))\"b\": \"x\"\n\(pad(inner))}"
+    for level in stride(from: depth - 1, through: 0, by: -1) {
+      reference += "\n" + pad(2 * level) + "}"
+    }
+    #expect(String(decoding: CanonicalJSON.bytes(value), as: UTF8.self) == reference + "\n")
+    // The innermost object again, written by `ObjectBytes` at its indent.
+    var out: [UInt8] = []
+    var o = CanonicalJSON.ObjectBytes(indent: inner)
+    o.key("a", &out)
+    CanonicalJSON.appendArray(count: 2, indent: o.valueIndent, to: &out) { i, indent, out in
+      CanonicalJSON.append(i == 0 ? .null : .bool(true), indent: indent, to: &out)
+    }
+    o.string("b", "x", &out)
+    o.close(&out)
+    let innermost =
+      "{\n\(pad(inner + 2))\"a\": [\n\(pad(inner + 4))null,\n\(pad(inner + 4))true\n"
+      + "\(pad(inner + 2))],\n\(pad(inner + 2))\"b\": \"x\"\n\(pad(inner))}"
+    #expect(String(decoding: out, as: UTF8.self) == innermost)
+  }
+
   /// Large arrays are written in parts side by side, and `document` writes members without
   /// building the object: both must give exactly the bytes of the one-pass writer.
   @Test(

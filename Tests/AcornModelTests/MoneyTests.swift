@@ -76,6 +76,29 @@ struct MoneyTests {
     #expect(sum == (try DecimalNumber(parsing: "0.3")))
   }
 
+  /// Sums inside 64 bits take a word-sized path, larger ones the 128-bit one: both give the
+  /// exact value, trailing zeros dropped, on each side of the boundary.
+  @Test("sums on either side of 64 bits are exact and normalized")
+  func wordBoundary() throws {
+    let max64 = "9223372036854775807"  // Int64.max
+    let cases: [(String, String, String)] = [
+      ("922337203685477580.7", "0.3", "922337203685477581"),
+      ("922337203685477580.7", "0.1", "922337203685477580.8"),
+      (max64, "1", "9223372036854775808"),
+      (max64, "3", "9223372036854775810"),
+      ("-" + max64, "-1", "-9223372036854775808"),
+      ("-" + max64, "-3", "-9223372036854775810"),
+      ("92233720368547758.10", "0.90", "92233720368547759"),
+      ("12.30", "-12.3", "0"),
+      ("1.000", "2.5000", "3.5"),
+    ]
+    for (a, b, sum) in cases {
+      let total = try DecimalNumber(parsing: a) + DecimalNumber(parsing: b)
+      #expect(total == (try DecimalNumber(parsing: sum)), "\(a) + \(b)")
+      #expect(total.formatted() == sum, "\(a) + \(b)")
+    }
+  }
+
   @Test("amounts show the currency's minor units and keep extra precision")
   func formatting() throws {
     #expect(try Money("150", "EUR").amountText == "150.00")

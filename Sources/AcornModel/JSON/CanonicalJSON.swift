@@ -42,40 +42,40 @@ public enum CanonicalJSON {
 
   static func write(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
     switch value {
-    case .null: out.append(contentsOf: "null".utf8)
-    case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+    case .null: literal("null", &out)
+    case .bool(let b): literal(b ? "true" : "false", &out)
     case .number(let n): out.append(contentsOf: n.formatted().utf8)
     case .string(let s): writeString(s, into: &out)
     case .array(let items):
       if items.isEmpty {
-        out.append(contentsOf: "[]".utf8)
+        literal("[]", &out)
         return
       }
       if items.count >= parallelArray {
         writeElements(items.count, indent: indent, into: &out) { items[$0] }
         return
       }
-      out.append(contentsOf: "[\n".utf8)
+      literal("[\n", &out)
       for (k, item) in items.enumerated() {
         pad(indent + 2, &out)
         write(item, indent: indent + 2, into: &out)
-        out.append(contentsOf: (k == items.count - 1 ? "\n" : ",\n").utf8)
+        literal(k == items.count - 1 ? "\n" : ",\n", &out)
       }
       pad(indent, &out)
       out.append(UInt8(ascii: "]"))
     case .object(let members):
       if members.isEmpty {
-        out.append(contentsOf: "{}".utf8)
+        literal("{}", &out)
         return
       }
-      out.append(contentsOf: "{\n".utf8)
+      literal("{\n", &out)
       let sorted = members.sorted { keyPrecedes($0.key, $1.key) }
       for (k, member) in sorted.enumerated() {
         pad(indent + 2, &out)
         writeString(member.key, into: &out)
-        out.append(contentsOf: ": ".utf8)
+        literal(": ", &out)
         write(member.value, indent: indent + 2, into: &out)
-        out.append(contentsOf: (k == sorted.count - 1 ? "\n" : ",\n").utf8)
+        literal(k == sorted.count - 1 ? "\n" : ",\n", &out)
       }
       pad(indent, &out)
       out.append(UInt8(ascii: "}"))
@@ -98,12 +98,12 @@ public enum CanonicalJSON {
   public static func document(_ members: [(String, Member)]) -> [UInt8] {
     var out: [UInt8] = []
     if members.isEmpty { return Array("{}\n".utf8) }
-    out.append(contentsOf: "{\n".utf8)
+    literal("{\n", &out)
     let sorted = members.sorted { keyPrecedes($0.0, $1.0) }
     for (k, (key, member)) in sorted.enumerated() {
       pad(2, &out)
       writeString(key, into: &out)
-      out.append(contentsOf: ": ".utf8)
+      literal(": ", &out)
       switch member {
       case .value(let value): write(value, indent: 2, into: &out)
       case .elements(let count, let element):
@@ -111,9 +111,9 @@ public enum CanonicalJSON {
       case .written(let count, let element):
         writeElements(count, indent: 2, into: &out, writing: element)
       }
-      out.append(contentsOf: (k == sorted.count - 1 ? "\n" : ",\n").utf8)
+      literal(k == sorted.count - 1 ? "\n" : ",\n", &out)
     }
-    out.append(contentsOf: "}\n".utf8)
+    literal("}\n", &out)
     return out
   }
 
@@ -133,17 +133,17 @@ public enum CanonicalJSON {
     writing element: @Sendable (Int, Int, inout [UInt8]) -> Void
   ) {
     if count == 0 {
-      out.append(contentsOf: "[]".utf8)
+      literal("[]", &out)
       return
     }
-    out.append(contentsOf: "[\n".utf8)
+    literal("[\n", &out)
     let parts = Parallel.parts(count, minimum: parallelArray) { range in
       var chunk: [UInt8] = []
       chunk.reserveCapacity(min(range.count, 64) * 1024)
       for i in range {
         pad(indent + 2, &chunk)
         element(i, indent + 2, &chunk)
-        chunk.append(contentsOf: (i == count - 1 ? "\n" : ",\n").utf8)
+        literal(i == count - 1 ? "\n" : ",\n", &chunk)
         // After the first 64 elements, room for the rest at their average size and a tenth.
         if i == range.lowerBound + 63 && range.count > 64 {
           chunk.reserveCapacity(chunk.count / 64 * range.count * 11 / 10)
@@ -186,13 +186,22 @@ public enum CanonicalJSON {
         if let last { precondition(keyPrecedes(last, text), "keys out of order: \(last), \(text)") }
         last = text
       #endif
-      out.append(contentsOf: (first ? "{\n" : ",\n").utf8)
+      // `{` or `,`, a line end, the indent, the quoted key and `": `: made on the stack and
+      // appended at once (one capacity check, not one per byte).
+      let width = indent + 2
+      let length = key.utf8CodeUnitCount
+      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: width + length + 6) { b in
+        b[0] = first ? 0x7B : 0x2C
+        b[1] = 0x0A
+        for i in 0..<width { b[2 + i] = 0x20 }
+        b[2 + width] = 0x22
+        for i in 0..<length { b[3 + width + i] = key.utf8Start[i] }
+        b[3 + width + length] = 0x22
+        b[4 + width + length] = 0x3A
+        b[5 + width + length] = 0x20
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<(width + length + 6)]))
+      }
       first = false
-      pad(indent + 2, &out)
-      out.append(0x22)
-      out.append(
-        contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-      out.append(contentsOf: "\": ".utf8)
     }
 
     /// A member whose value is a string.
@@ -203,7 +212,7 @@ public enum CanonicalJSON {
 
     public func close(_ out: inout [UInt8]) {
       if first {
-        out.append(contentsOf: "{}".utf8)
+        literal("{}", &out)
         return
       }
       out.append(0x0A)
@@ -228,26 +237,43 @@ public enum CanonicalJSON {
     count: Int, indent: Int, to out: inout [UInt8], _ element: (Int, Int, inout [UInt8]) -> Void
   ) {
     if count == 0 {
-      out.append(contentsOf: "[]".utf8)
+      literal("[]", &out)
       return
     }
-    out.append(contentsOf: "[\n".utf8)
+    literal("[\n", &out)
     for i in 0..<count {
       pad(indent + 2, &out)
       element(i, indent + 2, &out)
-      out.append(contentsOf: (i == count - 1 ? "\n" : ",\n").utf8)
+      literal(i == count - 1 ? "\n" : ",\n", &out)
     }
     pad(indent, &out)
     out.append(UInt8(ascii: "]"))
   }
 
-  static let spaces = [UInt8](repeating: 0x20, count: 64)
+  /// Appends a literal's bytes (a copy from the binary's constant; no string, no retain: the
+  /// writer appends millions of these to a large document).
+  @inline(__always)
+  static func literal(_ text: StaticString, _ out: inout [UInt8]) {
+    bytes(text.utf8Start, text.utf8CodeUnitCount, &out)
+  }
 
+  /// Appends `count` bytes from `start`: a byte at a time, inlined (a handful at most: cheaper
+  /// than the generic `append(contentsOf:)` and its capacity bookkeeping).
+  @inline(__always)
+  static func bytes(_ start: UnsafePointer<UInt8>, _ count: Int, _ out: inout [UInt8]) {
+    for i in 0..<count { out.append(start[i]) }
+  }
+
+  static let spaces: StaticString =
+    "                                                                "
+
+  /// Appends `n` spaces.
   static func pad(_ n: Int, _ out: inout [UInt8]) {
-    if n <= spaces.count {
-      out.append(contentsOf: spaces[0..<n])
-    } else {
-      out.append(contentsOf: repeatElement(0x20, count: n))
+    var n = n
+    while n > 0 {
+      let k = min(n, spaces.utf8CodeUnitCount)
+      bytes(spaces.utf8Start, k, &out)
+      n -= k
     }
   }
 

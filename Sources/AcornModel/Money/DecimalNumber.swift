@@ -33,6 +33,19 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
   }
 
   init(normalizing significand: Int128, scale: Int) {
+    // Amounts fit 64 bits: their trailing zeros found by word division (128-bit division is a
+    // call into the runtime, most of an addition's cost).
+    if scale >= 0, let word = Int64(exactly: significand) {
+      var s = word
+      var k = scale
+      while k > 0 && s % 10 == 0 {
+        s /= 10
+        k -= 1
+      }
+      self.significand = Int128(s)
+      self.scale = s == 0 ? 0 : k
+      return
+    }
     var s = significand
     var k = scale
     while k > 0 && s % 10 == 0 {
@@ -208,6 +221,7 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
   /// The significand at a larger scale, or nil on overflow.
   func significand(atScale target: Int) -> Int128? {
     precondition(target >= scale)
+    if target == scale { return significand }
     var s = significand
     for _ in 0..<(target - scale) {
       let (m, overflow) = s.multipliedReportingOverflow(by: 10)

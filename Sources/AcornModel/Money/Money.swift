@@ -111,16 +111,15 @@ public enum MoneyError: Error, Sendable, Equatable, CustomStringConvertible {
 /// An ISO 4217 currency code with its minor-unit digits.
 public struct CurrencyCode: Sendable, Hashable, Comparable, CustomStringConvertible {
   public let code: String
+  /// Digits after the decimal point of the currency's minor unit (ISO 4217); 2 when not listed.
+  /// Looked up once (every amount written asks for it).
+  public let minorUnits: Int
 
   /// Accepts three capital ASCII letters.
   public init?(_ code: String) {
     guard code.utf8.count == 3, code.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else { return nil }
     self.code = code
-  }
-
-  /// Digits after the decimal point of the currency's minor unit (ISO 4217); 2 when not listed.
-  public var minorUnits: Int {
-    Self.minorUnitExceptions[code] ?? 2
+    minorUnits = Self.minorUnitExceptions[code] ?? 2
   }
 
   static let minorUnitExceptions: [String: Int] = [
