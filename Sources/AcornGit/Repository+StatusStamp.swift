@@ -13,10 +13,13 @@ import Foundation
 /// directory opened once. An entry whose `stat` differs, or that is racily clean (modified no
 /// earlier than the index was written), is hashed and compared with its blob, as git does.
 /// Anything the stamp cannot vouch for (a directory changed, a conflict, a symlink, more than
-/// `statusCandidateLimit` files to hash) falls back to libgit2's full status.
+/// `statusCandidateLimit(entries:)` files to hash) falls back to libgit2's full status.
 extension Repository {
-  /// Past this many files to hash, libgit2's full status is as quick and is used instead.
-  static let statusCandidateLimit = 5_000
+  /// Past this many files to check (an eighth of the index, at least 5,000), libgit2's full
+  /// status is as quick and is used instead: its cost grows with every tracked file, the
+  /// stamp's with the changed ones (at a million files, a commit of 10,000 edits fell back to a
+  /// full status holding every entry and tree — most of its memory).
+  static func statusCandidateLimit(entries: Int) -> Int { max(5_000, entries / 8) }
   /// A directory modified this recently when the stamp is taken may change again within the same
   /// clock tick without its `mtime` changing, so no stamp is written then.
   static let stampFreshness: Int64 = 1_000_000_000
@@ -423,6 +426,9 @@ final class IndexFile: @unchecked Sendable {
 
   /// The entries whose file may differ from the index (to hash), or nil when the stamp cannot
   /// vouch for them (a conflict stage, a symlink or submodule, too many to hash).
+  /// How many files may need checking before the stamp gives way to a full status.
+  var candidateLimit: Int { Repository.statusCandidateLimit(entries: offsets.count) }
+
   func candidates(workdir: String, written: FileStamp) -> [Candidate]? {
     let root = Glibc.open(workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard root >= 0 else { return nil }
@@ -453,7 +459,7 @@ final class IndexFile: @unchecked Sendable {
             mode: u32(at + 24), size: u32(at + 36)))
       }
     }
-    return all.count > Repository.statusCandidateLimit ? nil : all
+    return all.count > candidateLimit ? nil : all
   }
 
   func check(_ range: Range<Int>, root: Int32, written: FileStamp) -> [Int]? {
@@ -513,7 +519,7 @@ final class IndexFile: @unchecked Sendable {
       // Racily clean: written no earlier than the index, so a later change may keep the same stat.
       if !same || mtime >= indexTime {
         out.append(i)
-        if out.count > Repository.statusCandidateLimit { return nil }
+        if out.count > candidateLimit { return nil }
       }
     }
     return out

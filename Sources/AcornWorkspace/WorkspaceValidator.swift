@@ -227,14 +227,8 @@ extension Workspace {
     var unlistedMarkets: [String: (count: Int, first: String)] = [:]
     var unlistedVendors: [String: (count: Int, first: String)] = [:]
     var idFiles: [String: String] = [:]
-    var foldedPaths: [String: String] = [:]
+    var folded = FoldedPaths()
     let files = recordFiles()
-    if let only {
-      for rel in files where !only.contains(rel) && rel.hasSuffix(".json") {
-        let name = String((rel.split(separator: "/").last ?? "").dropLast(5))
-        if let id = RecordFileName.decode(name), idFiles[id] == nil { idFiles[id] = rel }
-      }
-    }
     // Each file is read, parsed and checked on every core, in parts; what depends on the other
     // files (duplicate ids, case collisions, the settings' tallies) is settled after, in file
     // order, so the findings are those of one pass.
@@ -261,15 +255,25 @@ extension Workspace {
       seen.value = nil
       return (out, seen)
     }
-    for (rel, result) in zip(files, checked) {
-      if let other = foldedPaths[rel.lowercased()] {
+    if let only {
+      // The files not checked stand for their ids by name (HEAD was checked); only the ids of
+      // the files checked can be duplicates now, so only those are kept (at a million files,
+      // every name's id was most of a commit's memory).
+      let checkedIDs = Set(checked.lazy.compactMap { $0?.1.id })
+      for rel in files where !only.contains(rel) && rel.hasSuffix(".json") {
+        let name = String((rel.split(separator: "/").last ?? "").dropLast(5))
+        if let id = RecordFileName.decode(name), checkedIDs.contains(id), idFiles[id] == nil {
+          idFiles[id] = rel
+        }
+      }
+    }
+    for (k, (rel, result)) in zip(files, checked).enumerated() {
+      if let other = folded.first(files, k) {
         findings.append(
           Finding(
             code: "record.case-collision", file: rel,
             message:
               "differs from \(other) only by case; the two would be one file on macOS and Windows"))
-      } else {
-        foldedPaths[rel.lowercased()] = rel
       }
       guard rel.hasSuffix(".json") else {
         findings.append(
@@ -426,6 +430,28 @@ extension Workspace {
 
   /// `check` of every file to be validated (`.json` files, those in `only` when given) on every
   /// core, in parts of consecutive files; nil for the others. Results in `files`' order.
+  /// The first of the files whose paths differ only by case, found by the lowercased path's
+  /// hash (a word per file, not a second copy of every path): a hash shared by different paths
+  /// is settled by the paths themselves.
+  struct FoldedPaths {
+    var byHash: [Int: Int] = [:]
+    var sharedHash: [String: String] = [:]
+
+    /// The earlier file `files[k]` differs from only by case, or nil (then it is the first).
+    mutating func first(_ files: [String], _ k: Int) -> String? {
+      let lower = files[k].lowercased()
+      let hash = lower.hashValue
+      guard let earlier = byHash[hash] else {
+        byHash[hash] = k
+        return nil
+      }
+      if files[earlier].lowercased() == lower { return files[earlier] }
+      if let other = sharedHash[lower] { return other }
+      sharedHash[lower] = files[k]
+      return nil
+    }
+  }
+
   static func checkInParts(
     _ files: [String], only: Set<String>?, progress: ProgressHandler?,
     _ check: @Sendable (String) -> ([Finding], SeenValue)

@@ -316,6 +316,31 @@ struct ValidateTests {
     #expect(idLine > 1)
   }
 
+  /// A commit checks only the files it changes: the others stand for their ids by name, and
+  /// only the checked files' ids are kept to compare (not every file's).
+  @Test("checking only changed files: duplicates of an unchanged file's id and case collisions")
+  func onlyChanged() throws {
+    let scratch = Scratch()
+    let ws = try Self.populated(scratch)
+    let dir = "records/US/purchase-order/2019-07/"
+    let first = dir + "PO-US-4Z32PABC.json"
+    let original = try String(contentsOfFile: ws.path(first), encoding: .utf8)
+    let copy = dir + "PO-US-ZZCOPY.json"
+    let folded = dir + "po-us-4z32pabc.json"
+    try original.write(toFile: ws.path(copy), atomically: true, encoding: .utf8)
+    try original.write(toFile: ws.path(folded), atomically: true, encoding: .utf8)
+    let findings = ws.validate(only: [copy])
+    let duplicates = findings.filter { $0.code == "record.duplicate-id" }
+    #expect(duplicates.count == 1)
+    #expect(duplicates.first?.file == copy)
+    #expect(duplicates.first?.message.hasSuffix("also used by \(first)") == true)
+    let collisions = findings.filter { $0.code == "record.case-collision" }
+    #expect(collisions.map(\.file) == [folded])
+    #expect(collisions.first?.message.contains("differs from \(first) only by case") == true)
+    // The first file checked alone: no other file's name is its id.
+    #expect(!ws.validate(only: [first]).contains { $0.code == "record.duplicate-id" })
+  }
+
   @Test("settings: YAML syntax, schema and cyclic lifecycles")
   func settings() throws {
     let scratch = Scratch()
