@@ -424,11 +424,11 @@ final class IndexFile: @unchecked Sendable {
     (base + at + (u16(at + 60) & 0x4000 != 0 ? 64 : 62)).assumingMemoryBound(to: CChar.self)
   }
 
-  /// The entries whose file may differ from the index (to hash), or nil when the stamp cannot
-  /// vouch for them (a conflict stage, a symlink or submodule, too many to hash).
   /// How many files may need checking before the stamp gives way to a full status.
   var candidateLimit: Int { Repository.statusCandidateLimit(entries: offsets.count) }
 
+  /// The entries whose file may differ from the index (to hash), or nil when the stamp cannot
+  /// vouch for them (a conflict stage, a symlink or submodule, too many to hash).
   func candidates(workdir: String, written: FileStamp) -> [Candidate]? {
     let root = Glibc.open(workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard root >= 0 else { return nil }

@@ -257,8 +257,8 @@ public enum CanonicalJSON {
     bytes(text.utf8Start, text.utf8CodeUnitCount, &out)
   }
 
-  /// Appends `count` bytes from `start`: a byte at a time, inlined (a handful at most: cheaper
-  /// than the generic `append(contentsOf:)` and its capacity bookkeeping).
+  /// Appends `count` bytes from `start`: a byte at a time, inlined (short runs — literals and
+  /// indents — for which this is cheaper than the generic `append(contentsOf:)`).
   @inline(__always)
   static func bytes(_ start: UnsafePointer<UInt8>, _ count: Int, _ out: inout [UInt8]) {
     for i in 0..<count { out.append(start[i]) }
