@@ -292,15 +292,23 @@ struct ValidateTests {
     #expect(findings.first { $0.code == "record.noncanonical" }?.severity == .warning)
   }
 
+  /// The populated workspace with its purchase order's folder, path and text (the record the
+  /// duplicate-id tests copy).
+  static func purchaseOrder(_ scratch: Scratch) throws -> (
+    ws: Workspace, dir: String, first: String, original: String
+  ) {
+    let ws = try populated(scratch)
+    let dir = "records/US/purchase-order/2019-07/"
+    let first = dir + "PO-US-4Z32PABC.json"
+    return (ws, dir, first, try String(contentsOfFile: ws.path(first), encoding: .utf8))
+  }
+
   /// Files are checked on every core in parts; duplicate ids are settled after, in file order:
   /// every copy names the first file of all, whichever part it was checked in.
   @Test("a duplicate id checked in another part names the first file of all, with the id's line")
   func duplicatesAcrossParts() throws {
     let scratch = Scratch()
-    let ws = try Self.populated(scratch)
-    let dir = "records/US/purchase-order/2019-07/"
-    let first = dir + "PO-US-4Z32PABC.json"
-    let original = try String(contentsOfFile: ws.path(first), encoding: .utf8)
+    let (ws, dir, first, original) = try Self.purchaseOrder(scratch)
     let idLine =
       (original.split(separator: "\n", omittingEmptySubsequences: false)
         .firstIndex { $0.hasPrefix("  \"id\": ") } ?? -1) + 1
@@ -321,10 +329,7 @@ struct ValidateTests {
   @Test("checking only changed files: duplicates of an unchanged file's id and case collisions")
   func onlyChanged() throws {
     let scratch = Scratch()
-    let ws = try Self.populated(scratch)
-    let dir = "records/US/purchase-order/2019-07/"
-    let first = dir + "PO-US-4Z32PABC.json"
-    let original = try String(contentsOfFile: ws.path(first), encoding: .utf8)
+    let (ws, dir, first, original) = try Self.purchaseOrder(scratch)
     let copy = dir + "PO-US-ZZCOPY.json"
     let folded = dir + "po-us-4z32pabc.json"
     try original.write(toFile: ws.path(copy), atomically: true, encoding: .utf8)
