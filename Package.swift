@@ -54,6 +54,7 @@ let package = Package(
         "AcornModel", "AcornMerge", "AcornGit", "AcornIndex", "AcornReconcile", "AcornAlerts",
         "AcornNotify", "AcornExport", "AcornReport", "AcornPostgres", "AcornOutbound",
         "AcornKillPoints", .product(name: "Yams", package: "Yams"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .target(name: "AcornHTTP"),

@@ -90,6 +90,39 @@ public enum Parallel {
     return (first, b)
   }
 
+  /// Work started on a thread of its own, for the caller to take its result later (`value`)
+  /// while it does something else that cannot move to another thread (a database connection's
+  /// work, say). The result must be taken: `value` waits for the thread.
+  public final class Started<T>: @unchecked Sendable {
+    private var result: T?
+    private let done = DispatchSemaphore(value: 0)
+    private var waited = false
+
+    init(_ work: @escaping @Sendable () -> T) {
+      let thread = Thread { [self] in
+        result = work()
+        done.signal()
+      }
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+
+    /// The work's result, once it is done (waiting for it the first time).
+    public var value: T {
+      if !waited {
+        done.wait()
+        waited = true
+      }
+      guard let result else { preconditionFailure("the thread ran to its end") }
+      return result
+    }
+  }
+
+  /// Starts `work` on a thread of its own; its result is `value` of what is returned.
+  public static func start<T>(_ work: @escaping @Sendable () -> T) -> Started<T> {
+    Started(work)
+  }
+
   /// Each slot is written by one worker only and read after all of them are done.
   final class Results<T>: @unchecked Sendable {
     var values: [T?]

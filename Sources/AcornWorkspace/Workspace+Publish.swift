@@ -4,6 +4,7 @@ import AcornIndex
 import AcornModel
 import AcornPostgres
 import AcornReconcile
+import Crypto
 import Foundation
 
 /// `acorn publish --postgres URL`: the index's tables, the reconciliation and the open alerts,
@@ -49,13 +50,15 @@ extension Workspace {
     }
     let repo = try repository()
     let head: ObjectID
+    let status: [Repository.StatusEntry]
     let dirty: [String]
     do {
       guard let h = try repo.resolveCommit("HEAD") else {
         throw WorkspaceError("publish.empty", "nothing is committed yet")
       }
       head = h
-      dirty = try repo.status().map(\.path).filter(Self.isRecordPath)
+      status = try repo.status()
+      dirty = status.map(\.path).filter(Self.isRecordPath)
     } catch let e as WorkspaceError {
       throw e
     } catch {
@@ -67,7 +70,7 @@ extension Workspace {
         "\(dirty.count) record file\(dirty.count == 1 ? " has" : "s have") uncommitted changes (\(dirty.prefix(3).joined(separator: ", "))); publish shares what is committed: acorn commit first"
       )
     }
-    try updateIndex()
+    try updateIndex(status: status)
     let name = options.name ?? URL(fileURLWithPath: root).lastPathComponent
     let index: RecordIndex
     do { index = try RecordIndex(readOnlyAt: indexPath) } catch {
@@ -109,6 +112,13 @@ extension Workspace {
         ).map(\.path).filter(Self.isRecordPath)
         mode = .incremental
       }
+      // The derived tables are recomputed from the records on threads of their own while
+      // this one copies the index's tables (mostly waiting for the server), and taken after.
+      let workspace = self
+      let derived = Parallel.start {
+        Result { () throws(WorkspaceError) in try workspace.derivedRows(name: name) }
+      }
+      defer { _ = derived.value }
       var written: [String: Int] = [:]
       for t in tables {
         let target = "\(s).\(PostgresConnection.identifier(t.name))"
@@ -126,7 +136,7 @@ extension Workspace {
       }
       // Derived: recomputed from all the records, but only the rows whose content changed
       // (by their fingerprint) are sent; a full publish replaces them all.
-      for (table, rows) in try derivedRows(name: name) {
+      for (table, rows) in try derived.value.get() {
         let target = "\(s).\(table.name)"
         var send = rows
         if mode == .full {
@@ -239,15 +249,28 @@ extension Workspace {
     /// length-prefixed, NULL distinct from any text.
     static func hashed(_ row: [String?]) -> [String?] {
       var bytes: [UInt8] = []
+      bytes.reserveCapacity(256)
       for value in row {
         if let value {
-          bytes += Array(String(value.utf8.count).utf8) + [0x3A] + Array(value.utf8)
+          bytes.append(contentsOf: String(value.utf8.count).utf8)
+          bytes.append(0x3A)
+          bytes.append(contentsOf: value.utf8)
         } else {
           bytes.append(0x00)
         }
       }
-      return row + [SHA256.hex(bytes)]
+      // swift-crypto's SHA-256 (the model's own is for a few ids; a publish hashes every row).
+      let digest = Crypto.SHA256.hash(data: bytes)
+      var hex = ""
+      hex.reserveCapacity(64)
+      for byte in digest {
+        hex.append(Self.hexDigits[Int(byte >> 4)])
+        hex.append(Self.hexDigits[Int(byte & 0x0F)])
+      }
+      return row + [hex]
     }
+
+    static let hexDigits = Array("0123456789abcdef")
   }
 
   static let derivedTables: [DerivedTable] = [

@@ -212,7 +212,7 @@ struct LargeInputAndConcurrencyCLITests {
   /// Writes `head`, then makes the file `size` bytes long: the rest reads as NUL bytes without
   /// taking disk space (a sparse file), as a gigabyte of garbage would.
   static func gigabyte(_ path: String, head: [UInt8], size: Int = 1 << 30) throws {
-    FileManager.default.createFile(atPath: path, contents: Data(head))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(head))
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     try handle.truncate(atOffset: UInt64(size))
     try handle.close()

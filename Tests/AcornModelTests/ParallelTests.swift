@@ -50,6 +50,21 @@ struct ParallelTests {
     #expect(b == "second")
   }
 
+  @Test("start runs its work beside the caller's; value waits for it, and reads again")
+  func startRunsBeside() {
+    let meeting = Rendezvous(2)
+    let started = Parallel.start { meeting.meet() }
+    // Only if the started work runs while this thread waits do both arrive.
+    #expect(meeting.meet())
+    #expect(started.value)
+    #expect(started.value)
+    let slow = Parallel.start { () -> [Int] in
+      usleep(20_000)
+      return Array(0..<10)
+    }
+    #expect(slow.value == Array(0..<10))
+  }
+
   /// Counts the instances alive, so a test sees every element destroyed exactly once.
   final class Tracked: Sendable {
     static let alive = Atomic<Int>(0)

@@ -402,3 +402,20 @@ struct RecordStoreTests {
     #expect(throws: WorkspaceError.self) { try ws.findRecord("po-us-4z32pabc") }
   }
 }
+
+@Suite("publish's derived rows")
+struct DerivedRowTests {
+  @Test(
+    "a row's fingerprint is the SHA-256 of its values, each length-prefixed, NULL as a zero byte — the one databases already hold"
+  )
+  func fingerprint() {
+    let row: [String?] = ["ws", "INV-US-1", nil, "12.50", "发票"]
+    let hashed = Workspace.DerivedTable.hashed(row)
+    #expect(hashed.dropLast().elementsEqual(row))
+    // hashlib.sha256(b"2:ws8:INV-US-1\x005:12.506:" + "发票".encode()).hexdigest()
+    #expect(hashed.last == "c54d30c7d9981b02e1b9854b0e35c3ee59abc9c20be8adab86567f1b8fdf93ec")
+    #expect(
+      Workspace.DerivedTable.hashed(["ws", nil]).last
+        != Workspace.DerivedTable.hashed(["ws", ""]).last)
+  }
+}
