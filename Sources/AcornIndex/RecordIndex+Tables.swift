@@ -1,5 +1,6 @@
 import AcornModel
 import GRDB
+import GRDBSQLite
 
 /// The index's tables described for those who copy them elsewhere (`acorn publish`): each
 /// column with the type it means — exact decimal text, integer, calendar date, JSON, text.
@@ -56,45 +57,64 @@ extension RecordIndex {
     return out
   }
 
-  /// A table's rows as text (nil for NULL), all of them or those of the given paths.
-  public func rows(of table: TableDescription, paths: [String]? = nil) throws(IndexError)
-    -> [[String?]]
-  {
+  /// One row of a table being read (`eachRow`): each column's value as UTF-8 text, read in
+  /// place — valid only during the call it is handed to.
+  public struct TableRow {
+    let statement: SQLiteStatement
+    var scratch: [UInt8] = []
+
+    /// Column `i` as text (an integer as its digits, a real as Swift writes it), nil for NULL
+    /// or a blob.
+    public mutating func text(_ i: Int) -> UnsafeBufferPointer<UInt8>? {
+      let c = Int32(i)
+      switch sqlite3_column_type(statement, c) {
+      case SQLITE_NULL, SQLITE_BLOB: return nil
+      case SQLITE_FLOAT:
+        scratch = Array(String(sqlite3_column_double(statement, c)).utf8)
+        return scratch.withUnsafeBufferPointer { $0 }
+      default:
+        guard let p = sqlite3_column_text(statement, c) else { return nil }
+        return UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, c)))
+      }
+    }
+  }
+
+  /// Hands each row of a table to `body` — all of them or those of the given paths — as the
+  /// statement steps (no row copied); the number of rows.
+  @discardableResult
+  public func eachRow(
+    of table: TableDescription, paths: [String]? = nil, _ body: (inout TableRow) -> Void
+  ) throws(IndexError) -> Int {
     let columns = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
     do {
       return try queue.read { db in
-        var out: [[String?]] = []
-        func collect(_ sql: String, _ args: StatementArguments) throws {
-          let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
-          while let row = try cursor.next() {
-            out.append(
-              (0..<table.columns.count).map { i in
-                let v: DatabaseValue = row[i]
-                switch v.storage {
-                case .null: return nil
-                case .int64(let n): return String(n)
-                case .double(let d): return String(d)
-                case .string(let s): return s
-                case .blob: return nil
-                }
-              })
+        var count = 0
+        func each(_ sql: String, _ args: StatementArguments) throws {
+          let statement = try db.makeStatement(sql: sql)
+          try statement.setArguments(args)
+          var row = TableRow(statement: statement.sqliteStatement)
+          try RawRow.each(statement.sqliteStatement) { _ in
+            body(&row)
+            count += 1
           }
         }
         guard let paths else {
-          try collect("SELECT \(columns) FROM \(table.name)", [])
-          return out
+          try each("SELECT \(columns) FROM \(table.name)", [])
+          return count
         }
         var start = 0
         while start < paths.count {
           let chunk = Array(paths[start..<min(start + 500, paths.count)])
           let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-          try collect(
+          try each(
             "SELECT \(columns) FROM \(table.name) WHERE path IN (\(marks))",
             StatementArguments(chunk))
           start += 500
         }
-        return out
+        return count
       }
+    } catch let error as IndexError {
+      throw error
     } catch {
       throw IndexError.classify(error)
     }

@@ -97,6 +97,26 @@ public final class PostgresConnection {
   /// `COPY table (columns) FROM STDIN` in text format: rows of text fields (nil is NULL),
   /// escaped as PostgreSQL's text format requires.
   public func copy(into table: String, columns: [String], rows: [[String?]]) throws(PostgresError) {
+    try copy(into: table, columns: columns) { out in
+      for row in rows {
+        for field in row {
+          if let field {
+            var text = field
+            text.withUTF8 { out.field($0) }
+          } else {
+            out.null()
+          }
+        }
+        out.endRow()
+      }
+    }
+  }
+
+  /// The same COPY with the rows written by `write` straight into the data sent (no row or
+  /// string made per value): fields in column order, `endRow()` after each row.
+  public func copy(into table: String, columns: [String], write: (inout CopyWriter) -> Void)
+    throws(PostgresError)
+  {
     let sql = "COPY \(table) (\(columns.map(Self.identifier).joined(separator: ", "))) FROM STDIN"
     guard let start = PQexec(handle, sql) else {
       throw PostgresError(code: "", message: Self.message(handle), operation: "copy")
@@ -108,41 +128,14 @@ public final class PostgresConnection {
       throw e
     }
     PQclear(start)
-    var buffer: [UInt8] = []
-    buffer.reserveCapacity(1 << 20)
-    func flush() throws(PostgresError) {
-      guard !buffer.isEmpty else { return }
-      let sent = buffer.withUnsafeBytes { raw -> Int32 in
-        guard let base = raw.baseAddress else { return 0 }
-        return PQputCopyData(
-          handle, base.assumingMemoryBound(to: CChar.self), Int32(raw.count))
-      }
-      guard sent == 1 else {
-        throw PostgresError(code: "", message: Self.message(handle), operation: "COPY \(table)")
-      }
-      buffer.removeAll(keepingCapacity: true)
+    var writer = CopyWriter(connection: self, operation: "COPY \(table)")
+    write(&writer)
+    writer.flush()
+    if let failed = writer.failure {
+      _ = PQputCopyEnd(handle, "the client stopped sending")
+      while let r = PQgetResult(handle) { PQclear(r) }
+      throw failed
     }
-    for row in rows {
-      for (i, field) in row.enumerated() {
-        if i > 0 { buffer.append(9) }
-        guard let field else {
-          buffer.append(contentsOf: [92, 78])  // \N
-          continue
-        }
-        for b in field.utf8 {
-          switch b {
-          case 92: buffer.append(contentsOf: [92, 92])
-          case 9: buffer.append(contentsOf: [92, 116])
-          case 10: buffer.append(contentsOf: [92, 110])
-          case 13: buffer.append(contentsOf: [92, 114])
-          default: buffer.append(b)
-          }
-        }
-      }
-      buffer.append(10)
-      if buffer.count > 1 << 20 { try flush() }
-    }
-    try flush()
     guard PQputCopyEnd(handle, nil) == 1 else {
       throw PostgresError(code: "", message: Self.message(handle), operation: "COPY \(table)")
     }
@@ -154,8 +147,79 @@ public final class PostgresConnection {
     }
   }
 
+  /// Sends one buffer of COPY data; false when libpq could not.
+  func putCopyData(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard let base = bytes.baseAddress else { return true }
+    return PQputCopyData(handle, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count)) == 1
+  }
+
   /// A quoted identifier: `"name"`, inner quotes doubled.
   public static func identifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}
+
+/// The rows of a `COPY … FROM STDIN` being written, in PostgreSQL's text format: each field
+/// escaped (backslash, tab, newline, carriage return), `\N` for NULL, tab between fields, a
+/// newline after each row; sent a megabyte at a time. A failure to send is kept (`failure`) and
+/// ends the writing; the COPY then reports it.
+public struct CopyWriter {
+  let connection: PostgresConnection
+  let operation: String
+  var buffer: [UInt8] = []
+  var first = true
+  public private(set) var failure: PostgresError?
+
+  init(connection: PostgresConnection, operation: String) {
+    self.connection = connection
+    self.operation = operation
+    buffer.reserveCapacity(1 << 20 + 1 << 16)
+  }
+
+  /// The next field's text (UTF-8), escaped.
+  public mutating func field(_ text: UnsafeBufferPointer<UInt8>) {
+    if !first { buffer.append(9) }
+    first = false
+    // Runs of plain bytes are appended whole; only the four special bytes are escaped.
+    var run = 0
+    for i in 0..<text.count {
+      let escaped: UInt8
+      switch text[i] {
+      case 92: escaped = 92
+      case 9: escaped = 116
+      case 10: escaped = 110
+      case 13: escaped = 114
+      default: continue
+      }
+      buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<i]))
+      buffer.append(92)
+      buffer.append(escaped)
+      run = i + 1
+    }
+    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<text.count]))
+  }
+
+  /// A NULL field.
+  public mutating func null() {
+    if !first { buffer.append(9) }
+    first = false
+    buffer.append(92)
+    buffer.append(78)
+  }
+
+  /// Ends the row (and sends what is buffered past a megabyte).
+  public mutating func endRow() {
+    buffer.append(10)
+    first = true
+    if buffer.count > 1 << 20 { flush() }
+  }
+
+  mutating func flush() {
+    guard !buffer.isEmpty else { return }
+    if failure == nil && !buffer.withUnsafeBytes({ connection.putCopyData($0) }) {
+      failure = PostgresError(
+        code: "", message: PostgresConnection.message(connection.handle), operation: operation)
+    }
+    buffer.removeAll(keepingCapacity: true)
   }
 }

@@ -127,12 +127,22 @@ extension Workspace {
         } else {
           try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
         }
-        let rows = try index.rows(of: t, paths: paths).map { row in
-          [name]
-            + zip(row, t.columns).map { value, column in Self.published(value, column.meaning) }
+        // Streamed: each index row is written into the COPY data as SQLite steps to it.
+        var workspaceName = name
+        let meanings = t.columns.map(\.meaning)
+        var count: Result<Int, IndexError> = .success(0)
+        try db.copy(into: target, columns: ["workspace"] + t.columns.map(\.name)) { out in
+          count = Result { () throws(IndexError) in
+            try index.eachRow(of: t, paths: paths) { row in
+              workspaceName.withUTF8 { out.field($0) }
+              for (i, meaning) in meanings.enumerated() {
+                Self.publish(row.text(i), meaning, into: &out)
+              }
+              out.endRow()
+            }
+          }
         }
-        try db.copy(into: target, columns: ["workspace"] + t.columns.map(\.name), rows: rows)
-        written[t.name] = rows.count
+        written[t.name] = try count.get()
       }
       // Derived: recomputed from all the records, but only the rows whose content changed
       // (by their fingerprint) are sent; a full publish replaces them all.
@@ -207,15 +217,19 @@ extension Workspace {
   }
 
   /// A value as PostgreSQL reads it for the column's meaning: dates as their first ten
-  /// characters when those are a calendar date (NULL otherwise), the rest as is.
-  static func published(_ value: String?, _ meaning: RecordIndex.ColumnMeaning) -> String? {
-    guard let value else { return nil }
+  /// characters when those are a calendar date (NULL otherwise), JSON `null` as NULL, the rest
+  /// as is.
+  static func publish(
+    _ value: UnsafeBufferPointer<UInt8>?, _ meaning: RecordIndex.ColumnMeaning,
+    into out: inout CopyWriter
+  ) {
+    guard let value else { return out.null() }
     switch meaning {
     case .date:
-      let d = String(value.prefix(10))
-      return CivilDate.day(d) != nil ? d : nil
-    case .json: return value == "null" ? nil : value
-    default: return value
+      let day = UnsafeBufferPointer(rebasing: value[0..<min(10, value.count)])
+      if CivilDate.day(utf8: day) != nil { out.field(day) } else { out.null() }
+    case .json where value.elementsEqual("null".utf8): out.null()
+    default: out.field(value)
     }
   }
 

@@ -213,6 +213,29 @@ struct PublishCLITests {
     #expect(dirty.status == 2)
     #expect(dirty.stderr.contains("publish.uncommitted"))
     _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
+    // What COPY's text format escapes (backslash, tab, newline, carriage return) arrives intact:
+    // a note written into the record file and committed.
+    let odd = "tab\there, back\\slash, CR\r and\nnewline — 备注"
+    let path = try #require(
+      CLI.run(["query", "SELECT path FROM records WHERE id = '\(ids[0])'", "--csv"], in: ws)
+        .stdout.split(whereSeparator: \.isNewline).last.map(String.init))
+    var text = try String(contentsOfFile: ws + "/" + path, encoding: .utf8)
+    let workflow = try #require(text.range(of: "\"workflow\": {"))
+    let empty = text[workflow.upperBound...].first { !$0.isWhitespace } == "}"
+    text.insert(
+      contentsOf:
+        #""notes": [{"at": "2026-08-01T00:00:00Z", "author": "li@example.com", "text": "tab\there, back\\slash, CR\r and\nnewline — 备注"}]"#
+        + (empty ? "" : ", "),
+      at: workflow.upperBound)
+    try text.write(toFile: ws + "/" + path, atomically: true, encoding: .utf8)
+    let committed = try CLI.run(["commit", "-m", "a note"], in: ws)
+    #expect(committed.status == 0, "\(committed.stdout)\(committed.stderr)")
+    let noted = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    #expect(noted.status == 0, "\(noted.stderr)")
+    #expect(
+      try pg.scalar(
+        "SELECT json->'workflow'->'notes'->0->>'text' = '\(odd)' FROM acorn.records WHERE workspace = 'ws' AND id = '\(ids[0])'"
+      ) == "t")
     let bad = try CLI.run(
       ["publish", "--postgres", "postgresql://postgres@127.0.0.1:9/none"], in: ws)
     #expect(bad.status == 2)
