@@ -200,14 +200,18 @@ extension AlertEngine {
         currency[key] = d.amount.currency.code
       }
     }
-    // In the input's order (a dictionary's order changed from run to run, and with it the
-    // last digits of the sums).
+    // The invoiced value of the POs with recent claims — the only ones reported — in the
+    // input's order (a dictionary's order changed from run to run, and with it the last digits
+    // of the sums).
     for i in input.invoices.indices
-    where !input.invoices[i].purchaseOrderNumbers.isEmpty
+    where !recent.isEmpty && !input.invoices[i].purchaseOrderNumbers.isEmpty
       && byNumber[input.invoices[i].marketplace + "|" + input.invoices[i].number] == i
     {
       let inv = input.invoices[i]
-      for po in inv.purchaseOrderNumbers where counted.insert("\(inv.id)|\(po)").inserted {
+      for po in inv.purchaseOrderNumbers
+      where recent.contains(inv.marketplace + "|" + po)
+        && counted.insert("\(inv.id)|\(po)").inserted
+      {
         invoiced["\(inv.marketplace)|\(po)", default: 0] +=
           (Double(inv.total.amount.description) ?? 0)
           / Double(max(1, inv.purchaseOrderNumbers.count))

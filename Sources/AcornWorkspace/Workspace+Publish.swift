@@ -381,7 +381,7 @@ extension Workspace {
         }
       ),
     ]
-    return values.map { table, rows in (table, rows.map(DerivedTable.hashed)) }
+    return values.map { table, rows in (table, Parallel.map(rows, DerivedTable.hashed)) }
   }
 
   /// The schema, its tables and views (created when missing; an older published schema is

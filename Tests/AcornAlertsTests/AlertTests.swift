@@ -327,6 +327,10 @@ struct ShortagePaymentTests {
       // PO2: 40.00 and a revision of 40.00, 8 %.
       A.deduction("I2SC", type: "shortage-claim", date: "2026-03-20", base: "I2"),
       A.deduction("I2SCRSC", type: "shortage-claim-revised", date: "2026-03-25", base: "I2"),
+      // PO2's value counts each invoice on it once; PO3's claim is older than 30 days.
+      Self.invoice("I3", po: "PO2", date: "2026-02-02", total: "0.00"),
+      Self.invoice("I4", po: "PO3", date: "2026-01-01", total: "100.00"),
+      A.deduction("I4SC", type: "shortage-claim", date: "2026-01-20", base: "I4"),
     ]
     let alerts = try A.run(engine, records, "2026-03-31")
     #expect(alerts.map(\.records) == [["PO-US-PO2"]], "\(alerts)")
