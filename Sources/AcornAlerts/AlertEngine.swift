@@ -78,7 +78,13 @@ public struct AlertEngine: Sendable {
   // MARK: Deadlines
 
   func deadlineAlerts(_ input: AlertInput, _ r: ReconcileResult, _ asOf: Int) -> [Alert] {
-    let ledgers = Dictionary(r.invoices.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    // Id → position, the first of an id (copying every ledger into a dictionary was most of
+    // this at a hundred thousand invoices).
+    var ledgers: [String: Int] = [:]
+    ledgers.reserveCapacity(r.invoices.count)
+    for i in r.invoices.indices where ledgers[r.invoices[i].id] == nil {
+      ledgers[r.invoices[i].id] = i
+    }
     let returns = Dictionary(r.returns.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     var out: [Alert] = []
     for (index, rule) in deadlines.enumerated() {
@@ -95,7 +101,8 @@ public struct AlertEngine: Sendable {
           }
         case .invoice:
           // Paid invoices are not past their terms, whatever their status says.
-          if let l = ledgers[id] {
+          if let i = ledgers[id] {
+            let l = r.invoices[i]
             if ["paid", "paid-with-deductions", "overpaid"].contains(l.status) { continue }
             amount = l.open
             if anchor == nil, let due = l.dueDate { anchor = due - rule.days }
