@@ -74,20 +74,9 @@ public enum Parallel {
   public static func both<A, B>(
     _ a: @Sendable () -> A, _ b: @escaping @Sendable () -> B
   ) -> (A, B) {
-    let second = Results<B>(1)
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-      second.set(0, b())
-      done.signal()
-    }
-    thread.stackSize = 8 << 20
-    thread.start()
+    let second = start(b)
     let first = a()
-    done.wait()
-    guard let b = second.values[0] else {
-      preconditionFailure("the second thread ran to its end")
-    }
-    return (first, b)
+    return (first, second.value)
   }
 
   /// Work started on a thread of its own, for the caller to take its result later (`value`)
@@ -96,7 +85,6 @@ public enum Parallel {
   public final class Started<T>: @unchecked Sendable {
     private var result: T?
     private let done = DispatchSemaphore(value: 0)
-    private var waited = false
 
     init(_ work: @escaping @Sendable () -> T) {
       let thread = Thread { [self] in
@@ -107,12 +95,10 @@ public enum Parallel {
       thread.start()
     }
 
-    /// The work's result, once it is done (waiting for it the first time).
+    /// The work's result, once it is done (each reader waits, then lets the next one through).
     public var value: T {
-      if !waited {
-        done.wait()
-        waited = true
-      }
+      done.wait()
+      defer { done.signal() }
       guard let result else { preconditionFailure("the thread ran to its end") }
       return result
     }

@@ -274,17 +274,8 @@ extension Workspace {
         }
       }
       // swift-crypto's SHA-256 (the model's own is for a few ids; a publish hashes every row).
-      let digest = Crypto.SHA256.hash(data: bytes)
-      var hex = ""
-      hex.reserveCapacity(64)
-      for byte in digest {
-        hex.append(Self.hexDigits[Int(byte >> 4)])
-        hex.append(Self.hexDigits[Int(byte & 0x0F)])
-      }
-      return row + [hex]
+      return row + [AcornModel.SHA256.hexString(Crypto.SHA256.hash(data: bytes))]
     }
-
-    static let hexDigits = Array("0123456789abcdef")
   }
 
   static let derivedTables: [DerivedTable] = [

@@ -54,11 +54,21 @@ public enum SHA256 {
   }
 
   public static func hex(_ message: some Collection<UInt8>) -> String {
-    digest(message).map { byte in
-      let s = String(byte, radix: 16)
-      return s.count == 1 ? "0" + s : s
-    }.joined()
+    hexString(digest(message))
   }
+
+  /// Bytes as lower-case hexadecimal, two digits each (a digest however it was computed).
+  public static func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.underestimatedCount * 2)
+    for byte in bytes {
+      out.append(hexDigits[Int(byte >> 4)])
+      out.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  static let hexDigits = Array("0123456789abcdef".utf8)
 
   @inline(__always) static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
 }
