@@ -61,20 +61,20 @@ extension RecordIndex {
   /// place — valid only during the call it is handed to.
   public struct TableRow {
     let statement: SQLiteStatement
-    var scratch: [UInt8] = []
 
-    /// Column `i` as text (an integer as its digits, a real as Swift writes it), nil for NULL
-    /// or a blob.
-    public mutating func text(_ i: Int) -> UnsafeBufferPointer<UInt8>? {
+    /// Column `i` as text (an integer as its digits, a real as Swift writes it; nil for NULL
+    /// or a blob), handed to `body`.
+    public func withText<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
       let c = Int32(i)
       switch sqlite3_column_type(statement, c) {
-      case SQLITE_NULL, SQLITE_BLOB: return nil
+      case SQLITE_NULL, SQLITE_BLOB: return body(nil)
       case SQLITE_FLOAT:
-        scratch = Array(String(sqlite3_column_double(statement, c)).utf8)
-        return scratch.withUnsafeBufferPointer { $0 }
+        return Array(String(sqlite3_column_double(statement, c)).utf8).withUnsafeBufferPointer {
+          body($0)
+        }
       default:
-        guard let p = sqlite3_column_text(statement, c) else { return nil }
-        return UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, c)))
+        guard let p = sqlite3_column_text(statement, c) else { return body(nil) }
+        return body(UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, c))))
       }
     }
   }
@@ -83,7 +83,7 @@ extension RecordIndex {
   /// statement steps (no row copied); the number of rows.
   @discardableResult
   public func eachRow(
-    of table: TableDescription, paths: [String]? = nil, _ body: (inout TableRow) -> Void
+    of table: TableDescription, paths: [String]? = nil, _ body: (TableRow) -> Void
   ) throws(IndexError) -> Int {
     let columns = table.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
     do {
@@ -92,9 +92,9 @@ extension RecordIndex {
         func each(_ sql: String, _ args: StatementArguments) throws {
           let statement = try db.makeStatement(sql: sql)
           try statement.setArguments(args)
-          var row = TableRow(statement: statement.sqliteStatement)
+          let row = TableRow(statement: statement.sqliteStatement)
           try RawRow.each(statement.sqliteStatement) { _ in
-            body(&row)
+            body(row)
             count += 1
           }
         }

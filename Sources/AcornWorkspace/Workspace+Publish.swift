@@ -136,7 +136,7 @@ extension Workspace {
             try index.eachRow(of: t, paths: paths) { row in
               workspaceName.withUTF8 { out.field($0) }
               for (i, meaning) in meanings.enumerated() {
-                Self.publish(row.text(i), meaning, into: &out)
+                row.withText(i) { Self.publish($0, meaning, into: &out) }
               }
               out.endRow()
             }
