@@ -190,7 +190,7 @@ public struct AlertEngine: Sendable {
 /// not be kept: the reconciler's views, each record a deadline rule matches (with the date and
 /// figures the rule needs), the purchase orders acknowledged from Acorn, and the units returned
 /// per ASIN. Built in parts side by side and merged in order.
-public struct AlertInput: Sendable {
+public struct AlertInput: Sendable, Equatable {
   public var reconcile = ReconcileInput()
   let deadlines: [DeadlineRule]
   var candidates: [Candidate] = []
@@ -199,7 +199,7 @@ public struct AlertInput: Sendable {
   var returned: [Returned] = []
 
   /// A record a deadline rule matches.
-  struct Candidate: Sendable {
+  struct Candidate: Sendable, Equatable {
     var rule: Int
     var id: String
     var marketplace: String
@@ -210,7 +210,7 @@ public struct AlertInput: Sendable {
   }
 
   /// Units requested back on one return line.
-  struct Returned: Sendable {
+  struct Returned: Sendable, Equatable {
     var marketplace: String
     var asin: String
     var day: Int

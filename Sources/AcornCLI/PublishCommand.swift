@@ -32,7 +32,9 @@ struct PublishCommand: ParsableCommand {
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
     let outcome = try workspace.publish(
-      Workspace.PublishOptions(url: postgres, schema: schema, full: full, name: name), now: Date())
+      Workspace.PublishOptions(
+        url: postgres, schema: schema, full: full, name: name, engine: BuildStamp.commit),
+      now: Date())
     if output.json {
       Terminal.outBytes(
         CanonicalJSON.bytes(
@@ -41,6 +43,7 @@ struct PublishCommand: ParsableCommand {
             "commit": .string(outcome.commit),
             "changedPaths": .number(DecimalNumber(outcome.changedPaths)),
             "rows": .object(outcome.rows.mapValues { .number(DecimalNumber($0)) }),
+            "derivedRecomputed": .bool(outcome.derivedRecomputed),
           ])))
       return
     }

@@ -124,7 +124,7 @@ func month(_ day: Int) -> String { String(CivilDate.string(day).prefix(7)) }
 /// What the reconciler reads of the records: their typed views and the latest day they speak
 /// of. Built a record at a time (`add`), in parts side by side (`merge`); the run sorts the
 /// views, so the order they were added in does not change the result.
-public struct ReconcileInput: Sendable {
+public struct ReconcileInput: Sendable, Equatable {
   public var invoices: [InvoiceView] = []
   public var remittances: [RemittanceView] = []
   public var deductions: [DeductionView] = []

@@ -13,7 +13,7 @@ import Foundation
 /// published), in one transaction, so a reader never sees half a publish. docs/postgres.md.
 extension Workspace {
   /// Bump when the published tables change; an older published schema is migrated.
-  public static let publishedSchemaVersion = 2
+  public static let publishedSchemaVersion = 3
 
   public struct PublishOptions: Sendable {
     public var url: String
@@ -21,12 +21,19 @@ extension Workspace {
     public var full: Bool
     /// The name rows carry in `workspace`; default: the workspace folder's name.
     public var name: String?
+    /// The build of Acorn publishing (`acorn --version`'s commit): its reconciler and alert
+    /// engine compute the derived tables, so a publish by another build recomputes them.
+    public var engine: String
 
-    public init(url: String, schema: String = "acorn", full: Bool = false, name: String? = nil) {
+    public init(
+      url: String, schema: String = "acorn", full: Bool = false, name: String? = nil,
+      engine: String = ""
+    ) {
       self.url = url
       self.schema = schema
       self.full = full
       self.name = name
+      self.engine = engine
     }
   }
 
@@ -38,6 +45,9 @@ extension Workspace {
     public var changedPaths: Int
     /// Rows written per table.
     public var rows: [String: Int]
+    /// Whether the derived tables (reconciliation, alerts) were recomputed: not when nothing
+    /// they are computed from changed since the commit last published.
+    public var derivedRecomputed: Bool
   }
 
   public func publish(_ options: PublishOptions, now: Date) throws(WorkspaceError)
@@ -71,6 +81,7 @@ extension Workspace {
       )
     }
     try updateIndex(status: status)
+    let derivation = derivationKey(engine: options.engine)
     let name = options.name ?? URL(fileURLWithPath: root).lastPathComponent
     let index: RecordIndex
     do { index = try RecordIndex(readOnlyAt: indexPath) } catch {
@@ -89,12 +100,14 @@ extension Workspace {
       try db.query(
         "SELECT pg_advisory_xact_lock(hashtext($1))", [options.schema + "/" + name])
       try createSchema(db, s, tables)
-      let last =
-        try db.query(
-          "SELECT \"commit\" FROM \(s).acorn_workspaces WHERE workspace = $1", [name]
-        ).first?.first ?? nil
+      let published = try db.query(
+        "SELECT \"commit\", derived_key FROM \(s).acorn_workspaces WHERE workspace = $1", [name]
+      ).first
+      let last = published?.first ?? nil
+      let lastDerivation = published?.count == 2 ? published?[1] : nil
       var mode: PublishOutcome.Mode = .full
       var paths: [String]?
+      var changes: [Repository.TreeChange] = []
       if let last, !options.full, let lastID = ObjectID(hex: last) {
         guard (try? repo.commitInfo(lastID)) != nil, try repo.isAncestor(lastID, of: head) else {
           throw WorkspaceError(
@@ -105,20 +118,31 @@ extension Workspace {
         if lastID == head {
           try db.execute("ROLLBACK")
           return PublishOutcome(
-            mode: .upToDate, workspace: name, commit: head.hex, changedPaths: 0, rows: [:])
+            mode: .upToDate, workspace: name, commit: head.hex, changedPaths: 0, rows: [:],
+            derivedRecomputed: false)
         }
-        paths = try repo.diffTrees(
+        changes = try repo.diffTrees(
           try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head)
-        ).map(\.path).filter(Self.isRecordPath)
+        ).filter { Self.isRecordPath($0.path) }
+        paths = changes.map(\.path)
         mode = .incremental
       }
       // The derived tables are recomputed from the records on threads of their own while
-      // this one copies the index's tables (mostly waiting for the server), and taken after.
-      let workspace = self
-      let derived = Parallel.start {
-        Result { () throws(WorkspaceError) in try workspace.derivedRows(name: name) }
+      // this one copies the index's tables (mostly waiting for the server), and taken after —
+      // unless what they are computed from is as it was when last published: the rules,
+      // settings, sync state and build (`derivation`) and what the reconciler and the alert
+      // engine read of every changed record file.
+      var recompute = true
+      if mode == .incremental, lastDerivation == derivation {
+        recompute = try !sameDerivedInputs(changes, repo, try alertEngine().deadlines)
       }
-      defer { _ = derived.value }
+      let workspace = self
+      let derived =
+        recompute
+        ? Parallel.start {
+          Result { () throws(WorkspaceError) in try workspace.derivedRows(name: name) }
+        } : nil
+      defer { _ = derived?.value }
       var written: [String: Int] = [:]
       for t in tables {
         let target = "\(s).\(PostgresConnection.identifier(t.name))"
@@ -146,7 +170,8 @@ extension Workspace {
       }
       // Derived: recomputed from all the records, but only the rows whose content changed
       // (by their fingerprint) are sent; a full publish replaces them all.
-      for (table, rows) in try derived.value.get() {
+      for table in Self.derivedTables where derived == nil { written[table.name] = 0 }
+      for (table, rows) in try derived?.value.get() ?? [] {
         let target = "\(s).\(table.name)"
         var send = rows
         if mode == .full {
@@ -173,13 +198,16 @@ extension Workspace {
       }
       try db.query(
         """
-        INSERT INTO \(s).acorn_workspaces (workspace, "commit", published_at) VALUES ($1, $2, now())
-        ON CONFLICT (workspace) DO UPDATE SET "commit" = EXCLUDED."commit", published_at = now()
-        """, [name, head.hex])
+        INSERT INTO \(s).acorn_workspaces (workspace, "commit", published_at, derived_key)
+          VALUES ($1, $2, now(), $3)
+        ON CONFLICT (workspace) DO UPDATE SET "commit" = EXCLUDED."commit", published_at = now(),
+          derived_key = EXCLUDED.derived_key
+        """, [name, head.hex, derivation])
       try db.execute("COMMIT")
       return PublishOutcome(
         mode: mode, workspace: name, commit: head.hex,
-        changedPaths: paths?.count ?? written["records"] ?? 0, rows: written)
+        changedPaths: paths?.count ?? written["records"] ?? 0, rows: written,
+        derivedRecomputed: derived != nil)
     } catch let e as WorkspaceError {
       try? db.execute("ROLLBACK")
       throw e
@@ -311,6 +339,71 @@ extension Workspace {
       ]),
   ]
 
+  /// A fingerprint of what the derived tables are computed from besides the record files: the
+  /// build computing them, the settings, rules and schemas (as the working tree has them: that
+  /// is what the computation reads) and the sync state.
+  func derivationKey(engine: String) -> String {
+    var bytes: [UInt8] = []
+    func add(_ text: String) {
+      bytes += String(text.utf8.count).utf8
+      bytes.append(0x3A)
+      bytes += text.utf8
+    }
+    add("publish \(Self.publishedSchemaVersion)")
+    add(engine)
+    var files = [Self.settingsFile, "team.yaml"]
+    for folder in ["rules", Self.schemasFolder] {
+      files += FileSystem.files(under: path(folder)).map { folder + "/" + $0 }
+    }
+    for file in files {
+      add(file)
+      if let content = try? FileSystem.read(path(file)) {
+        bytes += String(content.count).utf8
+        bytes.append(0x3A)
+        bytes += content
+      } else {
+        bytes.append(0x00)
+      }
+    }
+    for h in syncHealth() {
+      add(h.source)
+      add(h.marketplace)
+      add(h.lastSuccess.map(String.init) ?? "-")
+      add(h.lastError ?? "-")
+    }
+    return AcornModel.SHA256.hexString(Crypto.SHA256.hash(data: bytes))
+  }
+
+  /// Whether each changed record file gives the reconciler and the alert engine the same input
+  /// at both commits (a changed assignee or note does; an amount, a date or a workflow state
+  /// the rules read does not) — then, the rest being the same, so are the derived tables.
+  func sameDerivedInputs(
+    _ changes: [Repository.TreeChange], _ repo: Repository, _ deadlines: [DeadlineRule]
+  ) throws(GitError) -> Bool {
+    var pairs: [(old: [UInt8]?, new: [UInt8]?)] = []
+    pairs.reserveCapacity(changes.count)
+    for c in changes {
+      pairs.append(
+        (
+          try c.oldBlob.map { id throws(GitError) in try repo.blob(id) },
+          try c.newBlob.map { id throws(GitError) in try repo.blob(id) }
+        ))
+    }
+    return !Parallel.map(pairs, minimum: 64) {
+      Self.derivedInput($0.old, deadlines) == Self.derivedInput($0.new, deadlines)
+    }.contains(false)
+  }
+
+  /// What one record file gives the reconciler and the alert engine; as `foldRecords` reads
+  /// the files, one that does not parse to an object gives nothing.
+  static func derivedInput(_ bytes: [UInt8]?, _ deadlines: [DeadlineRule]) -> AlertInput {
+    var input = AlertInput(deadlines: deadlines)
+    if let bytes, let value = try? JSONParser.parse(bytes).value, case .object = value {
+      input.add(Record(json: value))
+    }
+    return input
+  }
+
   /// The reconciliation and the open alerts, as of the latest day the records speak of.
   /// Each row: the workspace, the table's typed columns, then its `row_hash`.
   func derivedRows(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
@@ -386,13 +479,17 @@ extension Workspace {
     let version =
       try db.query("SELECT value FROM \(s).acorn_meta WHERE key = 'schemaVersion'", [])
       .first?.first ?? nil
-    if version == "1" {
+    if version == "1" || version == "2" {
       // Version 2 added the derived tables' row fingerprints; rows without one are sent again by
       // the next publish (their fingerprint never equals a computed one).
-      for d in Self.derivedTables {
+      for d in Self.derivedTables where version == "1" {
         try db.execute(
           "ALTER TABLE IF EXISTS \(s).\(d.name) ADD COLUMN IF NOT EXISTS row_hash text")
       }
+      // Version 3 added what the derived tables were computed from; without it the next
+      // publish recomputes them.
+      try db.execute(
+        "ALTER TABLE IF EXISTS \(s).acorn_workspaces ADD COLUMN IF NOT EXISTS derived_key text")
       try db.execute(
         "UPDATE \(s).acorn_meta SET value = '\(Self.publishedSchemaVersion)' WHERE key = 'schemaVersion'"
       )
@@ -408,7 +505,8 @@ extension Workspace {
       INSERT INTO \(s).acorn_meta VALUES ('schemaVersion', '\(Self.publishedSchemaVersion)')
       ON CONFLICT (key) DO NOTHING;
       CREATE TABLE IF NOT EXISTS \(s).acorn_workspaces (
-        workspace text PRIMARY KEY, "commit" text NOT NULL, published_at timestamptz NOT NULL);
+        workspace text PRIMARY KEY, "commit" text NOT NULL, published_at timestamptz NOT NULL,
+        derived_key text);
       COMMENT ON TABLE \(s).acorn_workspaces IS '已发布的工作区及其提交 (workspaces and the commit last published)';
       """)
     for t in tables {

@@ -267,7 +267,7 @@ struct PublishCLITests {
     #expect(migrated.status == 0, "\(migrated.stderr)")
     #expect(
       try JSONParser.parse(Array(migrated.stdout.utf8)).value["mode"] == .string("incremental"))
-    #expect(try pg.scalar("SELECT value FROM acorn.acorn_meta WHERE key = 'schemaVersion'") == "2")
+    #expect(try pg.scalar("SELECT value FROM acorn.acorn_meta WHERE key = 'schemaVersion'") == "3")
     for t in derived {
       #expect(
         try pg.scalar("SELECT count(*) FROM acorn.\(t) WHERE row_hash IS NULL") == "0", "\(t)")
@@ -294,6 +294,72 @@ struct PublishCLITests {
     for t in tables {
       #expect(try Self.dump(pg, "acorn", t) == Self.dump(pg, "fresh", t), "\(t)")
     }
+  }
+
+  @Test(
+    "an incremental publish leaves the derived tables alone only when nothing they are computed from changed — an assignee no, a deduction's state, the rules or a sync yes — and every table equals a full publish each time",
+    .timeLimit(.minutes(5)))
+  func derivedSkippedOnlyWhenUnchanged() throws {
+    let pg = try TemporaryPostgres()
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-07-31")
+    var fresh = 0
+    /// Publishes incrementally; whether the derived tables were recomputed. Then compares every
+    /// table with a full publish of the same commit into a schema of its own.
+    func publish(_ what: String) throws -> Bool? {
+      let out = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+      #expect(out.status == 0, "\(what): \(out.stderr)")
+      let doc = try JSONParser.parse(Array(out.stdout.utf8)).value
+      fresh += 1
+      let full = try CLI.run(
+        ["publish", "--postgres", pg.url, "--schema", "fresh\(fresh)", "--full"], in: ws)
+      #expect(full.status == 0, "\(full.stderr)")
+      let tables = try pg.scalar(
+        "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'acorn' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'acorn_%'"
+      ).split(separator: ",").map(String.init)
+      for t in tables {
+        #expect(try Self.dump(pg, "acorn", t) == Self.dump(pg, "fresh\(fresh)", t), "\(what): \(t)")
+      }
+      if case .bool(let b) = doc["derivedRecomputed"] { return b }
+      return nil
+    }
+    #expect(try publish("first") == true)
+    func first(_ sql: String) throws -> String {
+      try #require(
+        CLI.run(["query", sql, "--csv"], in: ws).stdout.split(whereSeparator: \.isNewline)
+          .dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    // An assignee: nothing the reconciler or the alert engine reads.
+    let invoice = try first("SELECT id FROM invoices ORDER BY id LIMIT 1")
+    #expect(try CLI.run(["set", invoice, "workflow.assignee=li@example.com"], in: ws).status == 0)
+    #expect(try publish("assignee") == false)
+    #expect(
+      try pg.scalar(
+        "SELECT json->'workflow'->>'assignee' FROM acorn.records WHERE id = '\(invoice)'")
+        == "li@example.com")
+
+    // A deduction's workflow state: the assessment carries it.
+    let deduction = try first("SELECT id FROM deductions ORDER BY id LIMIT 1")
+    let moved = try CLI.run(["set", deduction, "workflow.state=in-review"], in: ws)
+    #expect(moved.status == 0, "\(moved.stdout)\(moved.stderr)")
+    #expect(try publish("deduction state") == true)
+    #expect(
+      try pg.scalar(
+        "SELECT state FROM acorn.deduction_assessments WHERE deduction_id = '\(deduction)'")
+        == "in-review")
+
+    // The rules alone (no record file changed): the credit-note window.
+    let rules = ws + "/rules/reconcile.yaml"
+    let text = try String(contentsOfFile: rules, encoding: .utf8)
+    try text.replacingOccurrences(of: "creditNoteDays: 30", with: "creditNoteDays: 12")
+      .write(toFile: rules, atomically: true, encoding: .utf8)
+    _ = try HistoryCLITests.gitRun(["commit", "-qam", "a shorter credit-note window"], in: ws)
+    #expect(try publish("rules") == true)
+
+    // A sync: new documents and payments.
+    #expect(try CLI.run(["sync", "--until", "2026-08-31"], in: ws).status == 0)
+    #expect(try publish("sync") == true)
   }
 
   /// Starts a program with no pipes attached (it is killed or stopped by the test).
