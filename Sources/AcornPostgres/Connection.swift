@@ -113,24 +113,19 @@ public final class PostgresConnection {
   }
 
   /// The same COPY with the rows written by `write` straight into the data sent (no row or
-  /// string made per value): fields in column order, `endRow()` after each row.
+  /// string made per value): fields in column order, `endRow()` after each row. The COPY starts
+  /// with the first data sent: no rows, no statement (and no round trip to the server).
   public func copy(into table: String, columns: [String], write: (inout CopyWriter) -> Void)
     throws(PostgresError)
   {
     let sql = "COPY \(table) (\(columns.map(Self.identifier).joined(separator: ", "))) FROM STDIN"
-    guard let start = PQexec(handle, sql) else {
-      throw PostgresError(code: "", message: Self.message(handle), operation: "copy")
-    }
-    let status = PQresultStatus(start)
-    if status != PGRES_COPY_IN {
-      let e = Self.error(start, handle, operation: "COPY \(table)")
-      PQclear(start)
-      throw e
-    }
-    PQclear(start)
-    var writer = CopyWriter(connection: self, operation: "COPY \(table)")
+    var writer = CopyWriter(connection: self, statement: sql, operation: "COPY \(table)")
     write(&writer)
     writer.flush()
+    guard writer.started else {
+      if let failed = writer.failure { throw failed }
+      return
+    }
     if let failed = writer.failure {
       _ = PQputCopyEnd(handle, "the client stopped sending")
       while let r = PQgetResult(handle) { PQclear(r) }
@@ -144,6 +139,17 @@ public final class PostgresConnection {
       if PQresultStatus(r) != PGRES_COMMAND_OK {
         throw Self.error(r, handle, operation: "COPY \(table)")
       }
+    }
+  }
+
+  /// Starts `COPY … FROM STDIN`.
+  func beginCopy(_ sql: String, operation: String) throws(PostgresError) {
+    guard let start = PQexec(handle, sql) else {
+      throw PostgresError(code: "", message: Self.message(handle), operation: operation)
+    }
+    defer { PQclear(start) }
+    if PQresultStatus(start) != PGRES_COPY_IN {
+      throw Self.error(start, handle, operation: operation)
     }
   }
 
@@ -165,13 +171,17 @@ public final class PostgresConnection {
 /// ends the writing; the COPY then reports it.
 public struct CopyWriter {
   let connection: PostgresConnection
+  let statement: String
   let operation: String
   var buffer: [UInt8] = []
   var first = true
+  /// Whether the COPY was started (with the first data sent).
+  var started = false
   public private(set) var failure: PostgresError?
 
-  init(connection: PostgresConnection, operation: String) {
+  init(connection: PostgresConnection, statement: String, operation: String) {
     self.connection = connection
+    self.statement = statement
     self.operation = operation
     buffer.reserveCapacity(1 << 20 + 1 << 16)
   }
@@ -216,6 +226,14 @@ public struct CopyWriter {
 
   mutating func flush() {
     guard !buffer.isEmpty else { return }
+    if failure == nil && !started {
+      do throws(PostgresError) {
+        try connection.beginCopy(statement, operation: operation)
+        started = true
+      } catch {
+        failure = error
+      }
+    }
     if failure == nil && !buffer.withUnsafeBytes({ connection.putCopyData($0) }) {
       failure = PostgresError(
         code: "", message: PostgresConnection.message(connection.handle), operation: operation)

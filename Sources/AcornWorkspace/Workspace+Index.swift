@@ -120,17 +120,19 @@ extension Workspace {
       paths.formUnion(state.dirtyPaths)
       var changes: [RecordIndex.Change] = []
       var digests: [String: String] = [:]
-      for (n, rel) in paths.sorted().enumerated() {
-        if n % 256 == 0 { progress?(ProgressReport("indexing", done: n, of: paths.count)) }
-        let bytes: [UInt8]?
-        let file: IndexedFile
-        do {
-          bytes = try FileSystem.read(path(rel))
-          file = indexed(bytes ?? [])
+      // Read and parsed on both cores, taken in path order.
+      progress?(ProgressReport("indexing", done: 0, of: paths.count))
+      let sorted = paths.sorted()
+      let workspace = self
+      let read = Parallel.map(sorted, minimum: 128) { rel -> ([UInt8]?, IndexedFile) in
+        do throws(FileSystemError) {
+          let bytes = try FileSystem.read(workspace.path(rel))
+          return (bytes, workspace.indexed(bytes))
         } catch {
-          bytes = nil
-          file = error.isMissing ? .missing : .broken("cannot read: \(error)")
+          return (nil, error.isMissing ? .missing : .broken("cannot read: \(error)"))
         }
+      }
+      for (rel, (bytes, file)) in zip(sorted, read) {
         if dirty.contains(rel) {
           // A dirty file indexed as it is now, when HEAD did not change it, is skipped: repeated
           // commands over the same uncommitted edits do not write them again.

@@ -144,10 +144,11 @@ extension Workspace {
         } : nil
       defer { _ = derived?.value }
       var written: [String: Int] = [:]
+      let pathArrays = paths.map(Self.textArrays)
       for t in tables {
         let target = "\(s).\(PostgresConnection.identifier(t.name))"
-        if let paths {
-          try Self.delete(db, from: target, where: "path", in: paths, workspace: name)
+        if let pathArrays {
+          try Self.delete(db, from: target, where: "path", literals: pathArrays, workspace: name)
         } else {
           try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
         }
@@ -225,23 +226,41 @@ extension Workspace {
     _ db: PostgresConnection, from table: String, where column: String, in keys: [String],
     workspace: String
   ) throws(PostgresError) {
-    var start = 0
-    while start < keys.count {
-      let chunk = Array(keys[start..<min(start + 1000, keys.count)])
+    try delete(db, from: table, where: column, literals: textArrays(keys), workspace: workspace)
+  }
+
+  /// The same with the keys as `textArrays` made them (once for every table a publish deletes
+  /// the same paths from).
+  static func delete(
+    _ db: PostgresConnection, from table: String, where column: String, literals: [String],
+    workspace: String
+  ) throws(PostgresError) {
+    for array in literals {
       try db.query(
         "DELETE FROM \(table) WHERE workspace = $1 AND \(column) = ANY($2::text[])",
-        [workspace, textArray(chunk)])
-      start += 1000
+        [workspace, array])
     }
   }
 
-  static func textArray(_ items: [String]) -> String {
-    "{"
-      + items.map {
-        "\""
-          + $0.replacingOccurrences(of: "\\", with: "\\\\")
-          .replacingOccurrences(of: "\"", with: "\\\"") + "\""
-      }.joined(separator: ",") + "}"
+  /// Keys as PostgreSQL array literals of text, a thousand to a literal: each quoted, with
+  /// backslash and double quote escaped.
+  static func textArrays(_ keys: [String]) -> [String] {
+    stride(from: 0, to: keys.count, by: 1000).map { start in
+      var out: [UInt8] = [UInt8(ascii: "{")]
+      for (n, key) in keys[start..<min(start + 1000, keys.count)].enumerated() {
+        if n > 0 { out.append(UInt8(ascii: ",")) }
+        out.append(UInt8(ascii: "\""))
+        for byte in key.utf8 {
+          if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") {
+            out.append(UInt8(ascii: "\\"))
+          }
+          out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
+      }
+      out.append(UInt8(ascii: "}"))
+      return String(decoding: out, as: UTF8.self)
+    }
   }
 
   /// A value as PostgreSQL reads it for the column's meaning: dates as their first ten

@@ -100,6 +100,46 @@ struct RecordIndexTests {
     #expect(try index.state() == .init(commit: "b", dirtyPaths: [path]))
   }
 
+  @Test(
+    "a file whose kind changes leaves no rows in its old kind's tables; a broken file then a record, and a record then a broken file, each leave only their own rows"
+  )
+  func kindChanges() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    try index.rebuild(Fixtures.records, state: .init(commit: "a", dirtyPaths: []))
+    let (path, po) = try #require(
+      Fixtures.records.first { $0.record["kind"] == .string("purchase-order") })
+    let invoice = try #require(Fixtures.records.first { $0.record["kind"] == .string("invoice") })
+      .record
+    func count(_ table: String) throws -> Int {
+      try index.query("SELECT count(*) FROM \(table) WHERE path = '\(path)'").rows.first?.first?
+        .intValue ?? -1
+    }
+    // The purchase order's file now holds an invoice.
+    try index.apply(
+      [.upsert(path: path, record: invoice)], state: .init(commit: "b", dirtyPaths: []))
+    #expect(try count("purchase_orders") == 0)
+    #expect(try count("po_lines") == 0)
+    #expect(try count("invoices") == 1)
+    #expect(try count("invoice_lines") > 0)
+    #expect(try count("records") == 1)
+    // Broken: only its records row.
+    try index.apply(
+      [.broken(path: path, error: "not JSON")], state: .init(commit: "c", dirtyPaths: []))
+    #expect(try count("invoices") == 0)
+    #expect(try count("invoice_lines") == 0)
+    #expect(try count("links") == 0)
+    #expect(try count("records") == 1)
+    // A purchase order again, then gone.
+    try index.apply([.upsert(path: path, record: po)], state: .init(commit: "d", dirtyPaths: []))
+    #expect(try count("purchase_orders") == 1)
+    #expect(try count("po_lines") == 2)
+    try index.apply([.delete(path: path)], state: .init(commit: "e", dirtyPaths: []))
+    for table in ["records", "links", "purchase_orders", "po_lines", "invoices", "invoice_lines"] {
+      #expect(try count(table) == 0, "\(table)")
+    }
+  }
+
   @Test("writes are refused; SQL errors are reported")
   func readOnly() throws {
     let file = TempFile()

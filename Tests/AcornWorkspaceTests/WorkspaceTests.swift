@@ -418,4 +418,19 @@ struct DerivedRowTests {
       Workspace.DerivedTable.hashed(["ws", nil]).last
         != Workspace.DerivedTable.hashed(["ws", ""]).last)
   }
+
+  @Test(
+    "paths as PostgreSQL text-array literals: quoted, backslash and double quote escaped, a thousand to a literal"
+  )
+  func textArrays() {
+    #expect(
+      Workspace.textArrays(["a", #"b"c"#, #"d\e"#, "f,g}", "发票"])
+        == [#"{"a","b\"c","d\\e","f,g}","发票"}"#])
+    let many = (0..<2_500).map { "records/US/invoice/2026-01/\($0).json" }
+    let literals = Workspace.textArrays(many)
+    #expect(literals.count == 3)
+    #expect(literals[2].hasPrefix(#"{"records/US/invoice/2026-01/2000.json","#))
+    #expect(literals[2].hasSuffix(#","records/US/invoice/2026-01/2499.json"}"#))
+    #expect(Workspace.textArrays([]).isEmpty)
+  }
 }
