@@ -73,6 +73,20 @@ public final class RecordIndex {
     }
   }
 
+  /// An empty index in memory, for rows made from records that are not the working tree's
+  /// (a commit's files, as an incremental publish reads them).
+  public init() throws(IndexError) {
+    path = ":memory:"
+    do {
+      var config = Configuration()
+      config.prepareDatabase { db in db.add(function: DecimalSum.function) }
+      queue = try DatabaseQueue(configuration: config)
+      try queue.write { db in try IndexSchema.create(db) }
+    } catch {
+      throw IndexError.classify(error)
+    }
+  }
+
   /// Opens an existing index read-only, for queries.
   public init(readOnlyAt path: String) throws(IndexError) {
     self.path = path

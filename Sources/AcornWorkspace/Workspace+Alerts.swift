@@ -17,12 +17,18 @@ extension Workspace {
   }
 
   /// Loads a rules file checked against its schema; nil when it is absent (its defaults apply),
-  /// refused (exit 2) when it does not load.
-  func optionalRules(_ file: String, schema: String) throws(WorkspaceError) -> JSONValue? {
+  /// refused (exit 2) when it does not load. The schemas are loaded once for several files.
+  func optionalRules(
+    _ file: String, schema: String, _ schemas: inout (JSONSchemaSet, [Finding])?
+  ) throws(WorkspaceError) -> JSONValue? {
     guard FileSystem.exists(path(file)) else { return nil }
-    var findings: [Finding] = []
-    let schemas = loadSchemas(into: &findings)
-    guard let value = loadSetting(file, schema: schema, schemas, &findings) else {
+    if schemas == nil {
+      var found: [Finding] = []
+      schemas = (loadSchemas(into: &found), found)
+    }
+    guard let (set, loaded) = schemas else { return nil }
+    var findings = loaded
+    guard let value = loadSetting(file, schema: schema, set, &findings) else {
       throw Self.rulesError(findings.filter { $0.severity == .error }.sorted())
     }
     return value
@@ -30,8 +36,10 @@ extension Workspace {
 
   /// The engine configured from `rules/deadlines.yaml` and `rules/alerts.yaml`.
   public func alertEngine() throws(WorkspaceError) -> AlertEngine {
-    let deadlines = try optionalRules("rules/deadlines.yaml", schema: "deadlines.schema.json")
-    let alerts = try optionalRules("rules/alerts.yaml", schema: "alerts.schema.json")
+    var schemas: (JSONSchemaSet, [Finding])?
+    let deadlines = try optionalRules(
+      "rules/deadlines.yaml", schema: "deadlines.schema.json", &schemas)
+    let alerts = try optionalRules("rules/alerts.yaml", schema: "alerts.schema.json", &schemas)
     return AlertEngine(
       deadlines: deadlines.map(DeadlineRule.parse) ?? [],
       anomalies: alerts.map(AnomalyRule.parse) ?? [],

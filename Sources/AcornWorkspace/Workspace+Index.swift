@@ -176,7 +176,7 @@ extension Workspace {
     }
   }
 
-  enum IndexedFile {
+  enum IndexedFile: Sendable {
     case record(JSONValue)
     case broken(String)
     case missing

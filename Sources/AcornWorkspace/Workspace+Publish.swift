@@ -60,33 +60,18 @@ extension Workspace {
     }
     let repo = try repository()
     let head: ObjectID
-    let status: [Repository.StatusEntry]
-    let dirty: [String]
     do {
       guard let h = try repo.resolveCommit("HEAD") else {
         throw WorkspaceError("publish.empty", "nothing is committed yet")
       }
       head = h
-      status = try repo.status()
-      dirty = status.map(\.path).filter(Self.isRecordPath)
     } catch let e as WorkspaceError {
       throw e
     } catch {
       throw WorkspaceError("publish.git", "cannot read the repository", cause: error)
     }
-    guard dirty.isEmpty else {
-      throw WorkspaceError(
-        "publish.uncommitted",
-        "\(dirty.count) record file\(dirty.count == 1 ? " has" : "s have") uncommitted changes (\(dirty.prefix(3).joined(separator: ", "))); publish shares what is committed: acorn commit first"
-      )
-    }
-    try updateIndex(status: status)
     let derivation = derivationKey(engine: options.engine)
     let name = options.name ?? URL(fileURLWithPath: root).lastPathComponent
-    let index: RecordIndex
-    do { index = try RecordIndex(readOnlyAt: indexPath) } catch {
-      throw WorkspaceError("publish.index", "\(error)")
-    }
     let db: PostgresConnection
     do { db = try PostgresConnection(options.url) } catch {
       throw WorkspaceError("publish.connect", "cannot connect to PostgreSQL: \(error.message)")
@@ -107,7 +92,7 @@ extension Workspace {
       let lastDerivation = published?.count == 2 ? published?[1] : nil
       var mode: PublishOutcome.Mode = .full
       var paths: [String]?
-      var changes: [Repository.TreeChange] = []
+      var changed: [(path: String, old: [UInt8]?, new: [UInt8]?)] = []
       if let last, !options.full, let lastID = ObjectID(hex: last) {
         guard (try? repo.commitInfo(lastID)) != nil, try repo.isAncestor(lastID, of: head) else {
           throw WorkspaceError(
@@ -121,10 +106,11 @@ extension Workspace {
             mode: .upToDate, workspace: name, commit: head.hex, changedPaths: 0, rows: [:],
             derivedRecomputed: false)
         }
-        changes = try repo.diffTrees(
-          try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head)
-        ).filter { Self.isRecordPath($0.path) }
-        paths = changes.map(\.path)
+        // Both versions of every changed record file, from git.
+        changed = try readBlobs(
+          try repo.diffTrees(try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head))
+            .filter { Self.isRecordPath($0.path) })
+        paths = changed.map(\.path)
         mode = .incremental
       }
       // The derived tables are recomputed from the records on threads of their own while
@@ -132,11 +118,47 @@ extension Workspace {
       // unless what they are computed from is as it was when last published: the rules,
       // settings, sync state and build (`derivation`) and what the reconciler and the alert
       // engine read of every changed record file.
+      let workspace = self
+      // The new versions parsed once: compared, and (when nothing derived changed) indexed.
+      let newFiles = Parallel.map(changed.map(\.new), minimum: 64) { $0.map(workspace.indexed) }
       var recompute = true
       if mode == .incremental, lastDerivation == derivation {
-        recompute = try !sameDerivedInputs(changes, repo, try alertEngine().deadlines)
+        recompute = !Self.sameDerivedInputs(
+          changed.map(\.old), newFiles, try alertEngine().deadlines)
       }
-      let workspace = self
+      // The rows to send: a full publish or a recomputation reads the working tree (the index,
+      // the record files), which must then hold what is committed; otherwise only git is read —
+      // the changed files as HEAD has them, indexed in memory — and uncommitted changes, which
+      // are never published, need not be looked for (a walk of every file).
+      let onDisk: RecordIndex?
+      let inMemory: Parallel.Started<Result<SendableIndex, IndexError>>?
+      if mode == .full || recompute {
+        try requireCommitted(repo)
+        do { onDisk = try RecordIndex(readOnlyAt: indexPath) } catch {
+          throw WorkspaceError("publish.index", "\(error)")
+        }
+        inMemory = nil
+      } else {
+        // Indexed on a thread of its own while this one deletes the rows they replace.
+        onDisk = nil
+        let files = zip(paths ?? [], newFiles).map { ($0, $1) }
+        let commit = head.hex
+        inMemory = Parallel.start {
+          Result { () throws(IndexError) in
+            let index = try RecordIndex()
+            try index.rebuild(
+              files.compactMap { path, file -> RecordIndex.Change? in
+                switch file {
+                case .record(let value)?: .upsert(path: path, record: value)
+                case .broken(let why)?: .broken(path: path, error: why)
+                case .missing?, nil: nil
+                }
+              }, state: RecordIndex.State(commit: commit, dirtyPaths: []))
+            return SendableIndex(index: index)
+          }
+        }
+      }
+      defer { _ = inMemory?.value }
       let derived =
         recompute
         ? Parallel.start {
@@ -145,6 +167,7 @@ extension Workspace {
       defer { _ = derived?.value }
       var written: [String: Int] = [:]
       let pathArrays = paths.map(Self.textArrays)
+      // The rows replaced go first, every table's; then the new ones.
       for t in tables {
         let target = "\(s).\(PostgresConnection.identifier(t.name))"
         if let pathArrays {
@@ -152,6 +175,19 @@ extension Workspace {
         } else {
           try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
         }
+      }
+      let index: RecordIndex
+      if let onDisk {
+        index = onDisk
+      } else {
+        switch inMemory?.value {
+        case .success(let built)?: index = built.index
+        case .failure(let error)?: throw WorkspaceError("publish.index", "\(error)")
+        case nil: preconditionFailure("an index is read from disk or built in memory")
+        }
+      }
+      for t in tables {
+        let target = "\(s).\(PostgresConnection.identifier(t.name))"
         // Streamed: each index row is written into the COPY data as SQLite steps to it.
         var workspaceName = name
         let meanings = t.columns.map(\.meaning)
@@ -396,31 +432,72 @@ extension Workspace {
   /// Whether each changed record file gives the reconciler and the alert engine the same input
   /// at both commits (a changed assignee or note does; an amount, a date or a workflow state
   /// the rules read does not) — then, the rest being the same, so are the derived tables.
-  func sameDerivedInputs(
-    _ changes: [Repository.TreeChange], _ repo: Repository, _ deadlines: [DeadlineRule]
-  ) throws(GitError) -> Bool {
-    var pairs: [(old: [UInt8]?, new: [UInt8]?)] = []
-    pairs.reserveCapacity(changes.count)
-    for c in changes {
-      pairs.append(
-        (
-          try c.oldBlob.map { id throws(GitError) in try repo.blob(id) },
-          try c.newBlob.map { id throws(GitError) in try repo.blob(id) }
-        ))
-    }
-    return !Parallel.map(pairs, minimum: 64) {
-      Self.derivedInput($0.old, deadlines) == Self.derivedInput($0.new, deadlines)
+  static func sameDerivedInputs(
+    _ old: [[UInt8]?], _ new: [IndexedFile?], _ deadlines: [DeadlineRule]
+  ) -> Bool {
+    !Parallel.map(Array(zip(old, new)), minimum: 64) { old, new in
+      let before = old.flatMap { try? JSONParser.parse($0).value }
+      let after: JSONValue? = if case .record(let value)? = new { value } else { nil }
+      return derivedInput(before, deadlines) == derivedInput(after, deadlines)
     }.contains(false)
+  }
+
+  /// Both versions of each changed file, read on both cores (a repository handle each).
+  func readBlobs(_ changes: [Repository.TreeChange]) throws(WorkspaceError) -> [(
+    path: String, old: [UInt8]?, new: [UInt8]?
+  )] {
+    let workspace = self
+    let parts = Parallel.parts(changes.count, minimum: 256) {
+      range -> Result<[(path: String, old: [UInt8]?, new: [UInt8]?)], WorkspaceError> in
+      Result { () throws(WorkspaceError) in
+        let repo = try workspace.repository()
+        do {
+          return try changes[range].map { c throws(GitError) in
+            (
+              c.path, try c.oldBlob.map { id throws(GitError) in try repo.blob(id) },
+              try c.newBlob.map { id throws(GitError) in try repo.blob(id) }
+            )
+          }
+        } catch {
+          throw WorkspaceError("publish.git", "cannot read the changed files", cause: error)
+        }
+      }
+    }
+    var out: [(path: String, old: [UInt8]?, new: [UInt8]?)] = []
+    out.reserveCapacity(changes.count)
+    for part in parts { out += try part.get() }
+    return out
+  }
+
+  /// Refuses uncommitted record changes (what is published is what is committed), and brings
+  /// the index up to date with the working tree — then the commit.
+  func requireCommitted(_ repo: Repository) throws(WorkspaceError) {
+    let status: [Repository.StatusEntry]
+    do { status = try repo.status() } catch {
+      throw WorkspaceError("publish.git", "cannot read the repository", cause: error)
+    }
+    let dirty = status.map(\.path).filter(Self.isRecordPath)
+    guard dirty.isEmpty else {
+      throw WorkspaceError(
+        "publish.uncommitted",
+        "\(dirty.count) record file\(dirty.count == 1 ? " has" : "s have") uncommitted changes (\(dirty.prefix(3).joined(separator: ", "))); publish shares what is committed: acorn commit first"
+      )
+    }
+    try updateIndex(status: status)
   }
 
   /// What one record file gives the reconciler and the alert engine; as `foldRecords` reads
   /// the files, one that does not parse to an object gives nothing.
-  static func derivedInput(_ bytes: [UInt8]?, _ deadlines: [DeadlineRule]) -> AlertInput {
+  static func derivedInput(_ value: JSONValue?, _ deadlines: [DeadlineRule]) -> AlertInput {
     var input = AlertInput(deadlines: deadlines)
-    if let bytes, let value = try? JSONParser.parse(bytes).value, case .object = value {
-      input.add(Record(json: value))
-    }
+    if let value, case .object = value { input.add(Record(json: value)) }
     return input
+  }
+
+  /// An index built on another thread, handed over once built (and used by one thread at a
+  /// time after).
+  struct SendableIndex: @unchecked Sendable {
+    let index: RecordIndex
   }
 
   /// The reconciliation and the open alerts, as of the latest day the records speak of.

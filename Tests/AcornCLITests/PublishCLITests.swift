@@ -209,9 +209,17 @@ struct PublishCLITests {
     let rec2 = try CLI.run(
       ["set", "--no-commit", ids[0], "workflow.assignee=ops@example.com"], in: ws)
     #expect(rec2.status == 0, "\(rec2.stderr)")
-    let dirty = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    let dirty = try CLI.run(["publish", "--postgres", pg.url, "--full"], in: ws)
     #expect(dirty.status == 2)
     #expect(dirty.stderr.contains("publish.uncommitted"))
+    // HEAD is published already: nothing to do, and the uncommitted edit stays out.
+    let same = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    #expect(same.status == 0, "\(same.stderr)")
+    #expect(same.stdout.contains("nothing to do"))
+    #expect(
+      try pg.scalar(
+        "SELECT coalesce(json->'workflow'->>'assignee', '') FROM acorn.records WHERE workspace = 'ws' AND id = '\(ids[0])'"
+      ) != "ops@example.com")
     _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
     // What COPY's text format escapes (backslash, tab, newline, carriage return) arrives intact:
     // a note written into the record file and committed.
@@ -330,10 +338,25 @@ struct PublishCLITests {
           .dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
-    // An assignee: nothing the reconciler or the alert engine reads.
+    // An assignee: nothing the reconciler or the alert engine reads. The changed file is read
+    // from git, so an uncommitted edit of another one is left out (not refused).
     let invoice = try first("SELECT id FROM invoices ORDER BY id LIMIT 1")
+    let other = try first("SELECT id FROM invoices ORDER BY id DESC LIMIT 1")
     #expect(try CLI.run(["set", invoice, "workflow.assignee=li@example.com"], in: ws).status == 0)
-    #expect(try publish("assignee") == false)
+    #expect(
+      try CLI.run(["set", "--no-commit", other, "workflow.assignee=wang@example.com"], in: ws)
+        .status == 0)
+    let skipped = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    #expect(skipped.status == 0, "\(skipped.stderr)")
+    let skippedDoc = try JSONParser.parse(Array(skipped.stdout.utf8)).value
+    #expect(skippedDoc["derivedRecomputed"] == .bool(false))
+    #expect(skippedDoc["changedPaths"] == .number(DecimalNumber(1)))
+    #expect(
+      try pg.scalar(
+        "SELECT coalesce(json->'workflow'->>'assignee', '') FROM acorn.records WHERE id = '\(other)'"
+      ) != "wang@example.com")
+    _ = try HistoryCLITests.gitRun(["checkout", "--", "."], in: ws)
+    #expect(try publish("assignee, published again") == false)
     #expect(
       try pg.scalar(
         "SELECT json->'workflow'->>'assignee' FROM acorn.records WHERE id = '\(invoice)'")
