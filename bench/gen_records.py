@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes N canonical invoice records into a workspace (bench data; not a sandbox vendor).
 
-usage: gen_records.py WORKSPACE N [--touch K [--field assignee|followUpDate]]
-  --touch K: rewrite the first K records with a changed workflow field (default assignee)
+usage: gen_records.py WORKSPACE N [--touch K [--field assignee|followUpDate|amount]]
+  --touch K: rewrite the first K records with a changed workflow field (default assignee), or
+             with their unit cost a cent higher (amount: what the reconciliation reads)
 """
 import json, os, sys
 
@@ -11,9 +12,10 @@ touch = int(sys.argv[sys.argv.index("--touch") + 1]) if "--touch" in sys.argv el
 field = sys.argv[sys.argv.index("--field") + 1] if "--field" in sys.argv else "assignee"
 
 
-def record(i, assignee):
+def record(i, assignee, extra_cents=0):
     month = "2026-%02d" % (i % 12 + 1)
-    qty, cost = 1 + i % 40, "%d.%02d" % (5 + i % 90, i % 100)
+    cents = (5 + i % 90) * 100 + i % 100 + extra_cents
+    qty, cost = 1 + i % 40, "%d.%02d" % (cents // 100, cents % 100)
     cents = qty * (int(cost.replace(".", "")))
     total = "%d.%02d" % (cents // 100, cents % 100)
     number = "B%07d" % i
@@ -33,7 +35,8 @@ def record(i, assignee):
 for i in range(n):
     if touch and i >= touch:
         break
-    month, r = record(i, "bench-%d@example.com" % (1 if touch and field == "assignee" else 0))
+    month, r = record(i, "bench-%d@example.com" % (1 if touch and field == "assignee" else 0),
+                      1 if touch and field == "amount" else 0)
     if touch and field == "followUpDate":
         r["workflow"]["followUpDate"] = "2026-12-%02d" % (1 + i % 28)
     d = os.path.join(ws, "records", "US", "invoice", month)
