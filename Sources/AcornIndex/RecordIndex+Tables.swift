@@ -12,6 +12,8 @@ extension RecordIndex {
   public struct TableDescription: Sendable, Hashable {
     public var name: String
     public var columns: [(name: String, meaning: ColumnMeaning)]
+    /// The kind whose records alone have rows here; nil for `records` and `links` (every kind).
+    public var kind: RecordKind? = nil
 
     public static func == (a: TableDescription, b: TableDescription) -> Bool {
       a.name == b.name && a.columns.map(\.name) == b.columns.map(\.name)
@@ -45,13 +47,15 @@ extension RecordIndex {
         TableDescription(
           name: spec.name,
           columns: [("path", .text), ("id", .text), ("marketplace", .text)]
-            + spec.columns.filter { $0.type != .list }.map { ($0.name, meaning($0)) }))
+            + spec.columns.filter { $0.type != .list }.map { ($0.name, meaning($0)) },
+          kind: spec.kind))
       if let lines = spec.lines, let key = IndexSchema.headerKey(spec) {
         out.append(
           TableDescription(
             name: lines.name,
             columns: [("path", .text), (key.name, .text)]
-              + lines.columns.filter { $0.type != .list }.map { ($0.name, meaning($0)) }))
+              + lines.columns.filter { $0.type != .list }.map { ($0.name, meaning($0)) },
+            kind: spec.kind))
       }
     }
     return out

@@ -119,13 +119,26 @@ extension Workspace {
       // settings, sync state and build (`derivation`) and what the reconciler and the alert
       // engine read of every changed record file.
       let workspace = self
-      // The new versions parsed once: compared, and (when nothing derived changed) indexed.
+      // Both versions parsed once: compared; the new ones indexed when nothing derived changed.
       let newFiles = Parallel.map(changed.map(\.new), minimum: 64) { $0.map(workspace.indexed) }
+      let oldValues = Parallel.map(changed.map(\.old), minimum: 64) {
+        $0.flatMap { try? JSONParser.parse($0).value }
+      }
       var recompute = true
       if mode == .incremental, lastDerivation == derivation {
         recompute = !Self.sameDerivedInputs(
-          changed.map(\.old), newFiles, try alertEngine().deadlines)
+          oldValues, newFiles, try uncheckedDeadlines() ?? alertEngine().deadlines)
       }
+      // The tables an incremental publish touches: `records` and `links`, and those of the kinds
+      // the changed files were and are (a kind's tables hold rows of that kind only) — each
+      // table's DELETE of a thousand paths costs the server a few milliseconds even when
+      // nothing matches.
+      var kinds: Set<RecordKind> = []
+      for value in oldValues { if let k = value.map(Record.init(json:))?.kind { kinds.insert(k) } }
+      for file in newFiles {
+        if case .record(let value)? = file, let k = Record(json: value).kind { kinds.insert(k) }
+      }
+      let touched = tables.filter { t in mode == .full || t.kind.map(kinds.contains) ?? true }
       // The rows to send: a full publish or a recomputation reads the working tree (the index,
       // the record files), which must then hold what is committed; otherwise only git is read —
       // the changed files as HEAD has them, indexed in memory — and uncommitted changes, which
@@ -167,8 +180,9 @@ extension Workspace {
       defer { _ = derived?.value }
       var written: [String: Int] = [:]
       let pathArrays = paths.map(Self.textArrays)
+      for t in tables where !touched.contains(t) { written[t.name] = 0 }
       // The rows replaced go first, every table's; then the new ones.
-      for t in tables {
+      for t in touched {
         let target = "\(s).\(PostgresConnection.identifier(t.name))"
         if let pathArrays {
           try Self.delete(db, from: target, where: "path", literals: pathArrays, workspace: name)
@@ -186,7 +200,7 @@ extension Workspace {
         case nil: preconditionFailure("an index is read from disk or built in memory")
         }
       }
-      for t in tables {
+      for t in touched {
         let target = "\(s).\(PostgresConnection.identifier(t.name))"
         // Streamed: each index row is written into the COPY data as SQLite steps to it.
         var workspaceName = name
@@ -433,13 +447,26 @@ extension Workspace {
   /// at both commits (a changed assignee or note does; an amount, a date or a workflow state
   /// the rules read does not) — then, the rest being the same, so are the derived tables.
   static func sameDerivedInputs(
-    _ old: [[UInt8]?], _ new: [IndexedFile?], _ deadlines: [DeadlineRule]
+    _ old: [JSONValue?], _ new: [IndexedFile?], _ deadlines: [DeadlineRule]
   ) -> Bool {
     !Parallel.map(Array(zip(old, new)), minimum: 64) { old, new in
-      let before = old.flatMap { try? JSONParser.parse($0).value }
       let after: JSONValue? = if case .record(let value)? = new { value } else { nil }
-      return derivedInput(before, deadlines) == derivedInput(after, deadlines)
+      return derivedInput(old, deadlines) == derivedInput(after, deadlines)
     }.contains(false)
+  }
+
+  /// The deadline rules as `rules/deadlines.yaml` has them, not checked against their schema:
+  /// for an incremental publish whose `derived_key` matches, the file (and the schemas) are
+  /// byte for byte those the last recomputation read and checked — it stored the key only
+  /// after it succeeded. Nil when the file does not load (the checked path then says why).
+  func uncheckedDeadlines() -> [DeadlineRule]? {
+    let file = path("rules/deadlines.yaml")
+    guard FileSystem.exists(file) else { return [] }
+    guard let bytes = try? FileSystem.read(file),
+      let text = String(validating: bytes, as: UTF8.self),
+      let parsed = try? YAMLDocument.parse(text)
+    else { return nil }
+    return DeadlineRule.parse(parsed.value)
   }
 
   /// Both versions of each changed file, read on both cores (a repository handle each).

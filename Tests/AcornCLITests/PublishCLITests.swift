@@ -380,6 +380,13 @@ struct PublishCLITests {
     _ = try HistoryCLITests.gitRun(["commit", "-qam", "a shorter credit-note window"], in: ws)
     #expect(try publish("rules") == true)
 
+    // A deduction's file removed: its rows leave its kind's tables.
+    let gone = try first("SELECT path FROM deductions ORDER BY path DESC LIMIT 1")
+    _ = try HistoryCLITests.gitRun(["rm", "-q", gone], in: ws)
+    _ = try HistoryCLITests.gitRun(["commit", "-qm", "a deduction removed"], in: ws)
+    #expect(try publish("file removed") == true)
+    #expect(try pg.scalar("SELECT count(*) FROM acorn.deductions WHERE path = '\(gone)'") == "0")
+
     // A sync: new documents and payments.
     #expect(try CLI.run(["sync", "--until", "2026-08-31"], in: ws).status == 0)
     #expect(try publish("sync") == true)
