@@ -244,8 +244,15 @@ extension Repository {
     defer { git_tree_free(oldTree) }
     let newTree = try lookup(new)
     defer { git_tree_free(newTree) }
+    // A file that became a symbolic link (or the reverse) is one change, as git reports it
+    // (without the flag libgit2 reports a removal and an addition of the same path).
+    var options = git_diff_options()
+    try check(
+      "git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
+    options.flags |= GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
     var diff: OpaquePointer?
-    try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, nil))
+    try check(
+      "git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, &options))
     defer { git_diff_free(diff) }
     var out: [TreeChange] = []
     for i in 0..<git_diff_num_deltas(diff) {

@@ -101,6 +101,73 @@ struct RepositoryTests {
     #expect(log == "Li Wei <li.wei@example.com> first 2026-05-29 04:26:40 +0800\n")
   }
 
+  @Test(
+    "diffTrees gives what git diff-tree gives: changed, added and removed files at any depth, a file that became a folder, a mode change, a file that became a symbolic link as one change (libgit2 alone gave two)"
+  )
+  func diffTreesMatchesGit() throws {
+    let dir = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    #expect(try git(["init", "-q", "-b", "main"], in: dir).status == 0)
+    func write(_ files: [String: String]) throws {
+      for (path, text) in files {
+        let full = dir + "/" + path
+        try FileManager.default.createDirectory(
+          atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: full, atomically: true, encoding: .utf8)
+      }
+    }
+    func commit(_ message: String) throws -> String {
+      #expect(try git(["add", "-A"], in: dir).status == 0)
+      #expect(
+        try git(
+          ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", message],
+          in: dir
+        ).status == 0)
+      return try git(["rev-parse", "HEAD^{tree}"], in: dir).output
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    try write([
+      "a.txt": "a\n", "b/x.json": "x\n", "b/y.json": "y\n", "c": "a file\n", "d/e/f.json": "f\n",
+      "d/e/g.json": "g\n", "same/s.json": "s\n", "run.sh": "echo\n", "b.txt": "b\n",
+    ])
+    let first = try commit("first")
+    try write(["a.txt": "a2\n", "b/z.json": "z\n", "d/e/g.json": "g2\n", "zz/new.json": "n\n"])
+    try FileManager.default.removeItem(atPath: dir + "/b/x.json")
+    try FileManager.default.removeItem(atPath: dir + "/c")
+    try write(["c/inside.json": "i\n"])
+    try FileManager.default.setAttributes(
+      [.posixPermissions: 0o755], ofItemAtPath: dir + "/run.sh")
+    try FileManager.default.removeItem(atPath: dir + "/b.txt")
+    try FileManager.default.createSymbolicLink(atPath: dir + "/b.txt", withDestinationPath: "a.txt")
+    let second = try commit("second")
+
+    let repo = try Repository.open(at: dir)
+    let ours = try repo.diffTrees(ObjectID(hex: first), ObjectID(hex: second))
+    // ":100644 100755 <old> <new> M\tpath", full ids; added and removed sides all zeros.
+    let theirs = try git(
+      ["diff-tree", "-r", "--no-renames", "--full-index", first, second], in: dir
+    )
+    .output.split(separator: "\n").map { line -> (String, String?, String?, Bool) in
+      let parts = line.split(separator: "\t", maxSplits: 1)
+      let fields = parts[0].split(separator: " ")
+      let zero = String(repeating: "0", count: 40)
+      return (
+        String(parts[1]), fields[2] == zero ? nil : String(fields[2]),
+        fields[3] == zero ? nil : String(fields[3]), fields[1] == "120000"
+      )
+    }
+    #expect(ours.map(\.path) == theirs.map(\.0))
+    #expect(ours.map { $0.oldBlob?.hex } == theirs.map(\.1))
+    #expect(ours.map { $0.newBlob?.hex } == theirs.map(\.2))
+    #expect(ours.map(\.newIsSpecial) == theirs.map(\.3))
+    #expect(ours.contains { $0.path == "run.sh" && $0.oldBlob == $0.newBlob })
+    #expect(!ours.contains { $0.path.hasPrefix("same/") })
+    // From and to the empty tree: every file.
+    #expect(try repo.diffTrees(nil, ObjectID(hex: first)).count == 9)
+    #expect(try repo.diffTrees(ObjectID(hex: first), nil).allSatisfy { $0.newBlob == nil })
+    #expect(try repo.diffTrees(ObjectID(hex: first), ObjectID(hex: first)).isEmpty)
+  }
+
   @Test("reinitialising an existing repository is refused")
   func noReinit() throws {
     let dir = temporaryFolder()
