@@ -93,6 +93,9 @@ extension Workspace {
       var mode: PublishOutcome.Mode = .full
       var paths: [String]?
       var changed: [(path: String, old: [UInt8]?, new: [UInt8]?)] = []
+      // A symbolic link (or a submodule) among the changed files: its blob is not what the
+      // working tree reads through it, so such a publish reads the working tree.
+      var special = false
       if let last, !options.full, let lastID = ObjectID(hex: last) {
         guard (try? repo.commitInfo(lastID)) != nil, try repo.isAncestor(lastID, of: head) else {
           throw WorkspaceError(
@@ -107,9 +110,11 @@ extension Workspace {
             derivedRecomputed: false)
         }
         // Both versions of every changed record file, from git.
-        changed = try readBlobs(
-          try repo.diffTrees(try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head))
-            .filter { Self.isRecordPath($0.path) })
+        let diff = try repo.diffTrees(
+          try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head)
+        ).filter { Self.isRecordPath($0.path) }
+        special = diff.contains(where: \.newIsSpecial)
+        changed = try readBlobs(diff)
         paths = changed.map(\.path)
         mode = .incremental
       }
@@ -125,7 +130,7 @@ extension Workspace {
         $0.flatMap { try? JSONParser.parse($0).value }
       }
       var recompute = true
-      if mode == .incremental, lastDerivation == derivation {
+      if mode == .incremental, lastDerivation == derivation, !special {
         recompute = !Self.sameDerivedInputs(
           oldValues, newFiles, try uncheckedDeadlines() ?? alertEngine().deadlines)
       }
