@@ -120,14 +120,15 @@ extension Workspace {
       paths.formUnion(state.dirtyPaths)
       var changes: [RecordIndex.Change] = []
       var digests: [String: String] = [:]
-      // Read and parsed on both cores, taken in path order.
+      // Read and parsed on both cores, taken in path order; a file's bytes are kept only when
+      // it is dirty (for its digest), so a large update holds no more than the parsed records.
       progress?(ProgressReport("indexing", done: 0, of: paths.count))
       let sorted = paths.sorted()
       let workspace = self
       let read = Parallel.map(sorted, minimum: 128) { rel -> ([UInt8]?, IndexedFile) in
         do throws(FileSystemError) {
           let bytes = try FileSystem.read(workspace.path(rel))
-          return (bytes, workspace.indexed(bytes))
+          return (dirty.contains(rel) ? bytes : nil, workspace.indexed(bytes))
         } catch {
           return (nil, error.isMissing ? .missing : .broken("cannot read: \(error)"))
         }
