@@ -55,8 +55,9 @@ struct ReconcileCommand: ParsableCommand {
     let l = try workspace.ledgerFromIndex(
       asOf: asOf.flatMap(CivilDate.day), marketplace: marketplace?.code, now: Date())
     if output.json {
-      Terminal.outBytes(
-        ReconcileResult.ledgerJSON(asOf: l.asOf, invoices: l.invoices, findings: l.findings))
+      // Written as it is made, a few thousand invoices at a time (tens of megabytes at scale).
+      ReconcileResult.ledgerJSON(
+        asOf: l.asOf, invoices: l.invoices, findings: l.findings, emit: Terminal.outBytes)
     } else {
       var statuses: [String: Int] = [:]
       for i in l.invoices { statuses[i.status, default: 0] += 1 }

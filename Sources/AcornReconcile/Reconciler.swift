@@ -253,129 +253,113 @@ struct Run {
 
   // MARK: Invoice ledger
 
+  /// Where a remittance line goes, found on every core (the lookups only read) and acted on
+  /// in remittance order: an invoice's index (≥ 0), or what else the line is.
+  struct LineTarget {
+    static let none: Int32 = -1
+    /// A credit or debit note settled on the payment (returns, co-op credits).
+    static let settled: Int32 = -2
+    /// A payment line matching no invoice.
+    static let unmatched: Int32 = -3
+    var target: Int32
+    /// A person's match to an invoice that is no longer there.
+    var stale: Bool
+  }
+
   mutating func ledgers() throws(ReconcileError) {
     var creditNoteNumbers: Set<String> = []
     for cn in creditNotes {
       creditNoteNumbers.insert(Self.key(cn.marketplace, cn.number))
       if let d = cn.debitNoteNumber { creditNoteNumbers.insert(Self.key(cn.marketplace, d)) }
     }
-    // Per invoice, by its index.
-    var payments = [[InvoiceLedger.Entry]](repeating: [], count: invoices.count)
-    var deductions = [[InvoiceLedger.Entry]](repeating: [], count: invoices.count)
-    var discounts = [Money?](repeating: nil, count: invoices.count)
-    var invoicePaymentLines = [Int](repeating: 0, count: invoices.count)
-    for pay in remittances {
-      // The lines must add up to the payment.
-      var sum = Money.zero(pay.amount.currency)
-      var sameCurrency = true
-      for line in pay.lines {
-        if line.amountPaid.currency != pay.amount.currency {
-          sameCurrency = false
-          continue
+    // Each remittance's balance and each line's target, on every core.
+    let (rules, asOf, invoices, remittances) = (rules, asOf, invoices, remittances)
+    let (invoiceIndex, invoiceByID, noteNumbers) = (invoiceIndex, invoiceByID, creditNoteNumbers)
+    let (resolved, failures) = Parallel.array(remittances.count, minimum: 1_024) {
+      range, put -> ReconcileError? in
+      remittances.withUnsafeBufferPointer { remittances in
+        do throws(ReconcileError) {
+          for r in range {
+            put(
+              try Self.resolve(
+                remittances[r], rules: rules, invoiceIndex: invoiceIndex,
+                invoiceByID: invoiceByID, creditNoteNumbers: noteNumbers))
+          }
+        } catch {
+          return error
         }
-        sum = try add(sum, line.amountPaid)
+        return nil
       }
-      let difference = try sub(sum, pay.amount)
-      if sameCurrency && magnitude(difference).amount > rules.tolerance(pay.amount.currency) {
+    }
+    if let error = failures.lazy.compactMap({ $0 }).first { throw error }
+    guard let resolved else { preconditionFailure("every part resolved its lines or failed") }
+    // In remittance order: the findings and settlements, and each invoice's lines (where they
+    // start in `refs`, by invoice: `starts[i]..<starts[i + 1]`, in remittance order).
+    var starts = [Int](repeating: 0, count: invoices.count + 1)
+    for (r, pay) in remittances.enumerated() {
+      let (difference, sum, targets) = resolved[r]
+      if let difference {
         finding(
           "remittance.unbalanced", .error, pay.marketplace, pay.date, [pay.id], difference,
           Sentence.unbalanced(pay.paymentId, lines: sum, payment: pay.amount))
       }
-      for line in pay.lines {
-        // Which invoice the line belongs to: a person's match, else its number or base.
-        var target: Int?
-        if let matched = pay.lineMatches[line.number] {
-          target = invoiceByID[matched]
-          if target == nil {
-            finding(
-              "match.stale", .warning, pay.marketplace, pay.date, [pay.id, matched],
-              line.amountPaid,
-              Sentence.staleMatch(pay.paymentId, line: line.number, invoice: matched))
-          }
-        } else if line.classification == "invoice" {
-          target = invoiceIndex[Self.key(pay.marketplace, line.invoiceNumber)]
-        } else if let base = line.base,
-          DeductionClassifier.suffixClassifications.contains(line.classification)
-        {
-          target = invoiceIndex[Self.key(pay.marketplace, base)]
+      for (k, t) in targets.enumerated() {
+        let line = pay.lines[k]
+        if t.stale, let matched = pay.lineMatches[line.number] {
+          finding(
+            "match.stale", .warning, pay.marketplace, pay.date, [pay.id, matched],
+            line.amountPaid,
+            Sentence.staleMatch(pay.paymentId, line: line.number, invoice: matched))
         }
-        guard let i = target else {
-          // A credit or debit note settled on the payment (returns, co-op credits).
-          if creditNoteNumbers.contains(Self.key(pay.marketplace, line.invoiceNumber)) {
-            settledNumbers[line.invoiceNumber, default: []].append(pay.paymentId)
-            continue
-          }
-          if line.classification == "invoice" {
-            finding(
-              "payment.unmatched", .warning, pay.marketplace, pay.date, [pay.id], line.amountPaid,
-              Sentence.unmatched(
-                line.invoiceNumber, payment: pay.paymentId, amount: line.amountPaid)
-            )
-          }
-          if line.classification == "credit-note" || line.classification == "other" {
-            settledNumbers[line.invoiceNumber, default: []].append(pay.paymentId)
-          }
-          continue
-        }
-        let currency = invoices[i].total.currency
-        var amount = line.amountPaid
-        if amount.currency != currency {
-          guard let rate = pay.exchangeRate,
-            let converted = try? amount.amount * rate
-          else {
-            let invoice = invoices[i]
-            finding(
-              "ledger.currency", .error, invoice.marketplace, invoice.date, [invoice.id, pay.id],
-              line.amountPaid,
-              Sentence.currency(
-                invoice.number, payment: pay.paymentId, paid: line.amountPaid,
-                invoiced: currency))
-            continue
-          }
-          amount = Money(converted.rounded(toPlaces: currency.minorUnits), currency)
-        }
-        let isPayment =
-          line.classification == "invoice"
-          || pay.lineMatches[line.number] != nil
-            && !DeductionClassifier.deductionTypes.contains(line.classification)
-        let entry = InvoiceLedger.Entry(
-          type: isPayment ? "payment" : line.classification, reference: line.invoiceNumber,
-          amount: amount, paymentId: pay.paymentId, date: pay.date)
-        if isPayment {
-          payments[i].append(entry)
-          if !amount.isNegative { invoicePaymentLines[i] += 1 }
-          if let d = line.discount, d.currency == currency {
-            discounts[i] = try add(discounts[i] ?? .zero(currency), d)
-          }
-        } else {
-          deductions[i].append(entry)
+        switch t.target {
+        case LineTarget.settled:
+          settledNumbers[line.invoiceNumber, default: []].append(pay.paymentId)
+        case LineTarget.unmatched:
+          finding(
+            "payment.unmatched", .warning, pay.marketplace, pay.date, [pay.id], line.amountPaid,
+            Sentence.unmatched(line.invoiceNumber, payment: pay.paymentId, amount: line.amountPaid)
+          )
+        case let i where i >= 0: starts[Int(i) + 1] += 1
+        default: break
         }
       }
     }
-    // Each invoice's ledger depends on its own entries alone: in parts side by side, joined
-    // in invoice order (the findings are sorted at the end).
-    let (rules, asOf, invoices) = (rules, asOf, invoices)
-    let (allPayments, allDeductions, allDiscounts, paymentLines) = (
-      payments, deductions, discounts, invoicePaymentLines
-    )
+    for i in 0..<invoices.count { starts[i + 1] += starts[i] }
+    var refs = [(remittance: Int32, line: Int32)](repeating: (0, 0), count: starts[invoices.count])
+    var next = starts
+    for r in resolved.indices {
+      for (k, t) in resolved[r].targets.enumerated() where t.target >= 0 {
+        let i = Int(t.target)
+        refs[next[i]] = (Int32(r), Int32(k))
+        next[i] += 1
+      }
+    }
+    // Each invoice's ledger depends on its own lines alone: in parts side by side, joined in
+    // invoice order (the findings are sorted at the end).
+    let (lineStarts, lineRefs) = (starts, refs)
     let (made, parts) = Parallel.array(invoices.count, minimum: 8_192) {
       range, put -> Result<[ReconcileFinding], ReconcileError> in
       var findings: [ReconcileFinding] = []
-      // Through a buffer: each invoice is read in place (subscripting the array copied every
+      // Through buffers: each view is read in place (subscripting the array copied every
       // view, retaining its strings and arrays, and released it after).
       return invoices.withUnsafeBufferPointer { invoices in
-        do throws(ReconcileError) {
-          for i in range {
-            put(
-              try Self.ledger(
-                invoices[i], payments: allPayments[i], deductions: allDeductions[i],
-                discount: allDiscounts[i], paymentLines: paymentLines[i], rules: rules,
-                asOf: asOf, findings: &findings))
+        remittances.withUnsafeBufferPointer { remittances in
+          do throws(ReconcileError) {
+            for i in range {
+              let entries = try Self.entries(
+                invoices[i], lineRefs[lineStarts[i]..<lineStarts[i + 1]], remittances,
+                findings: &findings)
+              put(
+                try Self.ledger(
+                  invoices[i], payments: entries.payments, deductions: entries.deductions,
+                  discount: entries.discount, paymentLines: entries.paymentLines, rules: rules,
+                  asOf: asOf, findings: &findings))
+            }
+          } catch {
+            return .failure(error)
           }
-        } catch {
-          return .failure(error)
+          return .success(findings)
         }
-        return .success(findings)
       }
     }
     for part in parts {
@@ -387,6 +371,109 @@ struct Run {
     guard let made else { preconditionFailure("every part made its ledgers or failed") }
     // Taken as they are when nothing came before (appending copied every ledger).
     if ledgersOut.isEmpty { ledgersOut = made } else { ledgersOut += made }
+  }
+
+  /// A remittance's balance (the difference when its lines do not add up to the payment, and
+  /// their sum) and where each of its lines goes: a person's match, else its number or base.
+  static func resolve(
+    _ pay: RemittanceView, rules: ReconcileRules, invoiceIndex: [String: Int],
+    invoiceByID: [String: Int], creditNoteNumbers: Set<String>
+  ) throws(ReconcileError) -> (difference: Money?, sum: Money, targets: [LineTarget]) {
+    var sum = Money.zero(pay.amount.currency)
+    var sameCurrency = true
+    for line in pay.lines {
+      if line.amountPaid.currency != pay.amount.currency {
+        sameCurrency = false
+        continue
+      }
+      sum = try add(sum, line.amountPaid)
+    }
+    let difference = try sub(sum, pay.amount)
+    let unbalanced =
+      sameCurrency && magnitude(difference).amount > rules.tolerance(pay.amount.currency)
+    var targets: [LineTarget] = []
+    targets.reserveCapacity(pay.lines.count)
+    for line in pay.lines {
+      var target: Int?
+      var stale = false
+      if let matched = pay.lineMatches[line.number] {
+        target = invoiceByID[matched]
+        stale = target == nil
+      } else if line.classification == "invoice" {
+        target = invoiceIndex[key(pay.marketplace, line.invoiceNumber)]
+      } else if let base = line.base,
+        DeductionClassifier.suffixClassifications.contains(line.classification)
+      {
+        target = invoiceIndex[key(pay.marketplace, base)]
+      }
+      let code: Int32
+      if let target {
+        code = Int32(target)
+      } else if creditNoteNumbers.contains(key(pay.marketplace, line.invoiceNumber)) {
+        code = LineTarget.settled
+      } else if line.classification == "invoice" {
+        code = LineTarget.unmatched
+      } else if line.classification == "credit-note" || line.classification == "other" {
+        code = LineTarget.settled
+      } else {
+        code = LineTarget.none
+      }
+      targets.append(LineTarget(target: code, stale: stale))
+    }
+    return (unbalanced ? difference : nil, sum, targets)
+  }
+
+  /// The entries an invoice's lines make (in remittance order), its discount and how many
+  /// payment lines pay it; lines in a currency the remittance gives no rate for are findings.
+  static func entries(
+    _ invoice: InvoiceView, _ refs: ArraySlice<(remittance: Int32, line: Int32)>,
+    _ remittances: UnsafeBufferPointer<RemittanceView>, findings: inout [ReconcileFinding]
+  ) throws(ReconcileError) -> (
+    payments: [InvoiceLedger.Entry], deductions: [InvoiceLedger.Entry], discount: Money?,
+    paymentLines: Int
+  ) {
+    var payments: [InvoiceLedger.Entry] = []
+    var deductions: [InvoiceLedger.Entry] = []
+    var discount: Money?
+    var paymentLines = 0
+    let currency = invoice.total.currency
+    for ref in refs {
+      let pay = remittances[Int(ref.remittance)]
+      let line = pay.lines[Int(ref.line)]
+      var amount = line.amountPaid
+      if amount.currency != currency {
+        guard let rate = pay.exchangeRate,
+          let converted = try? amount.amount * rate
+        else {
+          findings.append(
+            finding(
+              "ledger.currency", .error, invoice.marketplace, invoice.date, [invoice.id, pay.id],
+              line.amountPaid,
+              Sentence.currency(
+                invoice.number, payment: pay.paymentId, paid: line.amountPaid,
+                invoiced: currency)))
+          continue
+        }
+        amount = Money(converted.rounded(toPlaces: currency.minorUnits), currency)
+      }
+      let isPayment =
+        line.classification == "invoice"
+        || pay.lineMatches[line.number] != nil
+          && !DeductionClassifier.deductionTypes.contains(line.classification)
+      let entry = InvoiceLedger.Entry(
+        type: isPayment ? "payment" : line.classification, reference: line.invoiceNumber,
+        amount: amount, paymentId: pay.paymentId, date: pay.date)
+      if isPayment {
+        payments.append(entry)
+        if !amount.isNegative { paymentLines += 1 }
+        if let d = line.discount, d.currency == currency {
+          discount = try add(discount ?? .zero(currency), d)
+        }
+      } else {
+        deductions.append(entry)
+      }
+    }
+    return (payments, deductions, discount, paymentLines)
   }
 
   /// Entries by date, payment and reference (most invoices have one: kept as it is).

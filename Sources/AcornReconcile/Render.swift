@@ -197,7 +197,23 @@ extension ReconcileResult {
   public static func ledgerJSON(
     asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding]
   ) -> [UInt8] {
-    CanonicalJSON.document([
+    CanonicalJSON.document(ledgerMembers(asOf: asOf, invoices: invoices, findings: findings))
+  }
+
+  /// The same bytes handed to `emit` a few thousand invoices at a time as they are written
+  /// (`CanonicalJSON.document(_:emit:)`): the document is never held whole.
+  public static func ledgerJSON(
+    asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding],
+    emit: ([UInt8]) -> Void
+  ) {
+    CanonicalJSON.document(
+      ledgerMembers(asOf: asOf, invoices: invoices, findings: findings), emit: emit)
+  }
+
+  static func ledgerMembers(
+    asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding]
+  ) -> [(String, CanonicalJSON.Member)] {
+    [
       ("asOf", .value(day(asOf))),
       (
         "invoices",
@@ -207,7 +223,7 @@ extension ReconcileResult {
         }
       ),
       ("findings", .written(findings.count) { write(findings[$0], indent: $1, into: &$2) }),
-    ])
+    ]
   }
 
   /// A committed file's bytes: `CanonicalJSON.bytes(file(plan))`, its invoices and findings

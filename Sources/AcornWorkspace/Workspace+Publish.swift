@@ -465,13 +465,10 @@ extension Workspace {
   /// byte for byte those the last recomputation read and checked — it stored the key only
   /// after it succeeded. Nil when the file does not load (the checked path then says why).
   func uncheckedDeadlines() -> [DeadlineRule]? {
-    let file = path("rules/deadlines.yaml")
-    guard FileSystem.exists(file) else { return [] }
-    guard let bytes = try? FileSystem.read(file),
-      let text = String(validating: bytes, as: UTF8.self),
-      let parsed = try? YAMLDocument.parse(text)
-    else { return nil }
-    return DeadlineRule.parse(parsed.value)
+    let file = "rules/deadlines.yaml"
+    guard FileSystem.exists(path(file)) else { return [] }
+    var findings: [Finding] = []
+    return loadSetting(file, schema: "", nil, &findings).map(DeadlineRule.parse)
   }
 
   /// Both versions of each changed file, read on both cores (a repository handle each).

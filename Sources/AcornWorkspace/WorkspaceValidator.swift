@@ -117,10 +117,10 @@ extension Workspace {
         + "\n  fix them (acorn validate lists every finding) and run the command again")
   }
 
-  /// One settings file parsed and checked against its schema; nil (with findings) when it does
-  /// not load.
+  /// One settings file parsed and checked against its schema (unchecked when `schemas` is
+  /// nil); nil (with findings) when it does not load.
   func loadSetting(
-    _ file: String, schema: String, _ schemas: JSONSchemaSet, _ findings: inout [Finding]
+    _ file: String, schema: String, _ schemas: JSONSchemaSet?, _ findings: inout [Finding]
   ) -> JSONValue? {
     guard let bytes = try? FileSystem.read(path(file)) else {
       findings.append(
@@ -140,6 +140,8 @@ extension Workspace {
         Finding(code: "yaml.syntax", file: file, line: error.line, message: error.message))
       return nil
     }
+    // Without schemas, read unchecked (a caller that knows these bytes were checked before).
+    guard let schemas else { return parsed.value }
     let problems = schemaFindings(parsed, schemas: schemas, schemaName: schema, file: file)
     findings += problems
     return problems.contains { $0.severity == .error } ? nil : parsed.value

@@ -257,6 +257,22 @@ struct PublishCLITests {
     )
   }
 
+  /// Publishes the workspace's HEAD in full into `schema` and expects every table of `acorn`
+  /// (more than ten) to hold exactly its rows.
+  static func expectEqualsFull(
+    _ pg: TemporaryPostgres, _ ws: String, schema: String, _ what: String
+  ) throws {
+    let full = try CLI.run(["publish", "--postgres", pg.url, "--schema", schema, "--full"], in: ws)
+    #expect(full.status == 0, "\(what): \(full.stderr)")
+    let tables = try pg.scalar(
+      "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'acorn' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'acorn_%'"
+    ).split(separator: ",").map(String.init)
+    #expect(tables.count > 10)
+    for t in tables {
+      #expect(try dump(pg, "acorn", t) == dump(pg, schema, t), "\(what): \(t)")
+    }
+  }
+
   @Test(
     "a schema published by version 1 is migrated; an incremental publish sends only the derived rows that changed and leaves every table as a full publish of the same commit writes it",
     .timeLimit(.minutes(5)))
@@ -292,16 +308,7 @@ struct PublishCLITests {
     #expect(sent > 0 && sent < total, "sent \(sent) of \(total) ledger rows")
 
     // Every table equals a full publish of the same commit into another schema.
-    let full = try CLI.run(
-      ["publish", "--postgres", pg.url, "--schema", "fresh", "--full"], in: ws)
-    #expect(full.status == 0, "\(full.stderr)")
-    let tables = try pg.scalar(
-      "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'acorn' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'acorn_%'"
-    ).split(separator: ",").map(String.init)
-    #expect(tables.count > 10)
-    for t in tables {
-      #expect(try Self.dump(pg, "acorn", t) == Self.dump(pg, "fresh", t), "\(t)")
-    }
+    try Self.expectEqualsFull(pg, ws, schema: "fresh", "after a sync")
   }
 
   @Test(
@@ -319,15 +326,7 @@ struct PublishCLITests {
       #expect(out.status == 0, "\(what): \(out.stderr)")
       let doc = try JSONParser.parse(Array(out.stdout.utf8)).value
       fresh += 1
-      let full = try CLI.run(
-        ["publish", "--postgres", pg.url, "--schema", "fresh\(fresh)", "--full"], in: ws)
-      #expect(full.status == 0, "\(full.stderr)")
-      let tables = try pg.scalar(
-        "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'acorn' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'acorn_%'"
-      ).split(separator: ",").map(String.init)
-      for t in tables {
-        #expect(try Self.dump(pg, "acorn", t) == Self.dump(pg, "fresh\(fresh)", t), "\(what): \(t)")
-      }
+      try Self.expectEqualsFull(pg, ws, schema: "fresh\(fresh)", what)
       if case .bool(let b) = doc["derivedRecomputed"] { return b }
       return nil
     }

@@ -96,8 +96,23 @@ public enum CanonicalJSON {
   /// The bytes `bytes(.object(…))` gives for the same members, written without building the
   /// object: for documents whose arrays are too large to hold twice.
   public static func document(_ members: [(String, Member)]) -> [UInt8] {
+    var chunks: [[UInt8]] = []
+    document(members) { chunks.append($0) }
+    if chunks.count == 1 { return chunks[0] }
+    // Room for every chunk at once: a document of tens of megabytes grown by doubling was
+    // copied several times over, each time into pages the kernel had to fault in.
     var out: [UInt8] = []
-    if members.isEmpty { return Array("{}\n".utf8) }
+    out.reserveCapacity(chunks.reduce(0) { $0 + $1.count })
+    for chunk in chunks { out.append(contentsOf: chunk) }
+    return out
+  }
+
+  /// The same bytes handed to `emit` in consecutive chunks as they are made: a large array's
+  /// elements are written a few thousand at a time on every core and handed on, so the whole
+  /// document is never held (`acorn reconcile --ledger --json` writes tens of megabytes).
+  public static func document(_ members: [(String, Member)], emit: ([UInt8]) -> Void) {
+    if members.isEmpty { return emit(Array("{}\n".utf8)) }
+    var out: [UInt8] = []
     literal("{\n", &out)
     let sorted = members.sorted { keyPrecedes($0.0, $1.0) }
     for (k, (key, member)) in sorted.enumerated() {
@@ -107,29 +122,26 @@ public enum CanonicalJSON {
       switch member {
       case .value(let value): write(value, indent: 2, into: &out)
       case .elements(let count, let element):
-        writeElements(count, indent: 2, into: &out, element)
+        streamElements(count, indent: 2, head: &out, emit: emit) { i, indent, out in
+          write(element(i), indent: indent, into: &out)
+        }
       case .written(let count, let element):
-        writeElements(count, indent: 2, into: &out, writing: element)
+        streamElements(count, indent: 2, head: &out, emit: emit, writing: element)
       }
       literal(k == sorted.count - 1 ? "\n" : ",\n", &out)
     }
     literal("}\n", &out)
-    return out
+    emit(out)
   }
 
-  /// An array of `count` elements made by `element`, written in parts on every core (one part
-  /// below `parallelArray` elements): the bytes one pass over the same elements gives.
-  static func writeElements(
-    _ count: Int, indent: Int, into out: inout [UInt8], _ element: @Sendable (Int) -> JSONValue
-  ) {
-    writeElements(count, indent: indent, into: &out) { i, indent, out in
-      write(element(i), indent: indent, into: &out)
-    }
-  }
+  /// Elements handed on per round of `streamRound`, each round written in parts on every core.
+  public static let streamRound = 16_384
 
-  /// The same, each element written by `element` (index, indent, output).
-  static func writeElements(
-    _ count: Int, indent: Int, into out: inout [UInt8],
+  /// An array member of `document(_:emit:)`: what `head` holds so far and the opening bracket
+  /// are handed on, then the elements a round at a time; `head` is left holding the closing
+  /// bracket.
+  static func streamElements(
+    _ count: Int, indent: Int, head out: inout [UInt8], emit: ([UInt8]) -> Void,
     writing element: @Sendable (Int, Int, inout [UInt8]) -> Void
   ) {
     if count == 0 {
@@ -137,26 +149,59 @@ public enum CanonicalJSON {
       return
     }
     literal("[\n", &out)
-    let parts = Parallel.parts(count, minimum: parallelArray) { range in
-      var chunk: [UInt8] = []
-      chunk.reserveCapacity(min(range.count, 64) * 1024)
-      for i in range {
-        pad(indent + 2, &chunk)
-        element(i, indent + 2, &chunk)
-        literal(i == count - 1 ? "\n" : ",\n", &chunk)
-        // After the first 64 elements, room for the rest at their average size and a tenth.
-        if i == range.lowerBound + 63 && range.count > 64 {
-          chunk.reserveCapacity(chunk.count / 64 * range.count * 11 / 10)
-        }
+    emit(out)
+    out = []
+    var start = 0
+    while start < count {
+      let end = min(count, start + streamRound)
+      let round = start
+      let parts = Parallel.parts(end - start, minimum: parallelArray) { range in
+        elementBytes(
+          (round + range.lowerBound)..<(round + range.upperBound), of: count,
+          indent: indent, element)
       }
-      return chunk
+      for part in parts { emit(part) }
+      start = end
     }
-    // Room for every part at once: a document of tens of megabytes grown by doubling was
-    // copied several times over, each time into pages the kernel had to fault in.
+    pad(indent, &out)
+    out.append(UInt8(ascii: "]"))
+  }
+
+  /// An array of `count` elements made by `element`, written in parts on every core (one part
+  /// below `parallelArray` elements): the bytes one pass over the same elements gives.
+  static func writeElements(
+    _ count: Int, indent: Int, into out: inout [UInt8], _ element: @Sendable (Int) -> JSONValue
+  ) {
+    literal("[\n", &out)
+    let parts = Parallel.parts(count, minimum: parallelArray) { range in
+      elementBytes(range, of: count, indent: indent) { i, indent, out in
+        write(element(i), indent: indent, into: &out)
+      }
+    }
+    // Room for every part at once (see `document`).
     out.reserveCapacity(out.count + parts.reduce(0) { $0 + $1.count } + indent + 2)
     for part in parts { out.append(contentsOf: part) }
     pad(indent, &out)
     out.append(UInt8(ascii: "]"))
+  }
+
+  /// The elements `range` of an array of `count` at `indent`, each on its lines with its comma.
+  static func elementBytes(
+    _ range: Range<Int>, of count: Int, indent: Int,
+    _ element: (Int, Int, inout [UInt8]) -> Void
+  ) -> [UInt8] {
+    var chunk: [UInt8] = []
+    chunk.reserveCapacity(min(range.count, 64) * 1024)
+    for i in range {
+      pad(indent + 2, &chunk)
+      element(i, indent + 2, &chunk)
+      literal(i == count - 1 ? "\n" : ",\n", &chunk)
+      // After the first 64 elements, room for the rest at their average size and a tenth.
+      if i == range.lowerBound + 63 && range.count > 64 {
+        chunk.reserveCapacity(chunk.count / 64 * range.count * 11 / 10)
+      }
+    }
+    return chunk
   }
 
   /// An object written straight to bytes by code that knows its members: `key` opens each member
