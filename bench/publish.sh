@@ -32,17 +32,23 @@ t0=$(now); $ACORN publish -C "$WS" --postgres "$URL" >/dev/null; t1=$(now)
 full=$(python3 -c "print($t1 - $t0)")
 rows=$(psql "$URL" -At -c "SELECT sum(n) FROM (SELECT count(*) n FROM acorn.records UNION ALL SELECT count(*) FROM acorn.links UNION ALL SELECT count(*) FROM acorn.invoices UNION ALL SELECT count(*) FROM acorn.invoice_lines UNION ALL SELECT count(*) FROM acorn.invoice_ledger) x")
 
-# The anchor: the same rows, as CSV, copied by PostgreSQL into tables of the same definition.
+# The anchor: the same rows, as CSV, copied by PostgreSQL into tables of the same definition —
+# their indexes and primary keys included (`INCLUDING ALL`), as Acorn's tables have them. Then
+# the same COPY into tables without them, for reference (what the rows alone cost).
 tables=$(psql "$URL" -At -c "SELECT table_name FROM information_schema.tables WHERE table_schema = 'acorn' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'acorn_%'")
-psql "$URL" -q -c "CREATE SCHEMA anchor" >/dev/null
+psql "$URL" -q -c "CREATE SCHEMA anchor" -c "CREATE SCHEMA bare" >/dev/null
 script=""
+bare=""
 for t in $tables; do
   psql "$URL" -q -c "\\copy acorn.$t TO '$TMP/$t.csv' CSV" >/dev/null
-  psql "$URL" -q -c "CREATE TABLE anchor.$t (LIKE acorn.$t)" >/dev/null
+  psql "$URL" -q -c "CREATE TABLE anchor.$t (LIKE acorn.$t INCLUDING ALL)" -c "CREATE TABLE bare.$t (LIKE acorn.$t)" >/dev/null
   script+="\\copy anchor.$t FROM '$TMP/$t.csv' CSV"$'\n'
+  bare+="\\copy bare.$t FROM '$TMP/$t.csv' CSV"$'\n'
 done
 t0=$(now); printf '%s' "BEGIN;"$'\n'"$script""COMMIT;"$'\n' | psql "$URL" -q >/dev/null; t1=$(now)
 copy=$(python3 -c "print($t1 - $t0)")
+t0=$(now); printf '%s' "BEGIN;"$'\n'"$bare""COMMIT;"$'\n' | psql "$URL" -q >/dev/null; t1=$(now)
+barecopy=$(python3 -c "print($t1 - $t0)")
 
 python3 bench/gen_records.py "$WS" "$N" --touch "$K"
 git -C "$WS" commit -q --no-verify -am "bench: touch $K"
@@ -56,15 +62,17 @@ git -C "$WS" commit -q --no-verify -am "bench: $K amounts"
 t0=$(now); $ACORN publish -C "$WS" --postgres "$URL" >/dev/null; t1=$(now)
 amounts=$(python3 -c "print($t1 - $t0)")
 
-python3 - "$N" "$K" "$full" "$copy" "$inc" "$rows" "$amounts" <<'PY'
+python3 - "$N" "$K" "$full" "$copy" "$inc" "$rows" "$amounts" "$barecopy" <<'PY'
 import sys
 n, k = int(sys.argv[1]), int(sys.argv[2])
 full, copy, inc = map(float, sys.argv[3:6])
 rows = int(sys.argv[6] or 0)
 amounts = float(sys.argv[7])
+bare = float(sys.argv[8])
 print(f"| publish, {n:,} invoice records ({rows:,} rows in the main tables) | s | vs anchor |")
 print("|---|---:|---:|")
 print(f"| COPY of the same rows from CSV, one transaction (anchor) | {copy:.2f} | 1.00× |")
+print(f"| the same COPY into tables without their indexes and keys (reference) | {bare:.2f} | {bare / copy:.2f}× |")
 print(f"| acorn publish (full) | {full:.2f} | {full / copy:.2f}× |")
 print(f"| acorn publish after a commit changing {k:,} records' assignee (incremental) | {inc:.2f} | {inc / full * 100:.1f} % of full |")
 print(f"| acorn publish after a commit changing {k:,} records' amounts (incremental, derived tables recomputed) | {amounts:.2f} | {amounts / full * 100:.1f} % of full |")
