@@ -193,37 +193,24 @@ extension ReconcileResult {
 
 extension ReconcileResult {
   /// The ledger alone as one document, `{"asOf", "findings", "invoices"}` in canonical JSON,
-  /// each invoice as in the full result; written an invoice at a time on every core.
-  public static func ledgerJSON(
-    asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding]
-  ) -> [UInt8] {
-    CanonicalJSON.document(ledgerMembers(asOf: asOf, invoices: invoices, findings: findings))
-  }
-
-  /// The same bytes handed to `emit` a few thousand invoices at a time as they are written
-  /// (`CanonicalJSON.document(_:emit:)`): the document is never held whole.
+  /// each invoice as in the full result; written on every core and handed to `emit` a few
+  /// thousand invoices at a time (`CanonicalJSON.document(_:emit:)`): never held whole.
   public static func ledgerJSON(
     asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding],
     emit: ([UInt8]) -> Void
   ) {
     CanonicalJSON.document(
-      ledgerMembers(asOf: asOf, invoices: invoices, findings: findings), emit: emit)
-  }
-
-  static func ledgerMembers(
-    asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding]
-  ) -> [(String, CanonicalJSON.Member)] {
-    [
-      ("asOf", .value(day(asOf))),
-      (
-        "invoices",
-        .written(invoices.count) { i, indent, out in
-          // Read in place (a subscript copied each ledger, retaining its strings and arrays).
-          invoices.withUnsafeBufferPointer { write($0[i], indent: indent, into: &out) }
-        }
-      ),
-      ("findings", .written(findings.count) { write(findings[$0], indent: $1, into: &$2) }),
-    ]
+      [
+        ("asOf", .value(day(asOf))),
+        (
+          "invoices",
+          .written(invoices.count) { i, indent, out in
+            // Read in place (a subscript copied each ledger, retaining its strings and arrays).
+            invoices.withUnsafeBufferPointer { write($0[i], indent: indent, into: &out) }
+          }
+        ),
+        ("findings", .written(findings.count) { write(findings[$0], indent: $1, into: &$2) }),
+      ], emit: emit)
   }
 
   /// A committed file's bytes: `CanonicalJSON.bytes(file(plan))`, its invoices and findings
