@@ -246,9 +246,11 @@ public struct AlertInput: Sendable, Equatable {
       }
     default: break
     }
-    for (index, rule) in deadlines.enumerated()
-    where rule.kind == record.kind && rule.matches(json) {
+    // By index: a rule (a dozen strings and paths) is copied only when it matches this record.
+    for index in deadlines.indices
+    where deadlines[index].kind == record.kind && deadlines[index].matches(json) {
       guard let id = record.id, let market else { continue }
+      let rule = deadlines[index]
       candidates.append(
         Candidate(
           rule: index, id: id, marketplace: market,

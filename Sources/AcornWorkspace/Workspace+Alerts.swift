@@ -60,7 +60,7 @@ extension Workspace {
     let rules = try rules()
     let engine = try alertEngine()
     let input = alertInput(engine)
-    let settings = try reconcileRules()
+    let settings = try reconcileRules(schemas: rules.schemas)
     let reconciled: ReconcileResult
     do {
       reconciled = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(
@@ -79,6 +79,14 @@ extension Workspace {
   func alertInput(_ engine: AlertEngine) -> AlertInput {
     let deadlines = engine.deadlines
     return foldRecords(AlertInput(deadlines: deadlines)) { $0.add($1) }.reduce(
+      into: AlertInput(deadlines: deadlines)
+    ) { $0.merge($1) }
+  }
+
+  /// The same, read from the index, which must be up to date with the working tree.
+  func indexedAlertInput(_ engine: AlertEngine) throws(WorkspaceError) -> AlertInput {
+    let deadlines = engine.deadlines
+    return try foldIndexedRecords(AlertInput(deadlines: deadlines)) { $0.add($1) }.reduce(
       into: AlertInput(deadlines: deadlines)
     ) { $0.merge($1) }
   }

@@ -144,8 +144,9 @@ extension Workspace {
         if case .record(let value)? = file, let k = Record(json: value).kind { kinds.insert(k) }
       }
       let touched = tables.filter { t in mode == .full || t.kind.map(kinds.contains) ?? true }
-      // The rows to send: a full publish or a recomputation reads the working tree (the index,
-      // the record files), which must then hold what is committed; otherwise only git is read —
+      // The rows to send: a full publish or a recomputation reads the index (its tables, and
+      // every record's JSON for the derived ones), which must then hold what is committed and be
+      // up to date with it; otherwise only git is read —
       // the changed files as HEAD has them, indexed in memory — and uncommitted changes, which
       // are never published, need not be looked for (a walk of every file).
       let onDisk: RecordIndex?
@@ -533,9 +534,11 @@ extension Workspace {
   /// Each row: the workspace, the table's typed columns, then its `row_hash`.
   func derivedRows(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
     let rules = try rules()
-    let settings = try reconcileRules()
+    let settings = try reconcileRules(schemas: rules.schemas)
     let engine = try alertEngine()
-    let input = alertInput(engine)
+    // The index holds what is committed: the publish brought it up to date and refused
+    // uncommitted changes before this began.
+    let input = try indexedAlertInput(engine)
     let asOf = input.reconcile.latestDay ?? 0
     let r: ReconcileResult
     do {

@@ -37,11 +37,15 @@ extension Workspace {
   }
 
   /// `rules/reconcile.yaml` (defaults when the file is absent; refused when it does not load).
-  public func reconcileRules() throws(WorkspaceError) -> ReconcileRules {
+  /// Checked against `schemas` when the caller has them loaded already (`rules()`'s: compiling
+  /// every schema again costs tens of milliseconds on each command).
+  public func reconcileRules(schemas loaded: JSONSchemaSet? = nil) throws(WorkspaceError)
+    -> ReconcileRules
+  {
     let file = "rules/reconcile.yaml"
     guard FileSystem.exists(path(file)) else { return ReconcileRules() }
     var findings: [Finding] = []
-    let schemas = loadSchemas(into: &findings)
+    let schemas = loaded ?? loadSchemas(into: &findings)
     guard let value = loadSetting(file, schema: "reconcile.schema.json", schemas, &findings) else {
       throw Self.rulesError(findings.filter { $0.severity == .error }.sorted())
     }
@@ -87,6 +91,36 @@ extension Workspace {
         add(&part, Record(json: value))
       }
       return part
+    }
+  }
+
+  /// `foldRecords` over the index's copy of the records, which must be up to date with the
+  /// working tree (a publish brings it there first): the same records in the same order, read
+  /// from one file by a connection on each core instead of a file opened for each (at 100,000
+  /// records 1.8 s instead of 3.0 warm; cold, one file's reads instead of 100,000 files').
+  func foldIndexedRecords<Part: Sendable>(
+    _ initial: Part, _ add: @escaping @Sendable (inout Part, Record) -> Void
+  ) throws(WorkspaceError) -> [Part] {
+    let path = indexPath
+    do {
+      let runs = try RecordIndex(readOnlyAt: path).recordRuns(
+        ProcessInfo.processInfo.activeProcessorCount)
+      let parts = Parallel.map(runs, minimum: 1) { run in
+        Result { () throws(IndexError) in
+          var part = initial
+          try RecordIndex(readOnlyAt: path).eachRecordJSON(in: run) { bytes in
+            // As `foldRecords` reads a file: an object, or nothing (the index keeps the JSON
+            // of files that parsed; a broken file's row is left out above).
+            guard let value = try? JSONParser.parse(Array(bytes)).value, case .object = value
+            else { return }
+            add(&part, Record(json: value))
+          }
+          return part
+        }
+      }
+      return try parts.map { result throws(IndexError) in try result.get() }
+    } catch {
+      throw WorkspaceError("index.failed", "cannot read the records from the index", cause: error)
     }
   }
 
@@ -146,7 +180,7 @@ extension Workspace {
     let lock = try WorkspaceLock.acquire(self)
     defer { lock.release() }
     let rules = try rules()
-    let settings = try reconcileRules()
+    let settings = try reconcileRules(schemas: rules.schemas)
     let today = Int(now.timeIntervalSince1970 / 86_400)
     var (result, changed) = try reconcileLocked(
       options, rules: rules, settings: settings, today: today)
@@ -219,8 +253,9 @@ extension Workspace {
   /// the lock); returns the paths that changed. Nothing when the workspace keeps none.
   func refreshReconciliation(now: Date = Date()) throws(WorkspaceError) -> [String] {
     guard usesReconciliation else { return [] }
+    let rules = try rules()
     let (_, changed) = try reconcileLocked(
-      ReconcileOptions(), rules: try rules(), settings: try reconcileRules(),
+      ReconcileOptions(), rules: rules, settings: try reconcileRules(schemas: rules.schemas),
       today: Int(now.timeIntervalSince1970 / 86_400))
     return changed
   }
@@ -295,7 +330,7 @@ extension Workspace {
     let (early, walked) = Parallel.both(read) {
       Result { () throws(WorkspaceError) in
         let rules = try workspace.rules()
-        let settings = try workspace.reconcileRules()
+        let settings = try workspace.reconcileRules(schemas: rules.schemas)
         let repo = try workspace.repository()
         do { return (try repo.status(), rules, settings) } catch {
           throw WorkspaceError(

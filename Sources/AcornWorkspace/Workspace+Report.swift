@@ -36,7 +36,7 @@ extension Workspace {
 
   public func analysis(_ options: ReportOptions, now: Date) throws(WorkspaceError) -> Analysis {
     let rules = try rules()
-    let settings = try reconcileRules()
+    let settings = try reconcileRules(schemas: rules.schemas)
     let engine = try alertEngine()
     let records = allRecords()
     let today = Int(now.timeIntervalSince1970 / 86_400)

@@ -140,6 +140,34 @@ struct RecordIndexTests {
     }
   }
 
+  @Test(
+    "every record's JSON read in runs of about equal size, each record once, in path order; a broken file left out"
+  )
+  func recordRuns() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    let broken = "records/DE/invoice/2026-01/INV-DE-BROKEN.json"
+    try index.rebuild(
+      Fixtures.records, broken: [(broken, "line 1: unexpected end")],
+      state: .init(commit: "abc", dirtyPaths: []))
+    let expected = Fixtures.records.map { CanonicalJSON.string($0.record) }
+    #expect(expected.count == 8)
+    // Nine rows (eight records and the broken file): up to nine runs, else one.
+    for parts in [1, 2, 3, 4, 9, 10, 50] {
+      let runs = try index.recordRuns(parts)
+      #expect(runs.count == (parts <= 9 ? parts : 1), "parts \(parts)")
+      #expect(runs.first?.from == nil && runs.last?.to == nil)
+      for (a, b) in zip(runs, runs.dropFirst()) {
+        #expect(a.to != nil && a.to == b.from && a.from.map { $0 < a.to! } ?? true)
+      }
+      var read: [String] = []
+      for run in runs {
+        try index.eachRecordJSON(in: run) { read.append(String(decoding: $0, as: UTF8.self)) }
+      }
+      #expect(read == expected, "parts \(parts)")
+    }
+  }
+
   @Test("writes are refused; SQL errors are reported")
   func readOnly() throws {
     let file = TempFile()

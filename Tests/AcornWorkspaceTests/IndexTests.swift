@@ -212,6 +212,31 @@ struct FileSystemTests {
   }
 
   @Test(
+    "what the reconciler and the alerts read of every record is the same from the index as from the files — an uncommitted edit and a broken file included — and comes from the index"
+  )
+  func indexedInputAsFiles() throws {
+    let scratch = Scratch()
+    let ws = try committedWorkspace(scratch)
+    try FileSystem.writeAtomically(
+      Array("{\"id\": ".utf8), to: ws.path("records/DE/invoice/2026-10/INV-DE-BROKEN.json"))
+    try ValidateTests.edit(ws, ValidateTests.invoice) {
+      $0.replacing(#/"followUpDate": "[0-9-]+"/#, with: "\"followUpDate\": \"2019-12-01\"")
+    }
+    try ws.updateIndex()
+    let engine = try ws.alertEngine()
+    let files = ws.alertInput(engine)
+    let r = files.reconcile
+    #expect(!r.invoices.isEmpty && !r.deductions.isEmpty && !r.returns.isEmpty)
+    #expect(!r.remittances.isEmpty && !r.orders.isEmpty && !r.shipments.isEmpty)
+    #expect(try ws.indexedAlertInput(engine) == files)
+
+    // Read from the index: a file gone from the folder, the index not told, is still read.
+    try FileManager.default.removeItem(atPath: ws.path(ValidateTests.deduction))
+    #expect(ws.alertInput(engine).reconcile.deductions.count == r.deductions.count - 1)
+    #expect(try ws.indexedAlertInput(engine) == files)
+  }
+
+  @Test(
     "a temporary file a killed write left is never read as a record, and the next writer removes it"
   )
   func strayTemporaries() throws {
