@@ -77,17 +77,17 @@ extension Workspace {
   /// What the alert engine (and the reconciler) read of every record file, read on every core;
   /// the records' JSON is dropped as each file is read.
   func alertInput(_ engine: AlertEngine) -> AlertInput {
-    let deadlines = engine.deadlines
-    return foldRecords(AlertInput(deadlines: deadlines)) { $0.add($1) }.reduce(
-      into: AlertInput(deadlines: deadlines)
-    ) { $0.merge($1) }
+    Self.merged(foldRecords(AlertInput(deadlines: engine.deadlines)) { $0.add($1) }, engine)
   }
 
   /// The same, read from the index, which must be up to date with the working tree.
   func indexedAlertInput(_ engine: AlertEngine) throws(WorkspaceError) -> AlertInput {
-    let deadlines = engine.deadlines
-    return try foldIndexedRecords(AlertInput(deadlines: deadlines)) { $0.add($1) }.reduce(
-      into: AlertInput(deadlines: deadlines)
-    ) { $0.merge($1) }
+    Self.merged(
+      try foldIndexedRecords(AlertInput(deadlines: engine.deadlines)) { $0.add($1) }, engine)
+  }
+
+  /// The parts a fold made, in order, as one input.
+  static func merged(_ parts: [AlertInput], _ engine: AlertEngine) -> AlertInput {
+    parts.reduce(into: AlertInput(deadlines: engine.deadlines)) { $0.merge($1) }
   }
 }

@@ -212,7 +212,7 @@ struct FileSystemTests {
   }
 
   @Test(
-    "what the reconciler and the alerts read of every record is the same from the index as from the files — an uncommitted edit and a broken file included — and comes from the index"
+    "what the reconciler and the alerts read of every record is the same from the index as from the files — an uncommitted edit and a broken file included — comes from the index, and waits while an update holds the index lock"
   )
   func indexedInputAsFiles() throws {
     let scratch = Scratch()
@@ -234,6 +234,20 @@ struct FileSystemTests {
     try FileManager.default.removeItem(atPath: ws.path(ValidateTests.deduction))
     #expect(ws.alertInput(engine).reconcile.deductions.count == r.deductions.count - 1)
     #expect(try ws.indexedAlertInput(engine) == files)
+
+    // Its connections read one state of the index: while an update holds the index lock, the
+    // read waits for it.
+    let update = try IndexLock(path: ws.path(".acorn/index.lock"))
+    let done = Counter()
+    let reader = Parallel.start {
+      let input = try? ws.indexedAlertInput(engine)
+      _ = done.add(1)
+      return input
+    }
+    usleep(300_000)
+    #expect(done.add(0) == 0)
+    update.release()
+    #expect(reader.value == files)
   }
 
   @Test(
