@@ -104,6 +104,21 @@ public enum Parallel {
     }
   }
 
+  /// Destroys `value` on a thread of its own: freeing a large structure (a hundred thousand
+  /// ledgers, their strings and arrays) one allocation at a time is work the caller need not
+  /// wait for — and a process that ends first leaves it to the exit.
+  public static func release<T>(_ value: consuming T) {
+    let box = Unmanaged.passRetained(Held(value))
+    let thread = Thread { box.release() }
+    thread.stackSize = 1 << 20
+    thread.start()
+  }
+
+  final class Held<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: consuming T) { self.value = value }
+  }
+
   /// Starts `work` on a thread of its own; its result is `value` of what is returned.
   public static func start<T>(_ work: @escaping @Sendable () -> T) -> Started<T> {
     Started(work)

@@ -415,10 +415,11 @@ extension Run {
     }
   }
 
-  func result() -> ReconcileResult {
-    ReconcileResult(
+  mutating func result() -> ReconcileResult {
+    ReconcileFinding.sort(&findings)
+    return ReconcileResult(
       asOf: asOf, invoices: ledgersOut, purchaseOrders: ordersOut, deductions: deductionsOut,
-      returns: returnsOut, findings: ReconcileFinding.sorted(findings),
+      returns: returnsOut, findings: findings,
       proposals: proposals.sorted { $0.recordID < $1.recordID })
   }
 }

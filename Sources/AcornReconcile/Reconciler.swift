@@ -48,22 +48,57 @@ public struct Reconciler {
     return latest
   }
 
+  /// Invoices in the ledger's order (by id) with their index by marketplace and number: what
+  /// the ledger prepares of the invoices alone, made apart — while the payments are still being
+  /// read, say — and handed to `ledger(invoices:…)`.
+  public struct InvoiceSet: Sendable {
+    var invoices: [InvoiceView]
+    /// (marketplace, invoice number) → index into `invoices`.
+    var byNumber: [String: Int]
+
+    public init(_ invoices: consuming [InvoiceView]) {
+      sortByID(&invoices) { $0.id }
+      var byNumber: [String: Int] = [:]
+      // By index, reading the fields in place (`enumerated()` copied every view).
+      byNumber.reserveCapacity(invoices.count)
+      for i in invoices.indices {
+        byNumber[Run.key(invoices[i].marketplace, invoices[i].number)] = i
+      }
+      self.invoices = invoices
+      self.byNumber = byNumber
+    }
+
+    public var count: Int { invoices.count }
+  }
+
   /// The invoice ledger alone, from views however they were read (the index, say): the same
   /// rules as `run` applies to its invoices, with the findings they give.
   public func ledger(
     invoices: [InvoiceView], remittances: [RemittanceView], creditNotes: [CreditNoteView],
     asOf: Int
   ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
+    try ledger(
+      invoices: InvoiceSet(invoices), remittances: remittances, creditNotes: creditNotes,
+      asOf: asOf)
+  }
+
+  /// The same from invoices prepared apart.
+  public func ledger(
+    invoices: InvoiceSet, remittances: [RemittanceView], creditNotes: [CreditNoteView],
+    asOf: Int
+  ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
     // One run over every marketplace (every key the ledger matches by includes the
     // marketplace): the invoices come out in id order, and the per-invoice half of the ledger
     // runs in parts side by side.
     var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
-    run.invoices = invoices
+    run.invoices = invoices.invoices
+    run.invoiceIndex = invoices.byNumber
     run.remittances = remittances
     run.creditNotes = creditNotes
-    run.prepare()
+    run.prepare(indexed: true)
     try run.ledgers()
-    return (run.ledgersOut, ReconcileFinding.sorted(run.findings))
+    ReconcileFinding.sort(&run.findings)
+    return (run.ledgersOut, run.findings)
   }
 
   public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
@@ -102,19 +137,19 @@ func times(_ m: Money, _ n: Int) throws(ReconcileError) -> Money {
   }
 }
 
-/// `items.sorted { id($0) < id($1) }`, the same order (the sort is stable),
-/// moving indexes rather than the elements (views and ledgers are hundreds of bytes each); an
-/// array already in order — as one marketplace's ledger is — is returned as it is.
-func sortedByID<T>(_ items: [T], _ id: (T) -> String) -> [T] {
-  guard items.count > 1 else { return items }
+/// `items.sort { id($0) < id($1) }`, the same order (the sort is stable), moving the elements
+/// rather than copying them (views and ledgers are hundreds of bytes each); an array already in
+/// order — as the index reads one marketplace's invoices — is left as it is.
+func sortByID<T>(_ items: inout [T], _ id: (T) -> String) {
+  guard items.count > 1 else { return }
   let keys = items.map(id)
   var inOrder = true
   for k in 1..<keys.count where keys[k] < keys[k - 1] {
     inOrder = false
     break
   }
-  if inOrder { return items }
-  return keys.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
+  if inOrder { return }
+  items.permute(by: keys.indices.sorted { keys[$0] < keys[$1] })
 }
 
 func magnitude(_ m: Money) -> Money { m.isNegative ? -m : m }
@@ -214,20 +249,22 @@ struct Run {
     prepare()
   }
 
-  /// Sorts what was loaded into its defined order and indexes the invoices.
-  mutating func prepare() {
-    invoices = sortedByID(invoices) { $0.id }
+  /// Sorts what was loaded into its defined order and indexes the invoices (unless they come
+  /// `indexed`, from an `InvoiceSet`).
+  mutating func prepare(indexed: Bool = false) {
+    if !indexed {
+      // Taken out, so that sorting them moves the views rather than copying them.
+      var taken: [InvoiceView] = []
+      swap(&taken, &invoices)
+      let set = Reconciler.InvoiceSet(taken)
+      (invoices, invoiceIndex) = (set.invoices, set.byNumber)
+    }
     remittances.sort { ($0.date, $0.id) < ($1.date, $1.id) }
     deductionViews.sort { $0.id < $1.id }
     orders.sort { $0.id < $1.id }
     shipments.sort { $0.id < $1.id }
     returnViews.sort { $0.id < $1.id }
     creditNotes.sort { $0.id < $1.id }
-    // By index, reading the fields in place (`enumerated()` copied every view).
-    invoiceIndex.reserveCapacity(invoices.count)
-    for i in invoices.indices {
-      invoiceIndex[Self.key(invoices[i].marketplace, invoices[i].number)] = i
-    }
     // By id only for what names invoices by id: people's line matches and deductions.
     if !deductionViews.isEmpty || remittances.contains(where: { !$0.lineMatches.isEmpty }) {
       invoiceByID.reserveCapacity(invoices.count)
@@ -296,14 +333,22 @@ struct Run {
     // In remittance order: the findings and settlements, and each invoice's lines (where they
     // start in `refs`, by invoice: `starts[i]..<starts[i + 1]`, in remittance order).
     var starts = [Int](repeating: 0, count: invoices.count + 1)
-    for (r, pay) in remittances.enumerated() {
+    // Read in place (`enumerated()` copied each remittance, retaining its strings and lines).
+    for r in remittances.indices {
       let (difference, sum, targets) = resolved[r]
       if let difference {
         finding(
-          "remittance.unbalanced", .error, pay.marketplace, pay.date, [pay.id], difference,
-          Sentence.unbalanced(pay.paymentId, lines: sum, payment: pay.amount))
+          "remittance.unbalanced", .error, remittances[r].marketplace, remittances[r].date,
+          [remittances[r].id], difference,
+          Sentence.unbalanced(remittances[r].paymentId, lines: sum, payment: remittances[r].amount))
       }
-      for (k, t) in targets.enumerated() {
+      for k in targets.indices {
+        let t = targets[k]
+        if t.target >= 0 && !t.stale {
+          starts[Int(t.target) + 1] += 1
+          continue
+        }
+        let pay = remittances[r]
         let line = pay.lines[k]
         if t.stale, let matched = pay.lineMatches[line.number] {
           finding(
@@ -342,29 +387,45 @@ struct Run {
       var findings: [ReconcileFinding] = []
       // Through buffers: each view is read in place (subscripting the array copied every
       // view, retaining its strings and arrays, and released it after).
+      // The tolerance of the last currency seen (a dictionary lookup by code for each invoice).
+      var tolerance: (currency: CurrencyCode, amount: DecimalNumber)?
       return invoices.withUnsafeBufferPointer { invoices in
         remittances.withUnsafeBufferPointer { remittances in
-          do throws(ReconcileError) {
-            for i in range {
-              let entries = try Self.entries(
-                invoices[i], lineRefs[lineStarts[i]..<lineStarts[i + 1]], remittances,
-                findings: &findings)
-              put(
-                try Self.ledger(
-                  invoices[i], payments: entries.payments, deductions: entries.deductions,
-                  discount: entries.discount, paymentLines: entries.paymentLines, rules: rules,
-                  asOf: asOf, findings: &findings))
+          lineRefs.withUnsafeBufferPointer { lineRefs in
+            do throws(ReconcileError) {
+              for i in range {
+                guard let first = invoices.baseAddress else { break }
+                let invoice = first + i
+                let entries = try Self.entries(
+                  invoice,
+                  UnsafeBufferPointer(rebasing: lineRefs[lineStarts[i]..<lineStarts[i + 1]]),
+                  remittances, findings: &findings)
+                let currency = invoice.pointee.total.currency
+                let allowed: DecimalNumber
+                if let last = tolerance, last.currency == currency {
+                  allowed = last.amount
+                } else {
+                  allowed = rules.tolerance(currency)
+                  tolerance = (currency, allowed)
+                }
+                put(
+                  try Self.ledger(
+                    invoice, payments: entries.payments, deductions: entries.deductions,
+                    discount: entries.discount, paymentLines: entries.paymentLines,
+                    tolerance: allowed, asOf: asOf, findings: &findings))
+              }
+            } catch {
+              return .failure(error)
             }
-          } catch {
-            return .failure(error)
+            return .success(findings)
           }
-          return .success(findings)
         }
       }
     }
     for part in parts {
       switch part {
-      case .success(let found): findings += found
+      // Taken as they are into an empty list (appending copied every finding).
+      case .success(let found): if findings.isEmpty { findings = found } else { findings += found }
       case .failure(let error): throw error
       }
     }
@@ -425,8 +486,11 @@ struct Run {
 
   /// The entries an invoice's lines make (in remittance order), its discount and how many
   /// payment lines pay it; lines in a currency the remittance gives no rate for are findings.
+  /// The invoice and the remittances are read in place (a copy of a view retains its strings
+  /// and arrays — shared by both cores' parts, whose counts then bounce between them).
   static func entries(
-    _ invoice: InvoiceView, _ refs: ArraySlice<(remittance: Int32, line: Int32)>,
+    _ invoice: UnsafePointer<InvoiceView>,
+    _ refs: UnsafeBufferPointer<(remittance: Int32, line: Int32)>,
     _ remittances: UnsafeBufferPointer<RemittanceView>, findings: inout [ReconcileFinding]
   ) throws(ReconcileError) -> (
     payments: [InvoiceLedger.Entry], deductions: [InvoiceLedger.Entry], discount: Money?,
@@ -436,21 +500,25 @@ struct Run {
     var deductions: [InvoiceLedger.Entry] = []
     var discount: Money?
     var paymentLines = 0
-    let currency = invoice.total.currency
+    let currency = invoice.pointee.total.currency
+    guard let firstRemittance = remittances.baseAddress else {
+      return (payments, deductions, discount, paymentLines)
+    }
     for ref in refs {
-      let pay = remittances[Int(ref.remittance)]
-      let line = pay.lines[Int(ref.line)]
+      let pay = firstRemittance + Int(ref.remittance)
+      let line = pay.pointee.lines[Int(ref.line)]
       var amount = line.amountPaid
       if amount.currency != currency {
-        guard let rate = pay.exchangeRate,
+        guard let rate = pay.pointee.exchangeRate,
           let converted = try? amount.amount * rate
         else {
+          let inv = invoice.pointee
           findings.append(
             finding(
-              "ledger.currency", .error, invoice.marketplace, invoice.date, [invoice.id, pay.id],
+              "ledger.currency", .error, inv.marketplace, inv.date, [inv.id, pay.pointee.id],
               line.amountPaid,
               Sentence.currency(
-                invoice.number, payment: pay.paymentId, paid: line.amountPaid,
+                inv.number, payment: pay.pointee.paymentId, paid: line.amountPaid,
                 invoiced: currency)))
           continue
         }
@@ -458,11 +526,11 @@ struct Run {
       }
       let isPayment =
         line.classification == "invoice"
-        || pay.lineMatches[line.number] != nil
+        || pay.pointee.lineMatches[line.number] != nil
           && !DeductionClassifier.deductionTypes.contains(line.classification)
       let entry = InvoiceLedger.Entry(
         type: isPayment ? "payment" : line.classification, reference: line.invoiceNumber,
-        amount: amount, paymentId: pay.paymentId, date: pay.date)
+        amount: amount, paymentId: pay.pointee.paymentId, date: pay.pointee.date)
       if isPayment {
         payments.append(entry)
         if !amount.isNegative { paymentLines += 1 }
@@ -485,12 +553,19 @@ struct Run {
       }
   }
 
-  /// One invoice's ledger from the entries taken against it, and its findings.
+  /// One invoice's ledger from the entries taken against it (differences up to `tolerance`
+  /// are rounding), and its findings. The invoice is read in place.
   static func ledger(
-    _ invoice: InvoiceView, payments pays: [InvoiceLedger.Entry],
+    _ invoicePointer: UnsafePointer<InvoiceView>, payments pays: [InvoiceLedger.Entry],
     deductions deds: [InvoiceLedger.Entry], discount: Money?, paymentLines: Int,
-    rules: ReconcileRules, asOf: Int, findings: inout [ReconcileFinding]
+    tolerance: DecimalNumber, asOf: Int, findings: inout [ReconcileFinding]
   ) throws(ReconcileError) -> InvoiceLedger {
+    // The fields it needs, read in place (not the whole view: its lines and orders).
+    let invoice = (
+      id: invoicePointer.pointee.id, number: invoicePointer.pointee.number,
+      marketplace: invoicePointer.pointee.marketplace, total: invoicePointer.pointee.total,
+      date: invoicePointer.pointee.date, due: invoicePointer.pointee.due
+    )
     let currency = invoice.total.currency
     let discount = discount ?? .zero(currency)
     var paid = Money.zero(currency)
@@ -510,7 +585,6 @@ struct Run {
     open = try sub(open, deducted)
     open = try add(open, reversed)
     open = try sub(open, paid)
-    let tolerance = rules.tolerance(currency)
     var rounding: Money?
     var settledOpen = open
     if !open.isZero && magnitude(open).amount <= tolerance {

@@ -206,7 +206,9 @@ extension ReconcileResult {
           "invoices",
           .written(invoices.count) { i, indent, out in
             // Read in place (a subscript copied each ledger, retaining its strings and arrays).
-            invoices.withUnsafeBufferPointer { write($0[i], indent: indent, into: &out) }
+            invoices.withUnsafeBufferPointer {
+              if let first = $0.baseAddress { write(first + i, indent: indent, into: &out) }
+            }
           }
         ),
         ("findings", .written(findings.count) { write(findings[$0], indent: $1, into: &$2) }),
@@ -249,86 +251,121 @@ extension ReconcileResult {
   // The bytes `CanonicalJSON` gives for `json(_:)` of the same value (tests compare the two),
   // written member by member in canonical key order: a ledger has a hundred thousand invoices.
 
-  static func append(_ m: Money, _ out: inout [UInt8]) {
-    out.append(0x22)
-    m.amount.append(minimumScale: m.currency.minorUnits, to: &out)
-    out.append(0x22)
+  static func write(_ m: Money, _ c: inout ByteCursor) {
+    c.byte(0x22)
+    m.amount.write(minimumScale: m.currency.minorUnits, to: &c)
+    c.byte(0x22)
   }
 
-  static func append(day d: Int, _ out: inout [UInt8]) {
-    out.append(0x22)
-    CivilDate.append(d, to: &out)
-    out.append(0x22)
+  static func write(day d: Int, _ c: inout ByteCursor) {
+    c.byte(0x22)
+    CivilDate.write(d, to: &c)
+    c.byte(0x22)
   }
 
+  /// An array at `indent`, each element written by `element` (index, its indent, cursor).
+  static func writeArray(
+    count: Int, indent: Int, _ c: inout ByteCursor, _ element: (Int, Int, inout ByteCursor) -> Void
+  ) {
+    if count == 0 {
+      c.literal("[]")
+      return
+    }
+    c.literal("[\n")
+    for i in 0..<count {
+      c.spaces(indent + 2)
+      element(i, indent + 2, &c)
+      if i < count - 1 { c.byte(0x2C) }
+      c.byte(0x0A)
+    }
+    c.spaces(indent)
+    c.byte(0x5D)
+  }
+
+  /// An invoice's ledger, written through a cursor into room for about what it takes (a
+  /// hundred thousand of them in a ledger).
   static func write(_ l: InvoiceLedger, indent: Int, into out: inout [UInt8]) {
-    func entries(_ list: [InvoiceLedger.Entry], _ indent: Int, _ out: inout [UInt8]) {
-      CanonicalJSON.appendArray(count: list.count, indent: indent, to: &out) { i, indent, out in
-        let e = list[i]
+    withUnsafePointer(to: l) { write($0, indent: indent, into: &out) }
+  }
+
+  static func write(_ l: UnsafePointer<InvoiceLedger>, indent: Int, into out: inout [UInt8]) {
+    let entries = l.pointee.payments.count + l.pointee.deductions.count
+    out.appendWritten(estimate: 640 + 10 * indent + entries * (300 + 12 * indent)) {
+      write(l.pointee, indent: indent, &$0)
+    }
+  }
+
+  static func write(_ l: InvoiceLedger, indent: Int, _ c: inout ByteCursor) {
+    func entries(_ list: [InvoiceLedger.Entry], _ indent: Int, _ c: inout ByteCursor) {
+      writeArray(count: list.count, indent: indent, &c) { i, indent, c in
         var o = CanonicalJSON.ObjectBytes(indent: indent)
-        o.key("amount", &out)
-        append(e.amount, &out)
-        o.key("date", &out)
-        append(day: e.date, &out)
-        o.string("paymentId", e.paymentId, &out)
-        o.string("reference", e.reference, &out)
-        o.string("type", e.type, &out)
-        o.close(&out)
+        o.key("amount", &c)
+        write(list[i].amount, &c)
+        o.key("date", &c)
+        write(day: list[i].date, &c)
+        o.string("paymentId", list[i].paymentId, &c)
+        o.string("reference", list[i].reference, &c)
+        o.string("type", list[i].type, &c)
+        o.close(&c)
       }
     }
     var o = CanonicalJSON.ObjectBytes(indent: indent)
-    o.string("currency", l.currency.code, &out)
+    o.string("currency", l.currency.code, &c)
     if let d = l.daysPastDue {
-      o.key("daysPastDue", &out)
-      out.append(contentsOf: String(d).utf8)
+      o.key("daysPastDue", &c)
+      c.int(d)
     }
-    o.key("deductions", &out)
-    entries(l.deductions, o.valueIndent, &out)
-    o.key("discount", &out)
-    append(l.discount, &out)
-    o.key("dueDate", &out)
-    if let d = l.dueDate { append(day: d, &out) } else { out.append(contentsOf: "null".utf8) }
-    o.string("id", l.id, &out)
-    o.key("invoiceDate", &out)
-    append(day: l.invoiceDate, &out)
-    o.string("invoiceNumber", l.invoiceNumber, &out)
-    o.key("invoiced", &out)
-    append(l.invoiced, &out)
-    o.string("marketplace", l.marketplace, &out)
-    o.key("open", &out)
-    append(l.open, &out)
-    o.key("paid", &out)
-    append(l.paid, &out)
-    o.key("payments", &out)
-    entries(l.payments, o.valueIndent, &out)
+    o.key("deductions", &c)
+    entries(l.deductions, o.valueIndent, &c)
+    o.key("discount", &c)
+    write(l.discount, &c)
+    o.key("dueDate", &c)
+    if let d = l.dueDate { write(day: d, &c) } else { c.literal("null") }
+    o.string("id", l.id, &c)
+    o.key("invoiceDate", &c)
+    write(day: l.invoiceDate, &c)
+    o.string("invoiceNumber", l.invoiceNumber, &c)
+    o.key("invoiced", &c)
+    write(l.invoiced, &c)
+    o.string("marketplace", l.marketplace, &c)
+    o.key("open", &c)
+    write(l.open, &c)
+    o.key("paid", &c)
+    write(l.paid, &c)
+    o.key("payments", &c)
+    entries(l.payments, o.valueIndent, &c)
     if let r = l.rounding {
-      o.key("rounding", &out)
-      append(r, &out)
+      o.key("rounding", &c)
+      write(r, &c)
     }
-    o.string("status", l.status, &out)
-    o.close(&out)
+    o.string("status", l.status, &c)
+    o.close(&c)
   }
 
   static func write(_ f: ReconcileFinding, indent: Int, into out: inout [UInt8]) {
+    out.appendWritten(
+      estimate: 400 + 4 * (f.en.utf8.count + f.zh.utf8.count) + 60 * f.records.count
+    ) {
+      write(f, indent: indent, &$0)
+    }
+  }
+
+  static func write(_ f: ReconcileFinding, indent: Int, _ c: inout ByteCursor) {
     var o = CanonicalJSON.ObjectBytes(indent: indent)
-    o.key("amount", &out)
-    if let a = f.amount { append(a, &out) } else { out.append(contentsOf: "null".utf8) }
-    o.string("code", f.code, &out)
-    o.key("currency", &out)
-    if let a = f.amount {
-      CanonicalJSON.append(string: a.currency.code, to: &out)
-    } else {
-      out.append(contentsOf: "null".utf8)
+    o.key("amount", &c)
+    if let a = f.amount { write(a, &c) } else { c.literal("null") }
+    o.string("code", f.code, &c)
+    o.key("currency", &c)
+    if let a = f.amount { c.string(a.currency.code) } else { c.literal("null") }
+    o.string("en", f.en, &c)
+    o.string("marketplace", f.marketplace, &c)
+    o.string("month", f.month, &c)
+    o.key("records", &c)
+    writeArray(count: f.records.count, indent: o.valueIndent, &c) { i, _, c in
+      c.string(f.records[i])
     }
-    o.string("en", f.en, &out)
-    o.string("marketplace", f.marketplace, &out)
-    o.string("month", f.month, &out)
-    o.key("records", &out)
-    CanonicalJSON.appendArray(count: f.records.count, indent: o.valueIndent, to: &out) {
-      CanonicalJSON.append(string: f.records[$0], to: &$2)
-    }
-    o.string("severity", f.severity.rawValue, &out)
-    o.string("zh", f.zh, &out)
-    o.close(&out)
+    o.string("severity", f.severity.rawValue, &c)
+    o.string("zh", f.zh, &c)
+    o.close(&c)
   }
 }

@@ -160,29 +160,56 @@ public struct ReconcileFinding: Sendable, Hashable, Comparable {
   }
 
   /// `findings.sorted()`, each finding's key made once rather than in every comparison (a ledger
-  /// of a hundred thousand invoices has tens of thousands of findings). When every key is ASCII
-  /// without NUL — as the reconciler's are — the keys are bytes joined by NUL and compared with
-  /// `memcmp`, which orders them exactly as the tuple of strings does.
+  /// of a hundred thousand invoices has tens of thousands of findings).
   static func sorted(_ findings: [ReconcileFinding]) -> [ReconcileFinding] {
-    let joined = findings.map { $0.records.joined(separator: ",") }
-    var keys: [String] = []
-    keys.reserveCapacity(findings.count)
-    for (f, records) in zip(findings, joined) {
-      let parts = [f.marketplace, f.month, f.code, records, f.en]
-      guard parts.allSatisfy({ $0.utf8.allSatisfy { $0 > 0 && $0 < 0x80 } }) else { break }
-      keys.append(parts.joined(separator: "\u{0}"))
+    var out = findings
+    sort(&out)
+    return out
+  }
+
+  /// Sorts `findings` in place as `sorted()` orders them. When every key is ASCII without NUL —
+  /// as the reconciler's are — the keys are the fields' bytes joined by NUL (`ByteKeys`), which
+  /// orders them exactly as the tuple of strings does; the findings are read in place and moved,
+  /// never copied (each copy retained nine strings).
+  static func sort(_ findings: inout [ReconcileFinding]) {
+    guard findings.count > 1 else { return }
+    var keys = ByteKeys(capacity: findings.count, bytesPerKey: 160)
+    let ascii = findings.withUnsafeBufferPointer { all -> Bool in
+      for k in all.indices {
+        keys.append(all[k].marketplace)
+        keys.append(0)
+        keys.append(all[k].month)
+        keys.append(0)
+        keys.append(all[k].code)
+        keys.append(0)
+        for (n, r) in all[k].records.enumerated() {
+          if n > 0 { keys.append(UInt8(ascii: ",")) }
+          keys.append(r)
+        }
+        keys.append(0)
+        keys.append(all[k].en)
+        // Four separators, and no other NUL or byte beyond ASCII.
+        var zeros = 0
+        for b in keys.current {
+          if b == 0 { zeros += 1 } else if b >= 0x80 { return false }
+        }
+        guard zeros == 4 else { return false }
+        keys.end()
+      }
+      return true
     }
     let order: [Int]
-    if keys.count == findings.count {
-      order = findings.indices.sorted { CanonicalJSON.keyPrecedes(keys[$0], keys[$1]) }
+    if ascii {
+      order = keys.sortedIndices()
     } else {
+      let joined = findings.map { $0.records.joined(separator: ",") }
       order = findings.indices.sorted { i, j in
         let (a, b) = (findings[i], findings[j])
         return (a.marketplace, a.month, a.code, joined[i], a.en)
           < (b.marketplace, b.month, b.code, joined[j], b.en)
       }
     }
-    return order.map { findings[$0] }
+    findings.permute(by: order)
   }
 }
 

@@ -303,15 +303,18 @@ extension Workspace {
     // index lock held shared so that no update lands between the two.
     let path = indexPath
     let lockPath = self.path(".acorn/index.lock")
-    let read = { @Sendable () -> Result<(RecordIndex.LedgerInputs, Int?), IndexError> in
+    let read = { @Sendable () -> Result<(Prepared, Int?), IndexError> in
       let lock: IndexLock
       do throws(WorkspaceError) { lock = try IndexLock(path: lockPath, shared: true) } catch {
         return .failure(.unusable(error.message))
       }
       defer { lock.release() }
+      // The invoices are put in the ledger's order and indexed while the payments, the larger
+      // read, are still being read.
       let (invoices, rest) = Parallel.both {
         Result { () throws(IndexError) in
-          try RecordIndex(readOnlyAt: path).ledgerInvoices(marketplace: marketplace)
+          Reconciler.InvoiceSet(
+            try RecordIndex(readOnlyAt: path).ledgerInvoices(marketplace: marketplace))
         }
       } _: {
         Result { () throws(IndexError) in
@@ -324,8 +327,7 @@ extension Workspace {
         let (remittances, notes, latest) = try rest.get()
         return .success(
           (
-            RecordIndex.LedgerInputs(
-              invoices: try invoices.get(), remittances: remittances, creditNotes: notes),
+            Prepared(invoices: try invoices.get(), remittances: remittances, creditNotes: notes),
             latest
           ))
       } catch {
@@ -346,7 +348,7 @@ extension Workspace {
     }
     let (status, rules, settings) = try walked.get()
     let report = try updateIndex(status: status)
-    let inputs: RecordIndex.LedgerInputs
+    let inputs: Prepared
     let day: Int
     do {
       let (read, latest) = try (report.mode == .upToDate ? early : read()).get()
@@ -359,10 +361,19 @@ extension Workspace {
       let l = try Reconciler(rules: settings, lifecycles: rules.lifecycles).ledger(
         invoices: inputs.invoices, remittances: inputs.remittances,
         creditNotes: inputs.creditNotes, asOf: day)
+      // The views are freed on a thread of their own while the caller writes the ledger.
+      Parallel.release(inputs)
       return (day, l.invoices, l.findings)
     } catch {
       throw WorkspaceError(error.code, error.message)
     }
+  }
+
+  /// What the ledger reads of the index, the invoices prepared as they are read.
+  struct Prepared: Sendable {
+    var invoices: Reconciler.InvoiceSet
+    var remittances: [RemittanceView]
+    var creditNotes: [CreditNoteView]
   }
 }
 

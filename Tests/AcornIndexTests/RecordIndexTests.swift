@@ -203,6 +203,40 @@ struct RecordIndexTests {
 
 @Suite("exact money in SQL")
 struct ExactSumTests {
+  static func invoice(path: String, id: String, number: String) -> (
+    path: String, record: JSONValue
+  ) {
+    (
+      path,
+      .object([
+        "id": .string(id), "kind": .string("invoice"), "marketplace": .string("US"),
+        "schemaVersion": .number(DecimalNumber(1)),
+        "source": .object([
+          "invoiceNumber": .string(number), "invoiceDate": .string("2026-01-05"),
+          "totalAmount": .object(["amount": .string("10.00"), "currency": .string("USD")]),
+        ]),
+        "workflow": .object([:]), "provenance": .object(["origin": .string("manual")]),
+      ])
+    )
+  }
+
+  @Test("the ledger's invoices come in id order (by bytes), whatever order the table holds them in")
+  func ledgerInvoicesInIDOrder() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    // Paths (the table's order) against ids: reversed, with one beyond ASCII (after "Z" by bytes).
+    let ids = ["INV-US-Z9", "INV-US-É1", "INV-US-A2", "INV-US-M5", "INV-US-A10", "INV-US-a1"]
+    let records = ids.enumerated().map { k, id in
+      Self.invoice(
+        path: "records/US/invoice/2026-0\(k + 1)/\(id).json", id: id, number: "N\(k)")
+    }
+    try index.rebuild(records, state: .init(commit: "abc", dirtyPaths: []))
+    let read = try index.ledgerInvoices().map(\.id)
+    #expect(read == ids.sorted { CanonicalJSON.keyPrecedes($0, $1) })
+    #expect(read.last == "INV-US-É1")
+    #expect(try index.ledgerInvoices(marketplace: "US").map(\.id) == read)
+  }
+
   static func deduction(_ n: Int, _ amount: String) -> (path: String, record: JSONValue) {
     (
       "records/US/deduction/2026-01/DED-US-D\(n).json",

@@ -112,3 +112,32 @@ struct ParallelTests {
     #expect(Tracked.alive.load(ordering: .sequentiallyConsistent) == before)
   }
 }
+
+@Suite("Parallel.release")
+struct ParallelReleaseTests {
+  /// Signals when it is destroyed, saying whether that was on the thread that made it.
+  final class Marker: @unchecked Sendable {
+    let done: DispatchSemaphore
+    let maker = pthread_self()
+    let onMaker: UnsafeMutablePointer<Bool>
+    init(_ done: DispatchSemaphore, _ onMaker: UnsafeMutablePointer<Bool>) {
+      self.done = done
+      self.onMaker = onMaker
+    }
+    deinit {
+      onMaker.pointee = pthread_equal(maker, pthread_self()) != 0
+      done.signal()
+    }
+  }
+
+  @Test("a value handed to release is destroyed, on a thread other than the caller's")
+  func destroyedElsewhere() {
+    let done = DispatchSemaphore(value: 0)
+    let onMaker = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    defer { onMaker.deallocate() }
+    onMaker.pointee = true
+    Parallel.release([Marker(done, onMaker)])
+    #expect(done.wait(timeout: .now() + 10) == .success)
+    #expect(onMaker.pointee == false)
+  }
+}

@@ -165,7 +165,7 @@ struct ResultOrderTests {
     }
   }
 
-  @Test("sorted by id moving indexes: the plain sort's order, kept as is when already in order")
+  @Test("sorted by id moving the elements: the plain (stable) sort's order, as is when in order")
   func byID() {
     struct Item: Equatable {
       var id: String
@@ -175,9 +175,14 @@ struct ResultOrderTests {
     let items = (0..<2_000).map {
       Item(id: "INV-\(Int.random(in: 0..<300, using: &generator))", n: $0)
     }
-    #expect(sortedByID(items) { $0.id } == items.sorted { $0.id < $1.id })
-    let ordered = items.sorted { $0.id < $1.id }
-    #expect(sortedByID(ordered) { $0.id } == ordered)
-    #expect(sortedByID([Item]()) { $0.id }.isEmpty)
+    var sorted = items
+    sortByID(&sorted) { $0.id }
+    #expect(sorted == items.sorted { $0.id < $1.id })
+    let ordered = sorted
+    sortByID(&sorted) { $0.id }
+    #expect(sorted == ordered)
+    var empty: [Item] = []
+    sortByID(&empty) { $0.id }
+    #expect(empty.isEmpty)
   }
 }

@@ -139,7 +139,9 @@ public enum CanonicalJSON {
 
   /// An array member of `document(_:emit:)`: what `head` holds so far and the opening bracket
   /// are handed on, then the elements a round at a time; `head` is left holding the closing
-  /// bracket.
+  /// bracket. A round is handed on (written to a file, say: tens of milliseconds for the
+  /// megabytes of a round) on a thread of its own while the next is written on every core, so
+  /// the cores do not wait for the output.
   static func streamElements(
     _ count: Int, indent: Int, head out: inout [UInt8], emit: ([UInt8]) -> Void,
     writing element: @Sendable (Int, Int, inout [UInt8]) -> Void
@@ -151,20 +153,38 @@ public enum CanonicalJSON {
     literal("[\n", &out)
     emit(out)
     out = []
-    var start = 0
-    while start < count {
+    @Sendable func round(_ start: Int) -> [[UInt8]] {
       let end = min(count, start + streamRound)
-      let round = start
-      let parts = Parallel.parts(end - start, minimum: parallelArray) { range in
+      return Parallel.parts(end - start, minimum: parallelArray) { range in
         elementBytes(
-          (round + range.lowerBound)..<(round + range.upperBound), of: count,
+          (start + range.lowerBound)..<(start + range.upperBound), of: count,
           indent: indent, element)
       }
-      for part in parts { emit(part) }
-      start = end
+    }
+    withoutActuallyEscaping(emit) { emit in
+      let handOn = Handing(emit: emit)
+      var ready = round(0)
+      var start = streamRound
+      while start < count {
+        let (parts, from) = (ready, start)
+        let (next, _) = Parallel.both {
+          round(from)
+        } _: {
+          for part in parts { handOn.emit(part) }
+        }
+        ready = next
+        start += streamRound
+      }
+      for part in ready { emit(part) }
     }
     pad(indent, &out)
     out.append(UInt8(ascii: "]"))
+  }
+
+  /// The caller's `emit`, called from one thread at a time (the rounds are handed on in order,
+  /// each after the one before it is done).
+  struct Handing: @unchecked Sendable {
+    let emit: ([UInt8]) -> Void
   }
 
   /// An array of `count` elements made by `element`, written in parts on every core (one part
@@ -219,6 +239,16 @@ public enum CanonicalJSON {
 
     public init(indent: Int) { self.indent = indent }
 
+    #if DEBUG
+      /// Keys are literals of plain characters, in canonical order.
+      mutating func checkOrder(_ key: StaticString) {
+        let text = key.description
+        precondition(text.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C })
+        if let last { precondition(keyPrecedes(last, text), "keys out of order: \(last), \(text)") }
+        last = text
+      }
+    #endif
+
     /// The indent for a member's value (nested objects and arrays).
     public var valueIndent: Int { indent + 2 }
 
@@ -226,25 +256,11 @@ public enum CanonicalJSON {
     /// debug builds), copied as it is.
     public mutating func key(_ key: StaticString, _ out: inout [UInt8]) {
       #if DEBUG
-        let text = key.description
-        precondition(text.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C })
-        if let last { precondition(keyPrecedes(last, text), "keys out of order: \(last), \(text)") }
-        last = text
+        checkOrder(key)
       #endif
-      // `{` or `,`, a line end, the indent, the quoted key and `": `: made on the stack and
-      // appended at once (one capacity check, not one per byte).
-      let width = indent + 2
-      let length = key.utf8CodeUnitCount
-      withUnsafeTemporaryAllocation(of: UInt8.self, capacity: width + length + 6) { b in
-        b[0] = first ? 0x7B : 0x2C
-        b[1] = 0x0A
-        for i in 0..<width { b[2 + i] = 0x20 }
-        b[2 + width] = 0x22
-        for i in 0..<length { b[3 + width + i] = key.utf8Start[i] }
-        b[3 + width + length] = 0x22
-        b[4 + width + length] = 0x3A
-        b[5 + width + length] = 0x20
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<(width + length + 6)]))
+      let open = first
+      out.appendWritten(estimate: indent + key.utf8CodeUnitCount + 8) {
+        CanonicalJSON.writeKey(key, opening: open, indent: indent, &$0)
       }
       first = false
     }
@@ -256,13 +272,53 @@ public enum CanonicalJSON {
     }
 
     public func close(_ out: inout [UInt8]) {
-      if first {
-        literal("{}", &out)
-        return
+      let empty = first
+      out.appendWritten(estimate: indent + 4) {
+        CanonicalJSON.writeClose(empty: empty, indent: indent, &$0)
       }
-      out.append(0x0A)
-      pad(indent, &out)
-      out.append(UInt8(ascii: "}"))
+    }
+
+    /// `key`, through a cursor.
+    public mutating func key(_ key: StaticString, _ c: inout ByteCursor) {
+      #if DEBUG
+        checkOrder(key)
+      #endif
+      CanonicalJSON.writeKey(key, opening: first, indent: indent, &c)
+      first = false
+    }
+
+    /// `string`, through a cursor.
+    public mutating func string(_ key: StaticString, _ value: String, _ c: inout ByteCursor) {
+      self.key(key, &c)
+      c.string(value)
+    }
+
+    /// `close`, through a cursor.
+    public func close(_ c: inout ByteCursor) {
+      CanonicalJSON.writeClose(empty: first, indent: indent, &c)
+    }
+  }
+
+  /// `{` (opening) or `,`, a line end, the indent, the quoted key and `": `.
+  static func writeKey(
+    _ key: StaticString, opening: Bool, indent: Int, _ c: inout ByteCursor
+  ) {
+    c.byte(opening ? 0x7B : 0x2C)
+    c.byte(0x0A)
+    c.spaces(indent + 2)
+    c.byte(0x22)
+    c.literal(key)
+    c.literal("\": ")
+  }
+
+  /// The end of an object: `{}` when it had no member.
+  static func writeClose(empty: Bool, indent: Int, _ c: inout ByteCursor) {
+    if empty {
+      c.literal("{}")
+    } else {
+      c.byte(0x0A)
+      c.spaces(indent)
+      c.byte(0x7D)
     }
   }
 
@@ -322,37 +378,7 @@ public enum CanonicalJSON {
     }
   }
 
-  static let hexDigits = Array("0123456789abcdef".utf8)
-
   static func writeString(_ s: String, into out: inout [UInt8]) {
-    out.append(0x22)
-    var s = s
-    // Most strings need no escape: copied whole.
-    let plain = s.withUTF8 { bytes -> Bool in
-      for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
-      out.append(contentsOf: bytes)
-      return true
-    }
-    if plain {
-      out.append(0x22)
-      return
-    }
-    for b in s.utf8 {
-      switch b {
-      case 0x22: out.append(contentsOf: [0x5C, 0x22])
-      case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-      case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-      case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-      case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-      case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-      case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-      case 0x00..<0x20:
-        out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-        out.append(hexDigits[Int(b >> 4)])
-        out.append(hexDigits[Int(b & 0x0F)])
-      default: out.append(b)
-      }
-    }
-    out.append(0x22)
+    out.appendWritten(estimate: s.utf8.count + 8) { $0.string(s) }
   }
 }

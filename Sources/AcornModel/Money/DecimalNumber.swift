@@ -315,8 +315,14 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
   /// The bytes of `formatted(minimumScale:)`, appended without making a string (writers of
   /// large documents: a million amounts).
   public func append(minimumScale: Int = 0, to out: inout [UInt8]) {
+    out.appendWritten(estimate: 48) { write(minimumScale: minimumScale, to: &$0) }
+  }
+
+  /// The bytes of `formatted(minimumScale:)`, through a cursor.
+  public func write(minimumScale: Int = 0, to out: inout ByteCursor) {
     guard scale >= 0 else {
-      out.append(contentsOf: formatted(minimumScale: minimumScale).utf8)
+      var text = formatted(minimumScale: minimumScale)
+      text.withUTF8 { out.bytes($0) }
       return
     }
     let k = max(scale, minimumScale)
@@ -338,14 +344,14 @@ public struct DecimalNumber: Sendable, Hashable, Comparable, CustomStringConvert
           n += 1
         } while magnitude > 0
       }
-      if significand < 0 { out.append(0x2D) }
+      if significand < 0 { out.byte(0x2D) }
       // Shown: the digits, then k - scale zeros, at least k + 1 characters, a point k from the end.
       let trailing = k - scale
       let shown = max(n + trailing, k + 1)
       for position in stride(from: shown - 1, through: 0, by: -1) {
-        if position == k - 1 && k > 0 { out.append(0x2E) }
+        if position == k - 1 && k > 0 { out.byte(0x2E) }
         let d = position - trailing
-        out.append(d >= 0 && d < n ? digits[d] : 0x30)
+        out.byte(d >= 0 && d < n ? digits[d] : 0x30)
       }
     }
   }

@@ -107,22 +107,28 @@ public enum CivilDate {
 
   /// The bytes of `string(day)`, appended without making a string (writers of large documents).
   public static func append(_ day: Int, to out: inout [UInt8]) {
+    out.appendWritten(estimate: 24) { write(day, to: &$0) }
+  }
+
+  /// `string(day)`'s bytes, through a cursor.
+  public static func write(_ day: Int, to out: inout ByteCursor) {
     let (y, m, d) = components(day)
     guard (0...9999).contains(y) else {
-      out.append(contentsOf: string(day).utf8)
+      var text = string(day)
+      text.withUTF8 { out.bytes($0) }
       return
     }
     func digit(_ n: Int) -> UInt8 { UInt8(truncatingIfNeeded: 48 + n) }
-    out.append(digit(y / 1000))
-    out.append(digit(y / 100 % 10))
-    out.append(digit(y / 10 % 10))
-    out.append(digit(y % 10))
-    out.append(0x2D)
-    out.append(digit(m / 10))
-    out.append(digit(m % 10))
-    out.append(0x2D)
-    out.append(digit(d / 10))
-    out.append(digit(d % 10))
+    out.byte(digit(y / 1000))
+    out.byte(digit(y / 100 % 10))
+    out.byte(digit(y / 10 % 10))
+    out.byte(digit(y % 10))
+    out.byte(0x2D)
+    out.byte(digit(m / 10))
+    out.byte(digit(m % 10))
+    out.byte(0x2D)
+    out.byte(digit(d / 10))
+    out.byte(digit(d % 10))
   }
 
   /// `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds) of a time in seconds since 1970-01-01T00:00:00Z.
