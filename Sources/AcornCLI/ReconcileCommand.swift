@@ -52,26 +52,30 @@ struct ReconcileCommand: ParsableCommand {
 
   /// `--ledger`: the invoice ledger from the index.
   func runLedger(_ workspace: Workspace) throws {
-    let l = try workspace.ledgerFromIndex(
-      asOf: asOf.flatMap(CivilDate.day), marketplace: marketplace?.code, now: Date())
+    let day = asOf.flatMap(CivilDate.day)
     if output.json {
       // Written as it is made, a few thousand invoices at a time (tens of megabytes at scale).
-      ReconcileResult.ledgerJSON(
-        asOf: l.asOf, invoices: l.invoices, findings: l.findings, emit: Terminal.outBytes)
-    } else {
-      var statuses: [String: Int] = [:]
-      for i in l.invoices { statuses[i.status, default: 0] += 1 }
-      Terminal.out(
-        "Invoice ledger as of \(CivilDate.string(l.asOf)) (from the index): \(l.invoices.count) invoices"
-          + (statuses.isEmpty
-            ? ""
-            : " ("
-              + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-              .joined(separator: ", ") + ")"))
-      let zh = lang.hasPrefix("zh")
-      for f in l.findings where f.severity != .info {
-        Terminal.out("\(f.severity.rawValue)[\(f.code)] \(zh ? f.zh : f.en)")
-      }
+      let findings = try workspace.ledgerDocumentFromIndex(
+        asOf: day, marketplace: marketplace?.code, now: Date(), emit: Terminal.outBytes)
+      let errors = findings.contains { $0.severity == .error }
+      // Freed on a thread of its own, which the exit does not wait for.
+      Parallel.release(findings)
+      if errors { throw ExitCode(1) }
+      return
+    }
+    let l = try workspace.ledgerFromIndex(asOf: day, marketplace: marketplace?.code, now: Date())
+    var statuses: [String: Int] = [:]
+    for i in l.invoices { statuses[i.status, default: 0] += 1 }
+    Terminal.out(
+      "Invoice ledger as of \(CivilDate.string(l.asOf)) (from the index): \(l.invoices.count) invoices"
+        + (statuses.isEmpty
+          ? ""
+          : " ("
+            + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            .joined(separator: ", ") + ")"))
+    let zh = lang.hasPrefix("zh")
+    for f in l.findings where f.severity != .info {
+      Terminal.out("\(f.severity.rawValue)[\(f.code)] \(zh ? f.zh : f.en)")
     }
     let errors = l.findings.contains(where: { $0.severity == .error })
     // Freed on a thread of its own (a tenth of the run at a hundred thousand invoices, one

@@ -101,6 +101,27 @@ public struct Reconciler {
     return (run.ledgersOut, run.findings)
   }
 
+  /// The ledger document `ReconcileResult.ledgerJSON` gives for `ledger(invoices:…)`'s result,
+  /// handed to `emit` in chunks: each invoice's JSON is written on every core as soon as its
+  /// ledger is made, and no ledger is kept (a hundred thousand of them, each with its payments,
+  /// were most of the memory and much of the time). Returns the findings, sorted.
+  public func ledgerDocument(
+    invoices: InvoiceSet, remittances: [RemittanceView], creditNotes: [CreditNoteView],
+    asOf: Int, emit: ([UInt8]) -> Void
+  ) throws(ReconcileError) -> [ReconcileFinding] {
+    var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
+    run.invoices = invoices.invoices
+    run.invoiceIndex = invoices.byNumber
+    run.remittances = remittances
+    run.creditNotes = creditNotes
+    run.prepare(indexed: true)
+    try run.ledgers(written: 2)
+    ReconcileFinding.sort(&run.findings)
+    ReconcileResult.ledgerJSON(
+      asOf: asOf, invoices: .parts(run.ledgerParts), findings: run.findings, emit: emit)
+    return run.findings
+  }
+
   public func run(_ records: [Record], asOf: Int) throws(ReconcileError) -> ReconcileResult {
     var input = ReconcileInput()
     for r in records { input.add(r) }
@@ -217,6 +238,8 @@ struct Run {
   var invoiceByID: [String: Int] = [:]
 
   var ledgersOut: [InvoiceLedger] = []
+  /// The invoices' JSON in consecutive parts, when the ledgers are written as they are made.
+  var ledgerParts: [[UInt8]] = []
   var ordersOut: [PurchaseOrderMatch] = []
   /// (marketplace, PO number) → index into `ordersOut`; shipment id → shipment.
   var orderIndex: [String: Int] = [:]
@@ -303,7 +326,9 @@ struct Run {
     var stale: Bool
   }
 
-  mutating func ledgers() throws(ReconcileError) {
+  /// Each invoice's ledger, kept in `ledgersOut` — or, `written` at that indent, each as its
+  /// JSON array element (`CanonicalJSON.elementBytes`) in `ledgerParts`, none kept.
+  mutating func ledgers(written: Int? = nil) throws(ReconcileError) {
     var creditNoteNumbers: Set<String> = []
     for cn in creditNotes {
       creditNoteNumbers.insert(Self.key(cn.marketplace, cn.number))
@@ -382,44 +407,94 @@ struct Run {
     // Each invoice's ledger depends on its own lines alone: in parts side by side, joined in
     // invoice order (the findings are sorted at the end).
     let (lineStarts, lineRefs) = (starts, refs)
+    /// The ledger of invoice `i` (its views read in place through buffers: subscripting the
+    /// arrays copied every view, retaining its strings and arrays), with the tolerance of the
+    /// last currency seen (a dictionary lookup by code for each invoice otherwise).
+    @Sendable func ledger(
+      _ i: Int, _ invoices: UnsafeBufferPointer<InvoiceView>,
+      _ remittances: UnsafeBufferPointer<RemittanceView>,
+      _ lineRefs: UnsafeBufferPointer<(remittance: Int32, line: Int32)>,
+      _ tolerance: inout (currency: CurrencyCode, amount: DecimalNumber)?,
+      _ findings: inout [ReconcileFinding]
+    ) throws(ReconcileError) -> InvoiceLedger {
+      guard let first = invoices.baseAddress else { preconditionFailure("an invoice at \(i)") }
+      let invoice = first + i
+      let entries = try Self.entries(
+        invoice, UnsafeBufferPointer(rebasing: lineRefs[lineStarts[i]..<lineStarts[i + 1]]),
+        remittances, findings: &findings)
+      let currency = invoice.pointee.total.currency
+      let allowed: DecimalNumber
+      if let last = tolerance, last.currency == currency {
+        allowed = last.amount
+      } else {
+        allowed = rules.tolerance(currency)
+        tolerance = (currency, allowed)
+      }
+      return try Self.ledger(
+        invoice, payments: entries.payments, deductions: entries.deductions,
+        discount: entries.discount, paymentLines: entries.paymentLines,
+        tolerance: allowed, asOf: asOf, findings: &findings)
+    }
+    /// Runs `body` with the views and line references in place.
+    @Sendable func inPlace<T>(
+      _ body: (
+        UnsafeBufferPointer<InvoiceView>, UnsafeBufferPointer<RemittanceView>,
+        UnsafeBufferPointer<(remittance: Int32, line: Int32)>
+      ) -> T
+    ) -> T {
+      invoices.withUnsafeBufferPointer { i in
+        remittances.withUnsafeBufferPointer { r in
+          lineRefs.withUnsafeBufferPointer { body(i, r, $0) }
+        }
+      }
+    }
+    if let indent = written {
+      // Each part writes its invoices' JSON as their ledgers are made; no ledger is kept.
+      let count = invoices.count
+      let parts = Parallel.parts(count, minimum: 8_192) {
+        range -> Result<([UInt8], [ReconcileFinding]), ReconcileError> in
+        var findings: [ReconcileFinding] = []
+        var tolerance: (currency: CurrencyCode, amount: DecimalNumber)?
+        var failure: ReconcileError?
+        let bytes = inPlace { invoices, remittances, lineRefs in
+          CanonicalJSON.elementBytes(range, of: count, indent: indent) { i, indent, out in
+            guard failure == nil else { return }
+            do throws(ReconcileError) {
+              let made = try ledger(i, invoices, remittances, lineRefs, &tolerance, &findings)
+              withUnsafePointer(to: made) {
+                ReconcileResult.write($0, indent: indent, into: &out)
+              }
+            } catch {
+              failure = error
+            }
+          }
+        }
+        if let failure { return .failure(failure) }
+        return .success((bytes, findings))
+      }
+      for part in parts {
+        switch part {
+        case .success(let (bytes, found)):
+          ledgerParts.append(bytes)
+          if findings.isEmpty { findings = found } else { findings += found }
+        case .failure(let error): throw error
+        }
+      }
+      return
+    }
     let (made, parts) = Parallel.array(invoices.count, minimum: 8_192) {
       range, put -> Result<[ReconcileFinding], ReconcileError> in
       var findings: [ReconcileFinding] = []
-      // Through buffers: each view is read in place (subscripting the array copied every
-      // view, retaining its strings and arrays, and released it after).
-      // The tolerance of the last currency seen (a dictionary lookup by code for each invoice).
       var tolerance: (currency: CurrencyCode, amount: DecimalNumber)?
-      return invoices.withUnsafeBufferPointer { invoices in
-        remittances.withUnsafeBufferPointer { remittances in
-          lineRefs.withUnsafeBufferPointer { lineRefs in
-            do throws(ReconcileError) {
-              for i in range {
-                guard let first = invoices.baseAddress else { break }
-                let invoice = first + i
-                let entries = try Self.entries(
-                  invoice,
-                  UnsafeBufferPointer(rebasing: lineRefs[lineStarts[i]..<lineStarts[i + 1]]),
-                  remittances, findings: &findings)
-                let currency = invoice.pointee.total.currency
-                let allowed: DecimalNumber
-                if let last = tolerance, last.currency == currency {
-                  allowed = last.amount
-                } else {
-                  allowed = rules.tolerance(currency)
-                  tolerance = (currency, allowed)
-                }
-                put(
-                  try Self.ledger(
-                    invoice, payments: entries.payments, deductions: entries.deductions,
-                    discount: entries.discount, paymentLines: entries.paymentLines,
-                    tolerance: allowed, asOf: asOf, findings: &findings))
-              }
-            } catch {
-              return .failure(error)
-            }
-            return .success(findings)
+      return inPlace { invoices, remittances, lineRefs in
+        do throws(ReconcileError) {
+          for i in range {
+            put(try ledger(i, invoices, remittances, lineRefs, &tolerance, &findings))
           }
+        } catch {
+          return .failure(error)
         }
+        return .success(findings)
       }
     }
     for part in parts {

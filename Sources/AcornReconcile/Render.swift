@@ -199,18 +199,26 @@ extension ReconcileResult {
     asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding],
     emit: ([UInt8]) -> Void
   ) {
+    ledgerJSON(
+      asOf: asOf,
+      invoices: .written(invoices.count) { i, indent, out in
+        // Read in place (a subscript copied each ledger, retaining its strings and arrays).
+        invoices.withUnsafeBufferPointer {
+          if let first = $0.baseAddress { write(first + i, indent: indent, into: &out) }
+        }
+      }, findings: findings, emit: emit)
+  }
+
+  /// The same document with its invoices given as a member: written here, or already written
+  /// (`Reconciler.ledgerDocument`).
+  static func ledgerJSON(
+    asOf: Int, invoices: CanonicalJSON.Member, findings: [ReconcileFinding],
+    emit: ([UInt8]) -> Void
+  ) {
     CanonicalJSON.document(
       [
         ("asOf", .value(day(asOf))),
-        (
-          "invoices",
-          .written(invoices.count) { i, indent, out in
-            // Read in place (a subscript copied each ledger, retaining its strings and arrays).
-            invoices.withUnsafeBufferPointer {
-              if let first = $0.baseAddress { write(first + i, indent: indent, into: &out) }
-            }
-          }
-        ),
+        ("invoices", invoices),
         (
           "findings",
           .written(findings.count) { i, indent, out in

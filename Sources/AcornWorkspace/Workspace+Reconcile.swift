@@ -296,6 +296,44 @@ extension Workspace {
   public func ledgerFromIndex(asOf: Int?, marketplace: String?, now: Date) throws(WorkspaceError)
     -> (asOf: Int, invoices: [InvoiceLedger], findings: [ReconcileFinding])
   {
+    let (reconciler, inputs, day) = try ledgerInputs(
+      asOf: asOf, marketplace: marketplace, now: now)
+    do {
+      let l = try reconciler.ledger(
+        invoices: inputs.invoices, remittances: inputs.remittances,
+        creditNotes: inputs.creditNotes, asOf: day)
+      // The views are freed on a thread of their own while the caller writes the ledger.
+      Parallel.release(inputs)
+      return (day, l.invoices, l.findings)
+    } catch {
+      throw WorkspaceError(error.code, error.message)
+    }
+  }
+
+  /// The same ledger as its JSON document (`ReconcileResult.ledgerJSON`), handed to `emit` in
+  /// chunks, each invoice written as its ledger is made (`Reconciler.ledgerDocument`); returns
+  /// the findings.
+  public func ledgerDocumentFromIndex(
+    asOf: Int?, marketplace: String?, now: Date, emit: ([UInt8]) -> Void
+  ) throws(WorkspaceError) -> [ReconcileFinding] {
+    let (reconciler, inputs, day) = try ledgerInputs(
+      asOf: asOf, marketplace: marketplace, now: now)
+    do {
+      let findings = try reconciler.ledgerDocument(
+        invoices: inputs.invoices, remittances: inputs.remittances,
+        creditNotes: inputs.creditNotes, asOf: day, emit: emit)
+      Parallel.release(inputs)
+      return findings
+    } catch {
+      throw WorkspaceError(error.code, error.message)
+    }
+  }
+
+  /// What the ledger reads from the up-to-date index, the reconciler with the workspace's rules
+  /// and the day it is as of.
+  func ledgerInputs(asOf: Int?, marketplace: String?, now: Date) throws(WorkspaceError)
+    -> (Reconciler, Prepared, Int)
+  {
     // The index is read while the working tree is walked and the rules are read (the status is
     // most of what checking the index costs, and needs no lock on it); then the index is brought
     // up to date from that status. Most of the time nothing changed and the read stands; after an update it is read
@@ -357,16 +395,7 @@ extension Workspace {
     } catch {
       throw WorkspaceError("index.failed", "\(error)")
     }
-    do {
-      let l = try Reconciler(rules: settings, lifecycles: rules.lifecycles).ledger(
-        invoices: inputs.invoices, remittances: inputs.remittances,
-        creditNotes: inputs.creditNotes, asOf: day)
-      // The views are freed on a thread of their own while the caller writes the ledger.
-      Parallel.release(inputs)
-      return (day, l.invoices, l.findings)
-    } catch {
-      throw WorkspaceError(error.code, error.message)
-    }
+    return (Reconciler(rules: settings, lifecycles: rules.lifecycles), inputs, day)
   }
 
   /// What the ledger reads of the index, the invoices prepared as they are read.

@@ -359,6 +359,48 @@ struct LedgerPartsTests {
   }
 }
 
+@Suite("the ledger written as it is made")
+struct LedgerDocumentTests {
+  static func document(
+    _ reconciler: Reconciler, _ invoices: [InvoiceView], _ remittances: [RemittanceView],
+    asOf: Int
+  ) throws -> (written: [UInt8], kept: [UInt8], findings: [ReconcileFinding]) {
+    var written: [UInt8] = []
+    let findings = try reconciler.ledgerDocument(
+      invoices: Reconciler.InvoiceSet(invoices), remittances: remittances, creditNotes: [],
+      asOf: asOf
+    ) { written += $0 }
+    let l = try reconciler.ledger(
+      invoices: invoices, remittances: remittances, creditNotes: [], asOf: asOf)
+    var kept: [UInt8] = []
+    ReconcileResult.ledgerJSON(asOf: asOf, invoices: l.invoices, findings: l.findings) {
+      kept += $0
+    }
+    #expect(findings == l.findings)
+    return (written, kept, findings)
+  }
+
+  @Test(
+    "12,000 invoices written in parts on every core as their ledgers are made: the document of the kept ledger"
+  )
+  func writtenIsKept() throws {
+    let (invoices, remittances) = try LedgerPartsTests.views(seed: 7)
+    let (written, kept, findings) = try Self.document(
+      Reconciler(), invoices.shuffled(), remittances, asOf: 20_500)
+    #expect(findings.count > 100)
+    #expect(written.count > 1_000_000)
+    // Compared as a Bool: a failing comparison of megabytes would take minutes to print.
+    let same = written == kept
+    #expect(same)
+    // No invoice, and one.
+    let none = try Self.document(Reconciler(), [], remittances, asOf: 20_500)
+    #expect(none.written == none.kept)
+    #expect(String(decoding: none.written, as: UTF8.self).contains("\"invoices\": []"))
+    let one = try Self.document(Reconciler(), [invoices[3]], remittances, asOf: 20_500)
+    #expect(one.written == one.kept)
+  }
+}
+
 @Suite("three-way match and verdicts")
 struct VerdictTests {
   static let base: [Record] = [

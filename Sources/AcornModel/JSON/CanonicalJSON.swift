@@ -91,6 +91,9 @@ public enum CanonicalJSON {
     /// An array given by its element count and a function writing each element's bytes at the
     /// given indent (element index, indent, output) — see `ObjectBytes`.
     case written(Int, @Sendable (Int, Int, inout [UInt8]) -> Void)
+    /// An array whose elements were written already, in consecutive parts, each part as
+    /// `elementBytes` writes it (at indent 2: the document's members).
+    case parts([[UInt8]])
   }
 
   /// The bytes `bytes(.object(…))` gives for the same members, written without building the
@@ -127,6 +130,17 @@ public enum CanonicalJSON {
         }
       case .written(let count, let element):
         streamElements(count, indent: 2, head: &out, emit: emit, writing: element)
+      case .parts(let parts):
+        if parts.allSatisfy(\.isEmpty) {
+          literal("[]", &out)
+        } else {
+          literal("[\n", &out)
+          emit(out)
+          out = []
+          for part in parts where !part.isEmpty { emit(part) }
+          pad(2, &out)
+          out.append(UInt8(ascii: "]"))
+        }
       }
       literal(k == sorted.count - 1 ? "\n" : ",\n", &out)
     }
@@ -206,7 +220,7 @@ public enum CanonicalJSON {
   }
 
   /// The elements `range` of an array of `count` at `indent`, each on its lines with its comma.
-  static func elementBytes(
+  public static func elementBytes(
     _ range: Range<Int>, of count: Int, indent: Int,
     _ element: (Int, Int, inout [UInt8]) -> Void
   ) -> [UInt8] {
