@@ -289,7 +289,14 @@ enum IndexSchema {
         }
       }
     }
+    // What the invoice ledger reads of each invoice, in id order (its order): a scan of this
+    // index, where `ORDER BY id` over the table sorted every row.
+    try db.execute(sql: "CREATE INDEX invoices_ledger ON invoices(\(ledgerInvoiceColumns))")
   }
+
+  /// The columns `RecordIndex.ledgerInvoices` reads, id first: the covering index's.
+  static let ledgerInvoiceColumns =
+    "id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days"
 }
 
 /// Inserts and deletes the rows of one record file, with prepared statements reused.

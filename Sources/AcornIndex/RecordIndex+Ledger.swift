@@ -13,32 +13,25 @@ extension RecordIndex {
       let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
       let args: StatementArguments = marketplace.map { [$0] } ?? []
       // Stepped through the C API (GRDB's decoding of each column was most of the time at a
-      // hundred thousand invoices), in table order, then sorted here by id — the ledger's order —
-      // while the other connection reads the payments: SQLite's `ORDER BY id` sorted the rows
-      // in four times the time of the scan itself, and sorting the views after copied each one.
+      // hundred thousand invoices), in id order — the ledger's — from the covering index
+      // `invoices_ledger` (`ORDER BY id` over the table sorted every row: four times the scan).
       var invoices: [InvoiceView] = []
-      var ids = ByteKeys(bytesPerKey: 24)
       var currencies = CurrencyCache()
       let inv = try db.makeStatement(
         sql:
-          "SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices\(scope)"
+          "SELECT \(IndexSchema.ledgerInvoiceColumns) FROM invoices INDEXED BY invoices_ledger\(scope) ORDER BY id"
       )
       try inv.setArguments(args)
       try RawRow.each(inv.sqliteStatement) { r in
-        guard let idBytes = r.bytes(0), let m = r.text(1), let number = r.text(2),
+        guard let id = r.text(0), let m = r.text(1), let number = r.text(2),
           let date = r.day(3), let currency = currencies.code(r.text(6)),
           let total = r.decimal(5)
         else { return }
         invoices.append(
           InvoiceView(
-            id: String(decoding: idBytes, as: UTF8.self), marketplace: m, number: number,
-            date: date, dueDate: r.day(4), total: Money(total, currency), status: r.text(7),
-            netDays: r.int(8)))
-        ids.append(idBytes)
-        ids.end()
+            id: id, marketplace: m, number: number, date: date, dueDate: r.day(4),
+            total: Money(total, currency), status: r.text(7), netDays: r.int(8)))
       }
-      // By the ids' bytes, as `ORDER BY id` (SQLite's BINARY collation) gave them.
-      if !ids.inOrder() { invoices.permute(by: ids.sortedIndices()) }
       return invoices
     }
   }
@@ -47,12 +40,30 @@ extension RecordIndex {
   public func ledgerPayments(marketplace: String? = nil) throws(IndexError)
     -> (remittances: [RemittanceView], creditNotes: [CreditNoteView])
   {
+    Self.ledgerPayments(
+      try ledgerRemittances(marketplace: marketplace),
+      lines: try ledgerPaymentLines(marketplace: marketplace))
+  }
+
+  /// The remittances without their lines (their paths, to join them), people's line matches
+  /// and the credit notes: one half of `ledgerPayments`, read on a connection of its own while
+  /// another reads the lines (`ledgerPaymentLines`); `ledgerPayments(_:lines:)` joins them.
+  public struct RemittanceHeads: Sendable {
+    var remittances: [RemittanceView]
+    var paths: [String]
+    var creditNotes: [CreditNoteView]
+  }
+
+  /// Each remittance's lines by its path.
+  public struct PaymentLines: Sendable {
+    var byPath: [String: [RemittanceView.Line]]
+  }
+
+  /// The remittances' lines, in table order (a scan; ordering by path and line cost four times
+  /// as much): each remittance sorts its own few lines when they are joined.
+  public func ledgerPaymentLines(marketplace: String? = nil) throws(IndexError) -> PaymentLines {
     try reading { db in
-      let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
       let args: StatementArguments = marketplace.map { [$0] } ?? []
-      var currencies = CurrencyCache()
-      // Lines by their remittance's path, in table order (a scan; ordering by path and line
-      // cost four times as much): each remittance sorts its own few lines.
       var lines: [String: [RemittanceView.Line]] = [:]
       let ln = try db.makeStatement(
         sql: """
@@ -62,8 +73,23 @@ extension RecordIndex {
           """)
       try ln.setArguments(args)
       try Self.readLines(ln.sqliteStatement) { path, group in
-        lines[path, default: []].append(contentsOf: group)
+        // Taken as it is when the path is new (appending copied every line).
+        if lines[path] == nil {
+          lines[path] = group
+        } else {
+          lines[path]?.append(contentsOf: group)
+        }
       }
+      return PaymentLines(byPath: lines)
+    }
+  }
+
+  /// The remittances (by payment day and id, the ledger's order) without their lines.
+  public func ledgerRemittances(marketplace: String? = nil) throws(IndexError) -> RemittanceHeads {
+    try reading { db in
+      let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
+      let args: StatementArguments = marketplace.map { [$0] } ?? []
+      var currencies = CurrencyCache()
       // People's decisions: the few remittances whose workflow links lines to invoices, found
       // through their partial index (left to itself, SQLite chose the index on kind and read
       // every remittance's JSON).
@@ -80,10 +106,10 @@ extension RecordIndex {
           matches[p, default: [:]][n] = inv
         }
       }
-      var remittances: [RemittanceView] = []
+      var heads = RemittanceHeads(remittances: [], paths: [], creditNotes: [])
       let rem = try db.makeStatement(
         sql:
-          "SELECT path, id, marketplace, payment_id, payment_number, payment_date, amount, currency, exchange_rate FROM remittances\(scope)"
+          "SELECT path, id, marketplace, payment_id, payment_number, payment_date, amount, currency, exchange_rate FROM remittances\(scope) ORDER BY substr(payment_date, 1, 10), id"
       )
       try rem.setArguments(args)
       try RawRow.each(rem.sqliteStatement) { r in
@@ -91,14 +117,13 @@ extension RecordIndex {
           let paymentId = r.text(3), let date = r.day(5), let amount = r.decimal(6),
           let currency = currencies.code(r.text(7))
         else { return }
-        remittances.append(
+        heads.remittances.append(
           RemittanceView(
             id: id, marketplace: m, paymentId: paymentId, paymentNumber: r.text(4), date: date,
-            amount: Money(amount, currency), exchangeRate: r.decimal(8),
-            lines: (lines[path] ?? []).sorted { $0.number < $1.number },
+            amount: Money(amount, currency), exchangeRate: r.decimal(8), lines: [],
             lineMatches: matches[path] ?? [:]))
+        heads.paths.append(path)
       }
-      var notes: [CreditNoteView] = []
       let cn = try Row.fetchCursor(
         db,
         sql:
@@ -108,12 +133,29 @@ extension RecordIndex {
         guard let id: String = r[0], let m: String = r[1], let number: String = r[2],
           let total = Self.money(r[4], r[5])
         else { continue }
-        notes.append(
+        heads.creditNotes.append(
           CreditNoteView(
             id: id, marketplace: m, number: number, debitNoteNumber: r[3], total: total))
       }
-      return (remittances, notes)
+      return heads
     }
+  }
+
+  /// The remittances joined with their lines (each remittance's in line order).
+  public static func ledgerPayments(_ heads: consuming RemittanceHeads, lines: PaymentLines)
+    -> (remittances: [RemittanceView], creditNotes: [CreditNoteView])
+  {
+    for k in heads.remittances.indices {
+      let group = lines.byPath[heads.paths[k]] ?? []
+      // Most come in line order already: taken as they are (a sort copied every line).
+      var inOrder = true
+      for j in group.indices.dropFirst() where group[j].number < group[j - 1].number {
+        inOrder = false
+        break
+      }
+      heads.remittances[k].lines = inOrder ? group : group.sorted { $0.number < $1.number }
+    }
+    return (heads.remittances, heads.creditNotes)
   }
 
   /// A read of the index, its errors as `IndexError` (SQL errors with SQLite's message).

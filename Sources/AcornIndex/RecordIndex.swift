@@ -11,7 +11,7 @@ import GRDB
 /// This module knows records, not git: callers hand it the changed paths and their content.
 public final class RecordIndex {
   /// Bump when the tables change; an index of another version is rebuilt.
-  public static let schemaVersion = 7
+  public static let schemaVersion = 8
 
   let queue: DatabaseQueue
   public let path: String

@@ -337,8 +337,8 @@ extension Workspace {
     // The index is read while the working tree is walked and the rules are read (the status is
     // most of what checking the index costs, and needs no lock on it); then the index is brought
     // up to date from that status. Most of the time nothing changed and the read stands; after an update it is read
-    // again. Invoices and payments are read through two connections side by side, under the
-    // index lock held shared so that no update lands between the two.
+    // again. Invoices, payment lines and remittances are read through three connections side by
+    // side, under the index lock held shared so that no update lands between them.
     let path = indexPath
     let lockPath = self.path(".acorn/index.lock")
     let read = { @Sendable () -> Result<(Prepared, Int?), IndexError> in
@@ -355,10 +355,22 @@ extension Workspace {
             try RecordIndex(readOnlyAt: path).ledgerInvoices(marketplace: marketplace))
         }
       } _: {
-        Result { () throws(IndexError) in
-          let index = try RecordIndex(readOnlyAt: path)
-          let (remittances, notes) = try index.ledgerPayments(marketplace: marketplace)
-          return (remittances, notes, asOf == nil ? try index.latestDay() : nil)
+        // The payments' lines (most of the payments) and the remittances, side by side.
+        let (lines, heads) = Parallel.both {
+          Result { () throws(IndexError) in
+            try RecordIndex(readOnlyAt: path).ledgerPaymentLines(marketplace: marketplace)
+          }
+        } _: {
+          Result { () throws(IndexError) in
+            let index = try RecordIndex(readOnlyAt: path)
+            let heads = try index.ledgerRemittances(marketplace: marketplace)
+            return (heads, asOf == nil ? try index.latestDay() : nil)
+          }
+        }
+        return Result { () throws(IndexError) in
+          let (heads, latest) = try heads.get()
+          let (remittances, notes) = RecordIndex.ledgerPayments(heads, lines: try lines.get())
+          return (remittances, notes, latest)
         }
       }
       do throws(IndexError) {

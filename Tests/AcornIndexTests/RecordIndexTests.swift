@@ -220,7 +220,9 @@ struct ExactSumTests {
     )
   }
 
-  @Test("the ledger's invoices come in id order (by bytes), whatever order the table holds them in")
+  @Test(
+    "the ledger's invoices come in id order (by bytes) from the covering index, whatever order the table holds them in"
+  )
   func ledgerInvoicesInIDOrder() throws {
     let file = TempFile()
     let index = try RecordIndex(path: file.path)
@@ -235,6 +237,14 @@ struct ExactSumTests {
     #expect(read == ids.sorted { CanonicalJSON.keyPrecedes($0, $1) })
     #expect(read.last == "INV-US-É1")
     #expect(try index.ledgerInvoices(marketplace: "US").map(\.id) == read)
+    // In that order from the covering index, not sorted row by row.
+    let plan = try index.query(
+      "EXPLAIN QUERY PLAN SELECT id, marketplace, invoice_number, invoice_date, due_date, total, currency, status, net_days FROM invoices ORDER BY id"
+    )
+    let steps = plan.rows.map { $0.map { $0.stringValue ?? "" }.joined(separator: " ") }
+      .joined(separator: "; ")
+    #expect(steps.contains("COVERING INDEX invoices_ledger"), "\(steps)")
+    #expect(!steps.contains("TEMP B-TREE"), "\(steps)")
   }
 
   static func deduction(_ n: Int, _ amount: String) -> (path: String, record: JSONValue) {
