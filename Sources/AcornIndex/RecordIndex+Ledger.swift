@@ -7,7 +7,7 @@ import GRDBSQLite
 /// a few table scans.
 extension RecordIndex {
   /// The invoices the ledger reads (a second connection can read them while this one reads the
-  /// payments: `ledgerPayments`).
+  /// payments: `ledgerPaymentLines`, `ledgerRemittances`).
   public func ledgerInvoices(marketplace: String? = nil) throws(IndexError) -> [InvoiceView] {
     try reading { db in
       let scope = marketplace == nil ? "" : " WHERE marketplace = ?"
@@ -36,18 +36,9 @@ extension RecordIndex {
     }
   }
 
-  /// The remittances with their lines and people's line matches, and the credit notes.
-  public func ledgerPayments(marketplace: String? = nil) throws(IndexError)
-    -> (remittances: [RemittanceView], creditNotes: [CreditNoteView])
-  {
-    Self.ledgerPayments(
-      try ledgerRemittances(marketplace: marketplace),
-      lines: try ledgerPaymentLines(marketplace: marketplace))
-  }
-
   /// The remittances without their lines (their paths, to join them), people's line matches
-  /// and the credit notes: one half of `ledgerPayments`, read on a connection of its own while
-  /// another reads the lines (`ledgerPaymentLines`); `ledgerPayments(_:lines:)` joins them.
+  /// and the credit notes, read on a connection of its own while another reads the lines
+  /// (`ledgerPaymentLines`); `ledgerPayments(_:lines:)` joins them into what the ledger reads.
   public struct RemittanceHeads: Sendable {
     var remittances: [RemittanceView]
     var paths: [String]

@@ -87,18 +87,26 @@ public struct Reconciler {
     invoices: InvoiceSet, remittances: [RemittanceView], creditNotes: [CreditNoteView],
     asOf: Int
   ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
-    // One run over every marketplace (every key the ledger matches by includes the
-    // marketplace): the invoices come out in id order, and the per-invoice half of the ledger
-    // runs in parts side by side.
+    var run = ledgerRun(invoices, remittances, creditNotes, asOf: asOf)
+    try run.ledgers()
+    ReconcileFinding.sort(&run.findings)
+    return (run.ledgersOut, run.findings)
+  }
+
+  /// One run over every marketplace (every key the ledger matches by includes the
+  /// marketplace), prepared for the ledger alone: the invoices come out in id order, and the
+  /// per-invoice half of the ledger runs in parts side by side.
+  func ledgerRun(
+    _ invoices: InvoiceSet, _ remittances: [RemittanceView], _ creditNotes: [CreditNoteView],
+    asOf: Int
+  ) -> Run {
     var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
     run.invoices = invoices.invoices
     run.invoiceIndex = invoices.byNumber
     run.remittances = remittances
     run.creditNotes = creditNotes
     run.prepare(indexed: true)
-    try run.ledgers()
-    ReconcileFinding.sort(&run.findings)
-    return (run.ledgersOut, run.findings)
+    return run
   }
 
   /// The ledger document `ReconcileResult.ledgerJSON` gives for `ledger(invoices:…)`'s result,
@@ -109,12 +117,7 @@ public struct Reconciler {
     invoices: InvoiceSet, remittances: [RemittanceView], creditNotes: [CreditNoteView],
     asOf: Int, emit: ([UInt8]) -> Void
   ) throws(ReconcileError) -> [ReconcileFinding] {
-    var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
-    run.invoices = invoices.invoices
-    run.invoiceIndex = invoices.byNumber
-    run.remittances = remittances
-    run.creditNotes = creditNotes
-    run.prepare(indexed: true)
+    var run = ledgerRun(invoices, remittances, creditNotes, asOf: asOf)
     try run.ledgers(written: 2)
     ReconcileFinding.sort(&run.findings)
     ReconcileResult.ledgerJSON(
