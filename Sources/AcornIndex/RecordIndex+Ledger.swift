@@ -15,7 +15,12 @@ extension RecordIndex {
       // Stepped through the C API (GRDB's decoding of each column was most of the time at a
       // hundred thousand invoices), in id order — the ledger's — from the covering index
       // `invoices_ledger` (`ORDER BY id` over the table sorted every row: four times the scan).
+      // Room for them all at once, in huge pages where the kernel gives them (grown by doubling,
+      // the views were copied and freshly faulted in several times over).
       var invoices: [InvoiceView] = []
+      let count = try Int.fetchOne(
+        db, sql: "SELECT count(*) FROM invoices\(scope)", arguments: args)
+      invoices.reserveCapacityInHugePages(count ?? 0)
       var currencies = CurrencyCache()
       let inv = try db.makeStatement(
         sql:
@@ -51,16 +56,37 @@ extension RecordIndex {
   }
 
   /// The remittances' lines, in table order (a scan; ordering by path and line cost four times
-  /// as much): each remittance sorts its own few lines when they are joined.
-  public func ledgerPaymentLines(marketplace: String? = nil) throws(IndexError) -> PaymentLines {
+  /// as much): each remittance sorts its own few lines when they are joined. `part` of `parts`
+  /// reads one of that many consecutive ranges of the table's rows, so that the parts, read on
+  /// connections of their own and handed to `ledgerPayments(_:lines:)` in order, are the whole
+  /// table's lines in the same order (the largest read of the ledger, split between the cores).
+  public func ledgerPaymentLines(marketplace: String? = nil, part: Int = 0, of parts: Int = 1)
+    throws(IndexError) -> PaymentLines
+  {
     try reading { db in
-      let args: StatementArguments = marketplace.map { [$0] } ?? []
+      var args: StatementArguments = marketplace.map { [$0] } ?? []
+      var range = ""
+      if parts > 1 {
+        // Row ids split evenly between their least and greatest (both read from the b-tree's
+        // ends; every part's connection reads the same, under the index lock held shared).
+        let bounds = try Row.fetchOne(
+          db, sql: "SELECT min(rowid), max(rowid) FROM remittance_lines")
+        let low: Int64 = bounds?[0] ?? 0
+        let high: Int64 = bounds?[1] ?? 0
+        let step = (high - low) / Int64(parts) + 1
+        let start = low + step * Int64(part)
+        let conditions: [String] =
+          (part > 0 ? ["l.rowid >= ?"] : []) + (part < parts - 1 ? ["l.rowid < ?"] : [])
+        if part > 0 { args += [start] }
+        if part < parts - 1 { args += [start + step] }
+        range = (marketplace == nil ? " WHERE " : " AND ") + conditions.joined(separator: " AND ")
+      }
       var lines: [String: [RemittanceView.Line]] = [:]
       let ln = try db.makeStatement(
         sql: """
           SELECT l.path, l.line, l.invoice_number, l.classification, l.base_invoice_number,
                  l.paid, l.currency, l.invoice_amount, l.discount
-          FROM remittance_lines l\(marketplace == nil ? "" : " JOIN remittances r ON r.path = l.path WHERE r.marketplace = ?")
+          FROM remittance_lines l\(marketplace == nil ? "" : " JOIN remittances r ON r.path = l.path WHERE r.marketplace = ?")\(range)
           """)
       try ln.setArguments(args)
       try Self.readLines(ln.sqliteStatement) { path, group in
@@ -132,12 +158,18 @@ extension RecordIndex {
     }
   }
 
-  /// The remittances joined with their lines (each remittance's in line order).
-  public static func ledgerPayments(_ heads: consuming RemittanceHeads, lines: PaymentLines)
+  /// The remittances joined with their lines (each remittance's in line order), the lines read
+  /// in `parts` in table order.
+  public static func ledgerPayments(_ heads: consuming RemittanceHeads, lines parts: [PaymentLines])
     -> (remittances: [RemittanceView], creditNotes: [CreditNoteView])
   {
     for k in heads.remittances.indices {
-      let group = lines.byPath[heads.paths[k]] ?? []
+      let path = heads.paths[k]
+      var group: [RemittanceView.Line] = []
+      for part in parts {
+        guard let more = part.byPath[path] else { continue }
+        if group.isEmpty { group = more } else { group.append(contentsOf: more) }
+      }
       // Most come in line order already: taken as they are (a sort copied every line).
       var inOrder = true
       for j in group.indices.dropFirst() where group[j].number < group[j - 1].number {

@@ -337,7 +337,7 @@ extension Workspace {
     // The index is read while the working tree is walked and the rules are read (the status is
     // most of what checking the index costs, and needs no lock on it); then the index is brought
     // up to date from that status. Most of the time nothing changed and the read stands; after an update it is read
-    // again. Invoices, payment lines and remittances are read through three connections side by
+    // again. Invoices, payment lines and remittances are read through four connections side by
     // side, under the index lock held shared so that no update lands between them.
     let path = indexPath
     let lockPath = self.path(".acorn/index.lock")
@@ -355,10 +355,19 @@ extension Workspace {
             try RecordIndex(readOnlyAt: path).ledgerInvoices(marketplace: marketplace))
         }
       } _: {
-        // The payments' lines (most of the payments) and the remittances, side by side.
+        // The payments' lines (most of the payments, in two halves: the longest read, which
+        // otherwise ended alone on a core) and the remittances, side by side.
         let (lines, heads) = Parallel.both {
-          Result { () throws(IndexError) in
-            try RecordIndex(readOnlyAt: path).ledgerPaymentLines(marketplace: marketplace)
+          Parallel.both {
+            Result { () throws(IndexError) in
+              try RecordIndex(readOnlyAt: path).ledgerPaymentLines(
+                marketplace: marketplace, part: 0, of: 2)
+            }
+          } _: {
+            Result { () throws(IndexError) in
+              try RecordIndex(readOnlyAt: path).ledgerPaymentLines(
+                marketplace: marketplace, part: 1, of: 2)
+            }
           }
         } _: {
           Result { () throws(IndexError) in
@@ -369,7 +378,8 @@ extension Workspace {
         }
         return Result { () throws(IndexError) in
           let (heads, latest) = try heads.get()
-          let (remittances, notes) = RecordIndex.ledgerPayments(heads, lines: try lines.get())
+          let (remittances, notes) = RecordIndex.ledgerPayments(
+            heads, lines: [try lines.0.get(), try lines.1.get()])
           return (remittances, notes, latest)
         }
       }

@@ -247,6 +247,67 @@ struct ExactSumTests {
     #expect(!steps.contains("TEMP B-TREE"), "\(steps)")
   }
 
+  static func remittance(_ m: String, _ n: Int, lines: Int, paymentNumber: String? = nil) -> (
+    path: String, record: JSONValue
+  ) {
+    let currency = m == "US" ? "USD" : "EUR"
+    func money(_ amount: String) -> JSONValue {
+      .object(["amount": .string(amount), "currency": .string(currency)])
+    }
+    // Lines listed out of number order in every third remittance: the join puts them in order.
+    let numbers = (1...lines).map { n % 3 == 0 ? lines + 1 - $0 : $0 }
+    return (
+      "records/\(m)/remittance/2026-01/PAY-\(m)-\(n).json",
+      .object([
+        "id": .string("PAY-\(m)-\(n)"), "kind": .string("remittance"), "marketplace": .string(m),
+        "schemaVersion": .number(DecimalNumber(1)),
+        "source": .object([
+          "uniquePaymentId": .string("\(n)"), "paymentNumber": .string(paymentNumber ?? "P\(n)"),
+          "paymentDate": .string("2026-01-\(10 + n % 9)"), "paymentAmount": money("\(lines).00"),
+          "lines": .array(
+            numbers.map { k in
+              .object([
+                "lineNumber": .number(DecimalNumber(k)), "invoiceNumber": .string("N\(n)-\(k)"),
+                "classification": .string("invoice"), "amountPaid": money("1.00"),
+              ])
+            }),
+        ]),
+        "workflow": .object([:]), "provenance": .object(["origin": .string("manual")]),
+      ])
+    )
+  }
+
+  @Test(
+    "the payments' lines read in parts (consecutive ranges of the table) join into the same remittances as one read, a marketplace's too"
+  )
+  func ledgerPaymentLinesInParts() throws {
+    let file = TempFile()
+    let index = try RecordIndex(path: file.path)
+    let records = (1...9).map { Self.remittance($0 % 4 == 0 ? "DE" : "US", $0, lines: 7) }
+    try index.rebuild(records, state: .init(commit: "abc", dirtyPaths: []))
+    // One remittance written again: its rows move to the end of the table.
+    let again = Self.remittance("US", 2, lines: 7, paymentNumber: "P2-revised")
+    try index.apply(
+      [.upsert(path: again.path, record: again.record)],
+      state: .init(commit: "abd", dirtyPaths: []))
+    for marketplace in [nil, "US", "DE"] as [String?] {
+      let heads = try index.ledgerRemittances(marketplace: marketplace)
+      let whole = RecordIndex.ledgerPayments(
+        heads, lines: [try index.ledgerPaymentLines(marketplace: marketplace)]
+      ).remittances
+      #expect(whole.count == (marketplace == nil ? 9 : marketplace == "US" ? 7 : 2))
+      #expect(whole.allSatisfy { $0.lines.map(\.number) == Array(1...7) })
+      #expect(whole.contains { $0.paymentNumber == "P2-revised" } == (marketplace != "DE"))
+      for parts in [2, 3, 5] {
+        let read = try (0..<parts).map {
+          try index.ledgerPaymentLines(marketplace: marketplace, part: $0, of: parts)
+        }
+        let joined = RecordIndex.ledgerPayments(heads, lines: read).remittances
+        #expect(joined == whole, "\(parts) parts, \(marketplace ?? "every marketplace")")
+      }
+    }
+  }
+
   static func deduction(_ n: Int, _ amount: String) -> (path: String, record: JSONValue) {
     (
       "records/US/deduction/2026-01/DED-US-D\(n).json",

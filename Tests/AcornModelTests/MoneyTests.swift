@@ -130,6 +130,23 @@ struct MoneyTests {
     #expect(throws: MoneyError.self) { try Money("1", code) }
   }
 
+  @Test(
+    "a currency code keeps its letters, orders and hashes by them, and every amount is a plain value (no reference counted on copy)"
+  )
+  func currencyCodeIsPlain() throws {
+    let codes = ["USD", "EUR", "JPY", "AAA", "ZZZ", "EUQ", "BHD"].compactMap(CurrencyCode.init)
+    #expect(codes.map(\.code) == ["USD", "EUR", "JPY", "AAA", "ZZZ", "EUQ", "BHD"])
+    #expect(codes.sorted().map(\.code) == ["AAA", "BHD", "EUQ", "EUR", "JPY", "USD", "ZZZ"])
+    #expect(codes.map(\.minorUnits) == [2, 2, 0, 2, 2, 2, 3])
+    #expect(Set(codes + codes).count == codes.count)
+    #expect(
+      CurrencyCode("EUR") == CurrencyCode("EUR") && CurrencyCode("EUR") != CurrencyCode("EUQ"))
+    #expect(codes[1].withUTF8 { Array($0) } == Array("EUR".utf8))
+    #expect(CurrencyCode("ÉUR") == nil && CurrencyCode("EU") == nil && CurrencyCode("EURO") == nil)
+    #expect(_isPOD(CurrencyCode.self) && _isPOD(Money.self))
+    #expect(try Money("1.5", "EUR").description.contains("EUR"))
+  }
+
   @Test("comparison is exact across scales")
   func comparison() throws {
     #expect(try DecimalNumber(parsing: "1.10") == DecimalNumber(parsing: "1.1"))
