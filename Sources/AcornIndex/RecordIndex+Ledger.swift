@@ -70,7 +70,7 @@ extension RecordIndex {
         // Row ids split evenly between their least and greatest (both read from the b-tree's
         // ends; every part's connection reads the same, under the index lock held shared).
         let bounds = try Row.fetchOne(
-          db, sql: "SELECT min(rowid), max(rowid) FROM remittance_lines")
+          db, sql: "SELECT coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM remittance_lines")
         let low: Int64 = bounds?[0] ?? 0
         let high: Int64 = bounds?[1] ?? 0
         let step = (high - low) / Int64(parts) + 1

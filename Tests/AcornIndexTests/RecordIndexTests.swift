@@ -283,6 +283,15 @@ struct ExactSumTests {
   func ledgerPaymentLinesInParts() throws {
     let file = TempFile()
     let index = try RecordIndex(path: file.path)
+    // No lines at all: every part reads none.
+    try index.rebuild(
+      Fixtures.records.filter { !$0.path.contains("/remittance/") },
+      state: .init(commit: "a", dirtyPaths: []))
+    #expect(
+      try RecordIndex.ledgerPayments(
+        index.ledgerRemittances(),
+        lines: (0..<2).map { try index.ledgerPaymentLines(part: $0, of: 2) }
+      ).remittances.isEmpty)
     let records = (1...9).map { Self.remittance($0 % 4 == 0 ? "DE" : "US", $0, lines: 7) }
     try index.rebuild(records, state: .init(commit: "abc", dirtyPaths: []))
     // One remittance written again: its rows move to the end of the table.
