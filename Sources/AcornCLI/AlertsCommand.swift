@@ -35,7 +35,11 @@ struct AlertsCommand: ParsableCommand {
     name: .customLong("fail-on"), help: "Exit 1 when an alert is at or above: warning or error.")
   var failOn: Level?
 
-  @Option(help: "Language of the sentences: en or zh-CN.") var lang: String = "en"
+  @Option(
+    help:
+      "Language of the lines: en or zh-CN (the sentences, the days left or overdue, the rule source and the total)."
+  )
+  var lang: String = "en"
 
   @Flag(help: "Post new alerts to the channels of acorn.yaml (docs/alerts.md).") var notify = false
 
@@ -110,16 +114,26 @@ struct AlertsCommand: ParsableCommand {
       }
       Terminal.outBytes(CanonicalJSON.bytes(.object(doc)))
     } else if alerts.isEmpty {
-      Terminal.out("No open alerts as of \(CivilDate.string(day)).")
+      Terminal.out(
+        lang.hasPrefix("zh")
+          ? "截至 \(CivilDate.string(day)) 没有未结提醒。"
+          : "No open alerts as of \(CivilDate.string(day)).")
     } else {
       let zh = lang.hasPrefix("zh")
       for a in alerts {
-        let when = a.daysLeft.map { $0 < 0 ? "\(-$0)d overdue" : "\($0)d left" } ?? "-"
+        let when =
+          a.daysLeft.map {
+            zh
+              ? ($0 < 0 ? "逾期 \(-$0) 天" : "剩 \($0) 天")
+              : ($0 < 0 ? "\(-$0)d overdue" : "\($0)d left")
+          } ?? "-"
         Terminal.out("\(a.level.rawValue)  \(when)  [\(a.rule)] \(zh ? a.zh : a.en)")
         if let p = a.provenance {
+          let confidence = p.confidence.map { ", \($0)" } ?? ""
           Terminal.out(
-            "    rule source: \(p.source) (read \(p.retrieved)\(p.confidence.map { ", \($0)" } ?? ""))"
-          )
+            zh
+              ? "    规则来源：\(p.source)（查阅于 \(p.retrieved)\(confidence)）"
+              : "    rule source: \(p.source) (read \(p.retrieved)\(confidence))")
         }
       }
       let counts = AlertLevel.allCases.reversed().compactMap { l -> String? in
@@ -127,7 +141,9 @@ struct AlertsCommand: ParsableCommand {
         return n == 0 ? nil : "\(n) \(l.rawValue)"
       }
       Terminal.out(
-        "\(alerts.count) open alerts as of \(CivilDate.string(day)): \(counts.joined(separator: ", "))"
+        zh
+          ? "截至 \(CivilDate.string(day)) 共 \(alerts.count) 条未结提醒：\(counts.joined(separator: "，"))"
+          : "\(alerts.count) open alerts as of \(CivilDate.string(day)): \(counts.joined(separator: ", "))"
       )
     }
     if let failOn {

@@ -38,7 +38,8 @@ struct ReconcileCommand: ParsableCommand {
   )
   var ledger = false
 
-  @Option(help: "Language of the sentences: en or zh-CN.") var lang: String = "en"
+  @Option(help: "Language of the lines: en or zh-CN (the findings' sentences, the summary).")
+  var lang: String = "en"
 
   func validate() throws {
     if let asOf, CivilDate.day(asOf) == nil {
@@ -66,14 +67,15 @@ struct ReconcileCommand: ParsableCommand {
     let l = try workspace.ledgerFromIndex(asOf: day, marketplace: marketplace?.code, now: Date())
     var statuses: [String: Int] = [:]
     for i in l.invoices { statuses[i.status, default: 0] += 1 }
-    Terminal.out(
-      "Invoice ledger as of \(CivilDate.string(l.asOf)) (from the index): \(l.invoices.count) invoices"
-        + (statuses.isEmpty
-          ? ""
-          : " ("
-            + statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-            .joined(separator: ", ") + ")"))
     let zh = lang.hasPrefix("zh")
+    let counts = statuses.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+    let asOf = CivilDate.string(l.asOf)
+    Terminal.out(
+      zh
+        ? "发票台账截至 \(asOf)（来自索引）：\(l.invoices.count) 张发票"
+          + (counts.isEmpty ? "" : "（" + counts.joined(separator: "，") + "）")
+        : "Invoice ledger as of \(asOf) (from the index): \(l.invoices.count) invoices"
+          + (counts.isEmpty ? "" : " (" + counts.joined(separator: ", ") + ")"))
     for f in l.findings where f.severity != .info {
       Terminal.out("\(f.severity.rawValue)[\(f.code)] \(zh ? f.zh : f.en)")
     }
@@ -109,18 +111,29 @@ struct ReconcileCommand: ParsableCommand {
       Terminal.outBytes(CanonicalJSON.bytes(.object(doc)))
     } else {
       let zh = lang.hasPrefix("zh")
-      Terminal.out("Reconciled as of \(CivilDate.string(result.asOf))")
-      for line in Workspace.reconcileSummary(result).split(separator: "\n") {
+      let asOf = CivilDate.string(result.asOf)
+      Terminal.out(zh ? "对账截至 \(asOf)" : "Reconciled as of \(asOf)")
+      for line in Workspace.reconcileSummary(result, zh: zh).split(separator: "\n") {
         Terminal.out("  " + line)
       }
       let open = Self.openByCurrency(result)
-      if !open.isEmpty { Terminal.out("  Open receivables: " + open.joined(separator: ", ")) }
+      if !open.isEmpty {
+        Terminal.out(
+          zh
+            ? "  未收应收账款：" + open.joined(separator: "，")
+            : "  Open receivables: " + open.joined(separator: ", "))
+      }
       var shown = result.findings.filter { $0.severity != .info }
       shown = shown.filter { $0.severity == .error } + shown.filter { $0.severity == .warning }
       for f in shown.prefix(50) {
         Terminal.out("\(f.severity.rawValue)[\(f.code)] \(zh ? f.zh : f.en)")
       }
-      if shown.count > 50 { Terminal.out("… \(shown.count - 50) more (acorn reconcile --json)") }
+      if shown.count > 50 {
+        Terminal.out(
+          zh
+            ? "…… 另有 \(shown.count - 50) 条（acorn reconcile --json）"
+            : "… \(shown.count - 50) more (acorn reconcile --json)")
+      }
       for p in outcome.applied {
         Terminal.out("applied: \(p.recordID) \(p.field) \(p.from) → \(p.to) (\(p.reason))")
       }
@@ -131,14 +144,19 @@ struct ReconcileCommand: ParsableCommand {
           )
         }
       }
+      let files = outcome.changedFiles.count
       if let c = outcome.commit {
         Terminal.out(
-          "Committed \(c.short): \(outcome.changedFiles.count) reconciliation file\(outcome.changedFiles.count == 1 ? "" : "s") changed"
-        )
-      } else if outcome.changedFiles.isEmpty {
-        Terminal.out("Reconciliation files unchanged.")
+          zh
+            ? "已提交 \(c.short)：\(files) 个对账文件有变化"
+            : "Committed \(c.short): \(files) reconciliation file\(files == 1 ? "" : "s") changed")
+      } else if files == 0 {
+        Terminal.out(zh ? "对账文件没有变化。" : "Reconciliation files unchanged.")
       } else {
-        Terminal.out("Wrote \(outcome.changedFiles.count) files (not committed: --no-commit).")
+        Terminal.out(
+          zh
+            ? "已写入 \(files) 个文件（未提交：--no-commit）。"
+            : "Wrote \(files) files (not committed: --no-commit).")
       }
     }
     if !errors.isEmpty { throw ExitCode(1) }

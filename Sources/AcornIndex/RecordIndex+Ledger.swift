@@ -197,15 +197,17 @@ extension RecordIndex {
   /// The latest day the records speak of (an observation, a document's date): what
   /// `Reconciler.latestDay` finds in the files, from the index's columns.
   public func latestDay() throws(IndexError) -> Int? {
+    // Amazon's documents only, as `Reconciler.latestDay(of:)` has it: what the vendor drafts to
+    // send (outbound, observed the day it is drafted) says nothing of what Amazon has done.
     let sources = [
-      ("records", "observed_on"), ("invoices", "invoice_date"), ("remittances", "payment_date"),
-      ("deductions", "deduction_date"), ("returns", "notice_date"),
-      ("purchase_orders", "order_date"), ("shipments", "shipment_date"),
-      ("credit_notes", "issue_date"),
+      ("records", "observed_on", " WHERE kind <> 'outbound'"), ("invoices", "invoice_date", ""),
+      ("remittances", "payment_date", ""), ("deductions", "deduction_date", ""),
+      ("returns", "notice_date", ""), ("purchase_orders", "order_date", ""),
+      ("shipments", "shipment_date", ""), ("credit_notes", "issue_date", ""),
     ]
     let sql =
       "SELECT MAX(d) FROM ("
-      + sources.map { "SELECT MAX(substr(\($0.1), 1, 10)) AS d FROM \($0.0)" }.joined(
+      + sources.map { "SELECT MAX(substr(\($0.1), 1, 10)) AS d FROM \($0.0)\($0.2)" }.joined(
         separator: " UNION ALL ") + ")"
     do {
       let text = try queue.read { db in try String.fetchOne(db, sql: sql) }

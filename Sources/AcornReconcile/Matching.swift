@@ -61,7 +61,7 @@ extension Run {
             shipped: shipped, received: l.received, invoiced: invoicedUnits, poCost: l.netCost,
             acknowledgedCost: l.acknowledgedCost, invoicedCost: invoicedCost,
             expectedShortage: shortage, expectedShortageAmount: shortageAmount))
-        let what = "\(po.number) line \(l.sequence)\(l.asin.map { " (\($0))" } ?? "")"
+        let what = Sentence.OrderLine(order: po.number, sequence: "\(l.sequence)", asin: l.asin)
         if let shortage {
           finding(
             "po.expected-shortage", .warning, po.marketplace, po.date, [po.id], shortageAmount,

@@ -64,28 +64,37 @@ public struct Sentence: Sendable, Hashable {
       "Invoice \(invoice) is \(days) days past due with \(open) open.",
       "发票 \(invoice) 已逾期 \(days) 天，未付 \(open)。")
   }
-  static func expectedShortage(_ what: String, units n: Int, amount: Money?) -> Sentence {
-    let value = amount.map { " (\($0))" } ?? ""
+  /// A purchase order's line as a sentence names it: "PO1 line 2 (B0ASIN)", "PO1 第 2 行（B0ASIN）".
+  struct OrderLine {
+    var order: String
+    var sequence: String
+    var asin: String?
+
+    var en: String { "\(order) line \(sequence)\(asin.map { " (\($0))" } ?? "")" }
+    var zh: String { "\(order) 第 \(sequence) 行\(asin.map { "（\($0)）" } ?? "")" }
+  }
+
+  static func expectedShortage(_ what: OrderLine, units n: Int, amount: Money?) -> Sentence {
     return Sentence(
-      "PO \(what): \(units(n)) invoiced but not received\(value): expect a shortage claim.",
-      "采购单 \(what)：已开票但未收货 \(n) 件\(value)：预计会有短缺索赔。")
+      "PO \(what.en): \(units(n)) invoiced but not received\(amount.map { " (\($0))" } ?? ""): expect a shortage claim.",
+      "采购单 \(what.zh)：已开票但未收货 \(n) 件\(amount.map { "（\($0)）" } ?? "")：预计会有短缺索赔。")
   }
-  static func asnAccuracy(_ what: String, shipped: Int, received: Int) -> Sentence {
+  static func asnAccuracy(_ what: OrderLine, shipped: Int, received: Int) -> Sentence {
     Sentence(
-      "PO \(what): the ASN says \(units(shipped)) shipped, Amazon received \(received): ASN-accuracy chargeback risk.",
-      "采购单 \(what)：发货通知显示发货 \(shipped) 件，亚马逊收货 \(received) 件：存在 ASN 准确性罚款风险。")
+      "PO \(what.en): the ASN says \(units(shipped)) shipped, Amazon received \(received): ASN-accuracy chargeback risk.",
+      "采购单 \(what.zh)：发货通知显示发货 \(shipped) 件，亚马逊收货 \(received) 件：存在 ASN 准确性罚款风险。")
   }
-  static func overInvoiced(_ what: String, invoiced: Int, accepted: Int) -> Sentence {
+  static func overInvoiced(_ what: OrderLine, invoiced: Int, accepted: Int) -> Sentence {
     Sentence(
-      "PO \(what): \(units(invoiced)) invoiced but only \(accepted) accepted.",
-      "采购单 \(what)：开票 \(invoiced) 件，但仅确认接受 \(accepted) 件。")
+      "PO \(what.en): \(units(invoiced)) invoiced but only \(accepted) accepted.",
+      "采购单 \(what.zh)：开票 \(invoiced) 件，但仅确认接受 \(accepted) 件。")
   }
-  static func priceVariance(_ what: String, invoiced: Money, agreed: Money, units n: Int)
+  static func priceVariance(_ what: OrderLine, invoiced: Money, agreed: Money, units n: Int)
     -> Sentence
   {
     Sentence(
-      "PO \(what): invoiced at \(invoiced) a unit, agreed cost \(agreed) (\(units(n))): price claim risk.",
-      "采购单 \(what)：开票单价 \(invoiced)，约定成本 \(agreed)（\(n) 件）：存在价格索赔风险。")
+      "PO \(what.en): invoiced at \(invoiced) a unit, agreed cost \(agreed) (\(units(n))): price claim risk.",
+      "采购单 \(what.zh)：开票单价 \(invoiced)，约定成本 \(agreed)（\(n) 件）：存在价格索赔风险。")
   }
   static func unlinked(_ number: String, base: String?) -> Sentence {
     Sentence(

@@ -220,7 +220,10 @@ extension Workspace {
   }
 
   /// One line per fact a reviewer wants first.
-  public static func reconcileSummary(_ r: ReconcileResult) -> String {
+  /// Counts by invoice status and deduction verdict, returns late for their credit, findings by
+  /// severity — in English, or in Chinese (`zh`: the labels; statuses and verdicts stay the codes
+  /// `--json` and the docs use).
+  public static func reconcileSummary(_ r: ReconcileResult, zh: Bool = false) -> String {
     var statuses: [String: Int] = [:]
     for l in r.invoices { statuses[l.status, default: 0] += 1 }
     let order = ["paid", "paid-with-deductions", "partially-paid", "unpaid", "overpaid"]
@@ -232,10 +235,19 @@ extension Workspace {
       .joined(separator: ", ")
     let errors = r.findings.filter { $0.severity == .error }.count
     let warnings = r.findings.filter { $0.severity == .warning }.count
+    let late = r.returns.filter { $0.status == "late" }.count
+    if zh {
+      return """
+        发票：\(r.invoices.count) 张\(invoices.isEmpty ? "" : "（\(invoices.replacingOccurrences(of: ", ", with: "，"))）")
+        扣款：\(r.deductions.count) 笔\(deductions.isEmpty ? "" : "（\(deductions.replacingOccurrences(of: ", ", with: "，"))）")
+        退货：\(r.returns.count) 笔，\(late) 笔逾期未收到贷项
+        发现：\(errors) 个错误，\(warnings) 个警告
+        """
+    }
     return """
       Invoices: \(r.invoices.count)\(invoices.isEmpty ? "" : " (\(invoices))")
       Deductions: \(r.deductions.count)\(deductions.isEmpty ? "" : " (\(deductions))")
-      Returns: \(r.returns.count), \(r.returns.filter { $0.status == "late" }.count) late for their credit
+      Returns: \(r.returns.count), \(late) late for their credit
       Findings: \(errors) errors, \(warnings) warnings
       """
   }

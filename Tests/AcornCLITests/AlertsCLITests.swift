@@ -31,6 +31,15 @@ struct AlertsCLITests {
       overdue.stdout.contains("error  1d overdue  [shortage-dispute-window]"), "\(overdue.stdout)")
     let chinese = try CLI.run(["alerts", "--as-of", "2019-11-01", "--lang", "zh-CN"], in: ws)
     #expect(chinese.stdout.contains("已逾期 1 天"))
+    // The whole line in Chinese, not only the sentence.
+    #expect(
+      chinese.stdout.contains("error  逾期 1 天  [shortage-dispute-window]"), "\(chinese.stdout)")
+    #expect(chinese.stdout.contains("    规则来源：") && !chinese.stdout.contains("rule source"))
+    #expect(chinese.stdout.contains("截至 2019-11-01 共 "))
+    #expect(try CLI.run(["init", "empty", "--marketplace", "US"], in: dir.path).status == 0)
+    let none = try CLI.run(
+      ["alerts", "--as-of", "2026-01-01", "--lang", "zh-CN"], in: dir.path + "/empty")
+    #expect(none.stdout == "截至 2026-01-01 没有未结提醒。\n", "\(none.stdout)")
   }
 
   @Test("a sync that stopped working alerts; status shows the last sync")

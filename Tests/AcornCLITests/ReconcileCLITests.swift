@@ -35,6 +35,13 @@ struct ReconcileCLITests {
     }
     let zh = try CLI.run(["reconcile", "--no-commit", "--lang", "zh-CN"], in: ws)
     #expect(zh.stdout.contains("采购单 4Z32PABC"))
+    // A PO line is named in the sentence's language ("line 1 (ASIN)" had stayed English).
+    let poLines = zh.stdout.split(separator: "\n").filter { $0.contains("[po.") }
+    #expect(!poLines.isEmpty)
+    for line in poLines {
+      #expect(line.contains(" 行"), "\(line)")
+      #expect(!line.contains(" line ") && !line.contains(" ("), "\(line)")
+    }
   }
 
   @Test(
@@ -347,8 +354,21 @@ struct LedgerFromIndexCLITests {
     let matched = try CLI.run(["match", payID, "--line", "1", "--invoice", invID], in: ws)
     #expect(matched.status == 0, "\(matched.stderr) \(payID) \(invID)")
     try Self.same(ws)
+    // A drafted answer to Amazon is observed today, but says nothing of what Amazon did: the
+    // day the ledger is as of stays the records' (the index had taken every record's).
+    let po = try CLI.run(
+      [
+        "query", "SELECT po_number FROM purchase_orders ORDER BY order_date DESC LIMIT 1", "--csv",
+      ], in: ws)
+    let poNumber = try #require(po.stdout.split(whereSeparator: \.isNewline).last.map(String.init))
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let drafted = try CLI.run(["draft", "ack", poNumber, "--accept-all"], in: ws)
+    #expect(drafted.status == 0, "\(drafted.stderr)")
+    try Self.same(ws)
     let text = try CLI.run(["reconcile", "--ledger"], in: ws)
-    #expect(text.stdout.hasPrefix("Invoice ledger as of "))
+    #expect(text.stdout.hasPrefix("Invoice ledger as of 2026-08-15 (from the index): "))
+    let zh = try CLI.run(["reconcile", "--ledger", "--lang", "zh-CN"], in: ws)
+    #expect(zh.stdout.hasPrefix("发票台账截至 2026-08-15（来自索引）："), "\(zh.stdout)")
     #expect(try CLI.run(["reconcile", "--ledger", "--apply"], in: ws).status == 2)
   }
 }

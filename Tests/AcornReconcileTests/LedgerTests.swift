@@ -418,6 +418,12 @@ struct VerdictTests {
     #expect(line.expectedShortageAmount?.amountText == "20.00")
     #expect(r.findings.filter { $0.code == "po.asn-accuracy" }.count == 1)
     #expect(!r.findings.contains { $0.code == "po.over-invoiced" })
+    // The line is named in each sentence's own language.
+    let shortage = try #require(r.findings.first { $0.code == "po.expected-shortage" })
+    #expect(shortage.en.hasPrefix("PO PO1 line 1 (B0A): 2 units invoiced but not received (20.00 "))
+    #expect(shortage.zh.hasPrefix("采购单 PO1 第 1 行（B0A）：已开票但未收货 2 件（20.00 "))
+    let asn = try #require(r.findings.first { $0.code == "po.asn-accuracy" })
+    #expect(asn.zh.hasPrefix("采购单 PO1 第 1 行（B0A）：发货通知显示发货 10 件"))
   }
 
   @Test(
