@@ -72,7 +72,19 @@ public struct AlertEngine: Sendable {
     out += deadlineAlerts(input, reconciliation, asOf)
     out += anomalyAlerts(input, asOf)
     out += syncAlerts(sync, asOf)
+    out += unreadableAlerts(reconciliation)
     return out.sorted()
+  }
+
+  /// A record file that cannot be read is missing from every deadline and anomaly: an error
+  /// alert of its own (rule `record-unreadable`), from the reconciler's finding.
+  func unreadableAlerts(_ r: ReconcileResult) -> [Alert] {
+    r.findings.filter { $0.code == "record.unreadable" }.map { f in
+      Alert(
+        id: "record-unreadable:\(f.records.first ?? "")", rule: "record-unreadable", level: .error,
+        marketplace: f.marketplace, dueDate: nil, daysLeft: nil, records: f.records, amount: nil,
+        measured: nil, en: f.en, zh: f.zh, provenance: nil)
+    }
   }
 
   // MARK: Deadlines

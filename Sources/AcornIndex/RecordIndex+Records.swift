@@ -33,6 +33,19 @@ extension RecordIndex {
     }
   }
 
+  /// The record files that did not parse when they were indexed, in path order, with why
+  /// (through the partial index on them: the table is not read).
+  public func brokenFiles() throws(IndexError) -> [(path: String, error: String)] {
+    try reading { db in
+      try Row.fetchAll(
+        db, sql: "SELECT path, error FROM records WHERE error IS NOT NULL ORDER BY path"
+      ).compactMap { row -> (path: String, error: String)? in
+        guard let path: String = row[0], let error: String = row[1] else { return nil }
+        return (path, error)
+      }
+    }
+  }
+
   /// Each record's JSON (canonical, as indexed) in `run`, in path order, as UTF-8 bytes valid
   /// during the call; files that did not parse are left out (`brokenRecordFiles` lists them).
   public func eachRecordJSON(in run: PathRun, _ body: (UnsafeBufferPointer<UInt8>) -> Void)

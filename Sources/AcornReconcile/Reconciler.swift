@@ -75,19 +75,20 @@ public struct Reconciler {
   /// rules as `run` applies to its invoices, with the findings they give.
   public func ledger(
     invoices: [InvoiceView], remittances: [RemittanceView], creditNotes: [CreditNoteView],
-    asOf: Int
+    unreadable: [UnreadableFile] = [], asOf: Int
   ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
     try ledger(
       invoices: InvoiceSet(invoices), remittances: remittances, creditNotes: creditNotes,
-      asOf: asOf)
+      unreadable: unreadable, asOf: asOf)
   }
 
   /// The same from invoices prepared apart.
   public func ledger(
     invoices: InvoiceSet, remittances: [RemittanceView], creditNotes: [CreditNoteView],
-    asOf: Int
+    unreadable: [UnreadableFile] = [], asOf: Int
   ) throws(ReconcileError) -> (invoices: [InvoiceLedger], findings: [ReconcileFinding]) {
     var run = ledgerRun(invoices, remittances, creditNotes, asOf: asOf)
+    run.unreadable(unreadable)
     try run.ledgers()
     ReconcileFinding.sort(&run.findings)
     return (run.ledgersOut, run.findings)
@@ -115,9 +116,10 @@ public struct Reconciler {
   /// were most of the memory and much of the time). Returns the findings, sorted.
   public func ledgerDocument(
     invoices: InvoiceSet, remittances: [RemittanceView], creditNotes: [CreditNoteView],
-    asOf: Int, emit: ([UInt8]) -> Void
+    unreadable: [UnreadableFile] = [], asOf: Int, emit: ([UInt8]) -> Void
   ) throws(ReconcileError) -> [ReconcileFinding] {
     var run = ledgerRun(invoices, remittances, creditNotes, asOf: asOf)
+    run.unreadable(unreadable)
     try run.ledgers(written: 2)
     ReconcileFinding.sort(&run.findings)
     ReconcileResult.ledgerJSON(
@@ -136,6 +138,7 @@ public struct Reconciler {
   public func run(_ input: ReconcileInput, asOf: Int) throws(ReconcileError) -> ReconcileResult {
     var run = Run(rules: rules, lifecycles: lifecycles, asOf: asOf)
     run.load(input)
+    run.unreadable(input.unreadable)
     try run.ledgers()
     try run.matchPurchaseOrders()
     try run.assessDeductions()
@@ -193,6 +196,10 @@ public struct ReconcileInput: Sendable, Equatable {
   public var creditNotes: [CreditNoteView] = []
   /// `Reconciler.latestDay` of the records added.
   public var latestDay: Int?
+  /// Record files that did not parse (or are not JSON objects): left out, each an error finding
+  /// (`record.unreadable`) rather than a silent gap (an invoice missing from the ledger had
+  /// shown as "not in the workspace" beside its payment).
+  public var unreadable: [UnreadableFile] = []
 
   public init() {}
 
@@ -218,7 +225,33 @@ public struct ReconcileInput: Sendable, Equatable {
     shipments += other.shipments
     returns += other.returns
     creditNotes += other.creditNotes
+    unreadable += other.unreadable
     if let d = other.latestDay { latestDay = max(latestDay ?? d, d) }
+  }
+}
+
+/// A record file the reconciler could not read: its path in the workspace and why.
+public struct UnreadableFile: Sendable, Hashable {
+  public var path: String
+  public var reason: String
+
+  public init(path: String, reason: String) {
+    self.path = path
+    self.reason = reason
+  }
+
+  /// The marketplace and month of its folder (`records/<MKT>/<kind>/<YYYY-MM>/…`), where its
+  /// finding is written; else `unknown` and the month of `asOf`.
+  func place(asOf: Int) -> (marketplace: String, month: String) {
+    let parts = path.split(separator: "/").map(String.init)
+    let marketplace = parts.count >= 3 && parts[0] == "records" ? parts[1] : "unknown"
+    let folder = parts.count >= 5 ? parts[3] : ""
+    let isMonth =
+      folder.count == 7
+      && folder.utf8.enumerated().allSatisfy { i, b in
+        i == 4 ? b == UInt8(ascii: "-") : (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+      }
+    return (marketplace, isMonth ? folder : month(asOf))
   }
 }
 
@@ -295,6 +328,19 @@ struct Run {
     if !deductionViews.isEmpty || remittances.contains(where: { !$0.lineMatches.isEmpty }) {
       invoiceByID.reserveCapacity(invoices.count)
       for i in invoices.indices { invoiceByID[invoices[i].id] = i }
+    }
+  }
+
+  /// An error finding for each record file that could not be read, in path order.
+  mutating func unreadable(_ files: [UnreadableFile]) {
+    for file in files.sorted(by: { $0.path < $1.path }) {
+      let (marketplace, month) = file.place(asOf: asOf)
+      findings.append(
+        ReconcileFinding(
+          code: "record.unreadable", severity: .error, marketplace: marketplace, month: month,
+          records: [file.path], amount: nil,
+          en: Sentence.unreadable(file.path, file.reason).en,
+          zh: Sentence.unreadable(file.path, file.reason).zh))
     }
   }
 

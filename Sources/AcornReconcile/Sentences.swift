@@ -12,6 +12,12 @@ public struct Sentence: Sendable, Hashable {
 
   static func units(_ n: Int) -> String { n == 1 ? "1 unit" : "\(n) units" }
 
+  static func unreadable(_ path: String, _ reason: String) -> Sentence {
+    Sentence(
+      "Record file \(path) cannot be read (\(reason)): it is left out of the reconciliation until it is fixed (acorn validate).",
+      "记录文件 \(path) 无法读取（\(reason)）：修复之前不计入对账（acorn validate）。")
+  }
+
   static func unbalanced(_ payment: String, lines: Money, payment amount: Money) -> Sentence {
     Sentence(
       "Payment \(payment): its lines add up to \(lines), the payment is \(amount).",

@@ -77,13 +77,18 @@ extension Workspace {
   /// What the alert engine (and the reconciler) read of every record file, read on every core;
   /// the records' JSON is dropped as each file is read.
   func alertInput(_ engine: AlertEngine) -> AlertInput {
-    Self.merged(foldRecords(AlertInput(deadlines: engine.deadlines)) { $0.add($1) }, engine)
+    Self.merged(
+      foldRecords(
+        AlertInput(deadlines: engine.deadlines), { $0.add($1) },
+        unreadable: { $0.reconcile.unreadable.append($1) }), engine)
   }
 
   /// The same, read from the index, which must be up to date with the working tree.
   func indexedAlertInput(_ engine: AlertEngine) throws(WorkspaceError) -> AlertInput {
     Self.merged(
-      try foldIndexedRecords(AlertInput(deadlines: engine.deadlines)) { $0.add($1) }, engine)
+      try foldIndexedRecords(
+        AlertInput(deadlines: engine.deadlines), { $0.add($1) },
+        unreadable: { $0.reconcile.unreadable.append($1) }), engine)
   }
 
   /// The parts a fold made, in order, as one input.

@@ -193,7 +193,11 @@ extension Workspace {
   }
 
   /// What the index holds for a file's bytes.
-  func indexed(_ bytes: [UInt8]) -> IndexedFile {
+  func indexed(_ bytes: [UInt8]) -> IndexedFile { Self.indexedFile(bytes) }
+
+  /// A record file's bytes as the index (and every fold over the records) takes them: a JSON
+  /// object, or why not.
+  static func indexedFile(_ bytes: [UInt8]) -> IndexedFile {
     if let markers = Self.conflictMarkerLine(bytes) {
       return .broken("git conflict markers at line \(markers)")
     }

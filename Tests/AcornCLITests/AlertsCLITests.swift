@@ -42,6 +42,27 @@ struct AlertsCLITests {
     #expect(none.stdout == "截至 2026-01-01 没有未结提醒。\n", "\(none.stdout)")
   }
 
+  @Test(
+    "a record file that cannot be read alerts as an error of its own, and fails --fail-on error")
+  func unreadable() throws {
+    let dir = Folder()
+    let ws = try HistoryCLITests.committed(dir)
+    let quiet = try CLI.run(["alerts", "--as-of", "2019-10-01", "--json"], in: ws)
+    #expect(!quiet.stdout.contains("record-unreadable"))
+    let path = try #require(
+      try CLI.run(["query", "SELECT path FROM invoices ORDER BY path LIMIT 1", "--csv"], in: ws)
+        .stdout.split(whereSeparator: \.isNewline).last.map(String.init))
+    try "<<<<<<< ours\n{}\n=======\n{}\n>>>>>>> theirs\n".write(
+      toFile: ws + "/" + path, atomically: true, encoding: .utf8)
+    let loud = try CLI.run(["alerts", "--as-of", "2019-10-01", "--fail-on", "error"], in: ws)
+    #expect(loud.status == 1)
+    #expect(
+      loud.stdout.contains(
+        "error  -  [record-unreadable] Record file \(path) cannot be read (git conflict markers at line 1)"
+      ),
+      "\(loud.stdout)")
+  }
+
   @Test("a sync that stopped working alerts; status shows the last sync")
   func syncHealth() throws {
     let dir = Folder()

@@ -270,6 +270,7 @@ struct LedgerFromIndexCLITests {
   static let ledgerCodes: Set<String> = [
     "ledger.rounding", "invoice.paid-twice", "invoice.overpaid", "invoice.past-due",
     "remittance.unbalanced", "payment.unmatched", "match.stale", "ledger.currency",
+    "record.unreadable",
   ]
 
   /// The ledger read from the index equals the one `acorn reconcile` computes from the files.
@@ -364,6 +365,23 @@ struct LedgerFromIndexCLITests {
       .trimmingCharacters(in: .whitespacesAndNewlines)
     let drafted = try CLI.run(["draft", "ack", poNumber, "--accept-all"], in: ws)
     #expect(drafted.status == 0, "\(drafted.stderr)")
+    try Self.same(ws)
+    // An invoice file broken behind acorn's back: an error finding naming the file and the line
+    // in both (it had vanished from the ledger, its payment shown as matching nothing known).
+    let invoicePath = try #require(
+      try CLI.run(
+        ["query", "SELECT path FROM invoices ORDER BY path LIMIT 1", "--csv"], in: ws
+      ).stdout.split(whereSeparator: \.isNewline).last.map(String.init))
+    try "{\n  \"id\": \"x\",\n".write(
+      toFile: ws + "/" + invoicePath, atomically: true, encoding: .utf8)
+    let broken = try CLI.run(["reconcile", "--no-commit"], in: ws)
+    #expect(broken.status == 1, "\(broken.stdout)")
+    #expect(
+      broken.stdout.contains(
+        "error[record.unreadable] Record file \(invoicePath) cannot be read (line 3: "),
+      "\(broken.stdout)")
+    try "{\n  \"id\": \"x\",\n".write(
+      toFile: ws + "/" + invoicePath, atomically: true, encoding: .utf8)
     try Self.same(ws)
     let text = try CLI.run(["reconcile", "--ledger"], in: ws)
     #expect(text.stdout.hasPrefix("Invoice ledger as of 2026-08-15 (from the index): "))

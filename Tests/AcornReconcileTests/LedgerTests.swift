@@ -272,6 +272,38 @@ struct LedgerTests {
   }
 }
 
+@Suite("record files the reconciler could not read")
+struct UnreadableTests {
+  @Test(
+    "each is an error finding in its folder's marketplace and month, or unknown and the as-of month; the ledger alone says the same"
+  )
+  func unreadable() throws {
+    var input = ReconcileInput()
+    input.add(Make.invoice("A1", total: "100.00"))
+    input.unreadable = [
+      UnreadableFile(path: "records/odd.json", reason: "not a JSON object"),
+      UnreadableFile(
+        path: "records/DE/invoice/2026-02/INV-DE-B2.json", reason: "line 3: unexpected '}'"),
+    ]
+    let asOf = Make.day("2026-03-31")
+    let r = try Reconciler().run(input, asOf: asOf)
+    let found = r.findings.filter { $0.code == "record.unreadable" }
+    #expect(found.map(\.severity) == [.error, .error])
+    #expect(found.map(\.marketplace) == ["DE", "unknown"])
+    #expect(found.map(\.month) == ["2026-02", "2026-03"])
+    #expect(found.first?.records == ["records/DE/invoice/2026-02/INV-DE-B2.json"])
+    #expect(found.first?.en.contains("(line 3: unexpected '}')") == true)
+    #expect(
+      found.first?.zh.hasPrefix("记录文件 records/DE/invoice/2026-02/INV-DE-B2.json 无法读取") == true)
+    // The finding is written to its month's file, beside the invoice's.
+    #expect(r.filePlans.map(\.path).contains("reconciliation/DE/2026-02.json"))
+    let ledger = try Reconciler().ledger(
+      invoices: input.invoices, remittances: [], creditNotes: [], unreadable: input.unreadable,
+      asOf: asOf)
+    #expect(ledger.findings.filter { $0.code == "record.unreadable" } == found)
+  }
+}
+
 @Suite("invoice ledger in parts")
 struct LedgerPartsTests {
   /// A linear congruential sequence: the same seed, the same cases.
