@@ -52,6 +52,27 @@ struct ServeCommand: ParsableCommand {
     if let asOf, CivilDate.day(asOf) == nil {
       throw ValidationError("--as-of takes a calendar date YYYY-MM-DD that exists, not \"\(asOf)\"")
     }
+    if let listen, let hint = Self.listenProblem(listen) { throw ValidationError(hint) }
+  }
+
+  /// Why `--listen` cannot take this text, or nil: an address with a port (`0.0.0.0:8080`,
+  /// `[::1]:8080` — the port is `--port`'s; it had been bound as a host name "…:8080" and failed
+  /// with an IPv6 parse error), or nothing at all.
+  static func listenProblem(_ address: String) -> String? {
+    if address.isEmpty { return "--listen takes an address (127.0.0.1, ::1, 0.0.0.0, a host name)" }
+    let colons = address.filter { $0 == ":" }.count
+    guard address.hasPrefix("[") || colons == 1 else { return nil }
+    var host = address
+    var port = ""
+    if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+      host = String(address[address.index(after: address.startIndex)..<close])
+      port = String(address[close...].dropFirst().drop { $0 == ":" })
+    } else if let colon = address.lastIndex(of: ":") {
+      host = String(address[..<colon])
+      port = String(address[address.index(after: colon)...])
+    }
+    return
+      "--listen takes an address without a port, not \"\(address)\"; give the port with --port: --listen \(host)\(port.isEmpty ? "" : " --port \(port)")"
   }
 
   func run() throws {

@@ -102,7 +102,7 @@ extension Report {
           series: [
             (L.t("Invoiced", "开票金额"), "#3e7cb1", rows.map(\.invoiced.amount)),
             (L.t("Collected", "回款金额"), "#2f9e6e", rows.map(\.collected.amount)),
-          ], id: "cash-\(c.code)")
+          ], id: "cash-\(c.code)", minimumScale: c.minorUnits)
       }.joined()
     case "ageing":
       return ageing.map { a in
@@ -110,7 +110,7 @@ extension Report {
           title: L.t("Open receivables by age", "应收账款账龄") + " (\(a.currency.code))",
           categories: Ageing.buckets.map { L.t("\($0) days", "\($0) 天") }, unit: a.currency.code,
           series: [(L.t("Open", "未收"), "#d9822b", a.amounts.map(\.amount))],
-          id: "ageing-\(a.currency.code)")
+          id: "ageing-\(a.currency.code)", minimumScale: a.currency.minorUnits)
       }.joined()
     case "deductions":
       return Set(deductions.map(\.currency)).sorted().map { c in
@@ -124,7 +124,7 @@ extension Report {
           series: [
             (L.t("Amount", "金额"), "#9b5de5", rows.map(\.amount.amount)),
             (L.t("Recoverable", "可追回"), "#2f9e6e", rows.map(\.recoverable.amount)),
-          ], id: "deductions-\(c.code)")
+          ], id: "deductions-\(c.code)", minimumScale: c.minorUnits)
       }.joined()
     case "refunds":
       var counts: [(String, Int, Int)] = []
@@ -284,9 +284,11 @@ enum Chart {
     return s
   }
 
+  /// `minimumScale`: the digits after the point a value's label keeps (a currency's minor units:
+  /// `7,293.60 USD`, not `7,293.6`).
   static func bars(
     title: String, categories: [String], unit: String,
-    series: [(String, String, [DecimalNumber])], id: String
+    series: [(String, String, [DecimalNumber])], id: String, minimumScale: Int = 0
   ) -> String {
     guard !categories.isEmpty else { return "" }
     let maxV = series.flatMap { $0.2.map(double) }.max() ?? 0
@@ -300,7 +302,7 @@ enum Chart {
         let v = values[i]
         let yy = y(max(double(v), 0))
         s +=
-          "<rect x=\"\(f(start + barW * Double(k)))\" y=\"\(f(yy))\" width=\"\(f(barW - 2))\" height=\"\(f(height - bottom - yy))\" fill=\"\(colour)\" data-v=\"\(v.formatted())\"><title>\(esc(categories[i])) · \(esc(name)): \(grouped(v.formatted())) \(esc(unit))</title></rect>"
+          "<rect x=\"\(f(start + barW * Double(k)))\" y=\"\(f(yy))\" width=\"\(f(barW - 2))\" height=\"\(f(height - bottom - yy))\" fill=\"\(colour)\" data-v=\"\(v.formatted())\"><title>\(esc(categories[i])) · \(esc(name)): \(grouped(v.formatted(minimumScale: minimumScale))) \(esc(unit))</title></rect>"
       }
     }
     return s + xLabels(categories, slot) + "</svg>\n"

@@ -528,5 +528,17 @@ struct ServeCLITests {
     #expect(connected != 0)
     let wide = try Served(ws, ["--listen", "0.0.0.0"])
     #expect(wide.output.contains("warning: listening on 0.0.0.0"))
+    // An address with a port is refused before anything listens, with the command to type (it
+    // had been bound as a host name "0.0.0.0:8080:8421", failing on an IPv6 parse error).
+    for (address, hint) in [
+      ("0.0.0.0:8080", "--listen 0.0.0.0 --port 8080"), ("[::1]:9000", "--listen ::1 --port 9000"),
+    ] {
+      let refused = try CLI.run(["serve", "--listen", address], in: ws)
+      #expect(refused.status == 2, "\(refused.status)")
+      #expect(
+        refused.stderr.contains("--listen takes an address without a port"), "\(refused.stderr)")
+      #expect(refused.stderr.contains(hint), "\(refused.stderr)")
+      #expect(!refused.stderr.contains("warning: listening"))
+    }
   }
 }

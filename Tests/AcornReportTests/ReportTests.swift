@@ -131,6 +131,17 @@ struct ReportTests {
       }
     }
     #expect(r.html(.zh).contains("应收账款账龄"))
+    // A chart's labels write amounts with the currency's minor units, as the tables do.
+    let en = r.html(.en)
+    for row in r.cash {
+      let label =
+        "\(row.month) · Invoiced: \(grouped(row.invoiced.amountText)) \(row.currency.code)<"
+      #expect(en.contains(label), "\(label)")
+    }
+    // Every amount in a chart label, an empty ageing bucket's too ("0 USD" had been written).
+    let amounts = en.matches(of: /: (-?[0-9,]+(\.[0-9]+)?) (USD|EUR)<\/title>/)
+    #expect(amounts.count > 10)
+    for m in amounts { #expect(m.output.2?.count == 3, "\(m.output.0)") }
     let json = CanonicalJSON.string(r.json)
     for row in r.cash { #expect(json.contains("\"invoiced\": \"\(row.invoiced.amountText)\"")) }
     let csv = r.csv(.en)
