@@ -108,7 +108,7 @@ struct ImportCommand: ParsableCommand {
       outcome.files.append((f.file, f.format?.rawValue, f.records, f.errors))
       if !output.json {
         Terminal.errorLine(
-          "\(f.file): \(f.format?.rawValue ?? "unknown format"), \(f.records) records, \(f.errors) error\(f.errors == 1 ? "" : "s")"
+          "\(f.file): \(f.format?.rawValue ?? "unknown format"), \(f.records) record\(f.records == 1 ? "" : "s"), \(f.errors) error\(f.errors == 1 ? "" : "s")"
         )
       }
     }

@@ -136,6 +136,11 @@ public struct ImportBatch: Sendable {
         )
       }
       rejected.insert(id)
+      // Counted in its file's summary with the errors of reading it (the summary had said
+      // "0 errors" above the errors the check found).
+      if let k = batch.files.firstIndex(where: { $0.file == origin[id]?.file }) {
+        batch.files[k].errors += problems.count
+      }
       if !keepGoing { batch.failed = true }
     }
     batch.records = all.filter { !rejected.contains($0.id ?? "") }

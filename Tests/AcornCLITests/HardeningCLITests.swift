@@ -554,6 +554,12 @@ extension HardeningCLITests {
       },
       "\(diagnostics)")
     #expect(try Self.head(ws) == head)
+    // Each file's summary counts the errors the check found in its records.
+    let files = doc["files"]?.arrayValue ?? []
+    #expect(files.map { $0["errors"] } == [.number(DecimalNumber(0)), .number(DecimalNumber(2))])
+    let text = try CLI.run(["import", good, bad], in: ws)
+    #expect(text.stderr.contains("\(good): x12, 1 record, 0 errors"), "\(text.stderr)")
+    #expect(text.stderr.contains("\(bad): x12, 1 record, 2 errors"), "\(text.stderr)")
     let kept = try CLI.run(["import", good, bad, "--keep-going"], in: ws)
     #expect(kept.status == 0, "\(kept.stderr)")
     #expect(try CLI.run(["validate"], in: ws).status == 0)
