@@ -76,10 +76,47 @@ extension Repository {
     git_remote_free(remote)
   }
 
-  /// Fetches from a remote, updating `refs/remotes/<name>/*`.
-  public func fetch(remote name: String) throws(GitError) {
+  /// A local path that is relative (not a URL, not `host:path`, not absolute), made absolute
+  /// from `base` — or nil for anything else.
+  public static func absoluteLocal(_ url: String, base: String) -> String? {
+    guard !url.isEmpty, !url.hasPrefix("/"), !url.hasPrefix("~"), !url.contains("://") else {
+      return nil
+    }
+    // scp-like `host:path` (a colon before any slash).
+    if let colon = url.firstIndex(of: ":"), !url[..<colon].contains("/") { return nil }
+    return URL(fileURLWithPath: url, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
+      .standardizedFileURL.path
+  }
+
+  /// A remote looked up by name, a relative path in its URL read from the top of the working
+  /// tree as git reads it (`git -C WS push` runs there); libgit2 read it from the process's
+  /// directory, which for `acorn -C WS` is elsewhere ("unsupported URL protocol").
+  func lookupRemote(_ name: String) throws(GitError) -> OpaquePointer? {
     var remote: OpaquePointer?
     try check("git_remote_lookup(\(name))", git_remote_lookup(&remote, pointer, name))
+    let base = workdir ?? gitDirectory
+    do throws(GitError) {
+      if let url = git_remote_url(remote).map({ String(cString: $0) }),
+        let absolute = Self.absoluteLocal(url, base: base)
+      {
+        try check("git_remote_set_instance_url", git_remote_set_instance_url(remote, absolute))
+      }
+      if let url = git_remote_pushurl(remote).map({ String(cString: $0) }),
+        let absolute = Self.absoluteLocal(url, base: base)
+      {
+        try check(
+          "git_remote_set_instance_pushurl", git_remote_set_instance_pushurl(remote, absolute))
+      }
+    } catch {
+      git_remote_free(remote)
+      throw error
+    }
+    return remote
+  }
+
+  /// Fetches from a remote, updating `refs/remotes/<name>/*`.
+  public func fetch(remote name: String) throws(GitError) {
+    let remote = try lookupRemote(name)
     defer { git_remote_free(remote) }
     if let url = git_remote_url(remote) { try Self.checkTransport(String(cString: url)) }
     var options = git_fetch_options()
@@ -91,8 +128,7 @@ extension Repository {
   /// Pushes `refspec` (e.g. `refs/heads/main:refs/heads/main`); a rejected update (not a fast
   /// forward, or refused by the server) is an error naming the reference and the reason.
   public func push(remote name: String, refspec: String) throws(GitError) {
-    var remote: OpaquePointer?
-    try check("git_remote_lookup(\(name))", git_remote_lookup(&remote, pointer, name))
+    let remote = try lookupRemote(name)
     defer { git_remote_free(remote) }
     if let url = git_remote_pushurl(remote) ?? git_remote_url(remote) {
       try Self.checkTransport(String(cString: url))

@@ -9,9 +9,13 @@ extension Workspace {
   /// exist (a `git init --bare` remote still saying `master`). A clone that fails removes what it
   /// created, so the same command can be run again.
   public static func clone(
-    from url: String, to target: String, branch: String? = nil, executable: String
+    from given: String, to target: String, branch: String? = nil, executable: String
   ) throws(WorkspaceError) -> Workspace {
     let absolute = absolute(target)
+    // A relative path is read from here, and the clone remembers it whole, as git clone does
+    // (the clone's pulls and pushes would read it from the clone's own folder).
+    let url =
+      Repository.absoluteLocal(given, base: FileManager.default.currentDirectoryPath) ?? given
     let existed = FileSystem.exists(absolute)
     if existed, !((try? FileManager.default.contentsOfDirectory(atPath: absolute)) ?? []).isEmpty {
       throw WorkspaceError(
@@ -23,7 +27,7 @@ extension Workspace {
       !FileSystem.exists(url)
     {
       throw WorkspaceError(
-        "clone.failed", "cannot clone \(url): there is no repository at that path")
+        "clone.failed", "cannot clone \(given): there is no repository at that path")
     }
     func cleanUp() {
       if existed {
@@ -53,7 +57,7 @@ extension Workspace {
         branch != nil && error.message.lowercased().contains("reference")
         ? " (does the remote have a branch \(branch ?? "")?)" : ""
       throw WorkspaceError(
-        "clone.failed", "cannot clone \(url): \(error.message)\(hint)", cause: error)
+        "clone.failed", "cannot clone \(given): \(error.message)\(hint)", cause: error)
     }
     guard FileSystem.exists(absolute + "/" + settingsFile) else {
       cleanUp()

@@ -93,6 +93,34 @@ struct MergeCLITests {
   }
 
   @Test(
+    "a remote added as a relative path is read from the workspace, as git reads it, whatever folder acorn -C runs from; a clone from a relative path remembers it whole"
+  )
+  func relativeRemote() throws {
+    let dir = Folder()
+    let seed = try CLITests.populated(dir)
+    #expect(try Self.git(["init", "-q", "--bare", dir.path + "/remote.git"], in: dir.path).0 == 0)
+    // ../remote.git from the workspace (dir/populated…/..); acorn runs from elsewhere.
+    let relative = "../remote.git"
+    #expect(try Self.git(["remote", "add", "origin", relative], in: seed).0 == 0)
+    // Two folders down: ../remote.git from there is a folder that does not exist.
+    let elsewhere = dir.path + "/elsewhere/deeper"
+    try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+    let pushed = try CLI.run(["push", "-C", seed, "origin", "main"], in: elsewhere)
+    #expect(pushed.status == 0, "\(pushed.stderr)")
+    #expect(
+      try Self.git(["--git-dir", dir.path + "/remote.git", "rev-parse", "main"], in: dir.path).0
+        == 0)
+    let cloned = try CLI.run(["clone", "../../remote.git", "../../copy"], in: elsewhere)
+    #expect(cloned.status == 0, "\(cloned.stderr)")
+    #expect(
+      try Self.git(["config", "remote.origin.url"], in: dir.path + "/copy").1
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+        == URL(fileURLWithPath: dir.path + "/remote.git").standardizedFileURL.path)
+    let pulled = try CLI.run(["pull", "-C", dir.path + "/copy"], in: elsewhere)
+    #expect(pulled.status == 0, "\(pulled.stderr)")
+  }
+
+  @Test(
     "every row of the refund table, notes from both sides, the same bytes through plain git pull")
   func refundTable() throws {
     let dir = Folder()

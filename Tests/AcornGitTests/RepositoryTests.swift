@@ -220,6 +220,23 @@ struct SafePathTests {
   }
 }
 
+@Suite("remote URLs")
+struct RemoteURLTests {
+  @Test(
+    "a relative local path is read from a base folder; URLs, host:path, absolute paths are left")
+  func relativePaths() {
+    #expect(Repository.absoluteLocal("../remote.git", base: "/w/books") == "/w/remote.git")
+    #expect(Repository.absoluteLocal("remote.git", base: "/w") == "/w/remote.git")
+    #expect(Repository.absoluteLocal("./a/../r.git", base: "/w/") == "/w/r.git")
+    for kept in [
+      "/srv/r.git", "file:///srv/r.git", "git://127.0.0.1/r.git", "https://h/r.git",
+      "git@github.com:acme/books.git", "host:books.git", "~/r.git", "",
+    ] {
+      #expect(Repository.absoluteLocal(kept, base: "/w") == nil, "\(kept)")
+    }
+  }
+}
+
 /// `Repository.status()` answers from `.git/acorn-status` while the stamp can vouch for the tree;
 /// git's own porcelain status is the judge after every change.
 @Suite("status from the stamp")
