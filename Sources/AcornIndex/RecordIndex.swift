@@ -256,6 +256,13 @@ public final class RecordIndex {
       throw error
     } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
       throw IndexError.readOnly
+    } catch let error as DatabaseError
+      where (error.message ?? "").hasPrefix("Multiple statements found")
+    {
+      // GRDB's words name its own API ("use Database.execute(sql:)"), not what to type.
+      throw IndexError.sql(
+        "one statement at a time: remove the ';' and what follows it, or run each statement on its own"
+      )
     } catch let error as DatabaseError {
       throw IndexError.sql(error.message ?? "\(error)")
     } catch {

@@ -190,6 +190,20 @@ struct RecordIndexTests {
     }
     #expect(try index.count() == 8)
     #expect(throws: IndexError.self) { try reader.query("SELECT nope FROM nowhere") }
+    // Two statements: said in the user's terms (GRDB's message named its own API); a trailing
+    // ';' is one statement.
+    do {
+      _ = try reader.query("SELECT 1; DROP TABLE records")
+      Issue.record("accepted two statements")
+    } catch {
+      guard case .sql(let message) = error else {
+        Issue.record("\(error)")
+        return
+      }
+      #expect(message.hasPrefix("one statement at a time"), "\(message)")
+      #expect(!message.contains("Database.execute"))
+    }
+    #expect(try reader.query("SELECT 1;").rows == [[.number(DecimalNumber(1))]])
   }
 
   @Test("a file that is not an index of this version is unusable, not trusted")
