@@ -87,8 +87,15 @@ public enum Parallel {
     private let done = DispatchSemaphore(value: 0)
 
     init(_ work: @escaping @Sendable () -> T) {
+      let box = WorkBox(work)
       let thread = Thread { [self] in
-        result = work()
+        // The work is let go before the waiter is woken: a closure made from a non-escaping
+        // one (`withoutActuallyEscaping`, as `CanonicalJSON` hands its output on) must not be
+        // held when the waiter's block ends — the thread, still ending, had held it, and the
+        // check that it did not escape failed now and then (a trap in the tests).
+        var work = box.take()
+        result = work?()
+        work = nil
         done.signal()
       }
       thread.stackSize = 8 << 20
@@ -101,6 +108,16 @@ public enum Parallel {
       defer { done.signal() }
       guard let result else { preconditionFailure("the thread ran to its end") }
       return result
+    }
+  }
+
+  /// A closure handed to a thread once: taken out (and then dropped) by the thread itself.
+  final class WorkBox<T>: @unchecked Sendable {
+    private var work: (@Sendable () -> T)?
+    init(_ work: @escaping @Sendable () -> T) { self.work = work }
+    func take() -> (@Sendable () -> T)? {
+      defer { work = nil }
+      return work
     }
   }
 

@@ -65,6 +65,44 @@ struct ParallelTests {
     #expect(slow.value == Array(0..<10))
   }
 
+  @Test(
+    "start lets its work go before value returns: a closure made from a non-escaping one is no longer held (withoutActuallyEscaping's check)"
+  )
+  func startLetsGo() {
+    for _ in 0..<50 {
+      let gone = Weak()
+      do {
+        let token = Token()
+        gone.object = token
+        let started = Parallel.start { [token] in token.id >= 0 }
+        #expect(started.value)
+      }
+      // The thread may still be ending; what it ran must already be let go.
+      #expect(gone.object == nil)
+    }
+    // The way CanonicalJSON hands its output on: this traps if the closure is still held.
+    var out: [Int] = []
+    let append: (Int) -> Void = { out.append($0) }
+    for i in 0..<50 {
+      withoutActuallyEscaping(append) { append in
+        let box = Box(append)
+        let (_, _) = Parallel.both {
+          ()
+        } _: {
+          box.call(i)
+        }
+      }
+    }
+    #expect(out == Array(0..<50))
+  }
+
+  final class Token: Sendable { let id = 1 }
+  final class Weak: @unchecked Sendable { weak var object: Token? }
+  struct Box: @unchecked Sendable {
+    let call: (Int) -> Void
+    init(_ call: @escaping (Int) -> Void) { self.call = call }
+  }
+
   /// Counts the instances alive, so a test sees every element destroyed exactly once.
   final class Tracked: Sendable {
     static let alive = Atomic<Int>(0)
