@@ -245,13 +245,9 @@ public struct UnreadableFile: Sendable, Hashable {
   func place(asOf: Int) -> (marketplace: String, month: String) {
     let parts = path.split(separator: "/").map(String.init)
     let marketplace = parts.count >= 3 && parts[0] == "records" ? parts[1] : "unknown"
-    let folder = parts.count >= 5 ? parts[3] : ""
-    let isMonth =
-      folder.count == 7
-      && folder.utf8.enumerated().allSatisfy { i, b in
-        i == 4 ? b == UInt8(ascii: "-") : (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-      }
-    return (marketplace, isMonth ? folder : month(asOf))
+    // A month folder is a month as a record's date gives it (`RecordPath.month(ofDate:)`).
+    let folder = parts.count >= 5 && parts[3].count == 7 ? parts[3] : ""
+    return (marketplace, RecordPath.month(ofDate: folder + "-01") ?? month(asOf))
   }
 }
 
@@ -335,12 +331,11 @@ struct Run {
   mutating func unreadable(_ files: [UnreadableFile]) {
     for file in files.sorted(by: { $0.path < $1.path }) {
       let (marketplace, month) = file.place(asOf: asOf)
+      let text = Sentence.unreadable(file.path, file.reason)
       findings.append(
         ReconcileFinding(
           code: "record.unreadable", severity: .error, marketplace: marketplace, month: month,
-          records: [file.path], amount: nil,
-          en: Sentence.unreadable(file.path, file.reason).en,
-          zh: Sentence.unreadable(file.path, file.reason).zh))
+          records: [file.path], amount: nil, en: text.en, zh: text.zh))
     }
   }
 

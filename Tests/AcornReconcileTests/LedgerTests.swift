@@ -282,15 +282,17 @@ struct UnreadableTests {
     input.add(Make.invoice("A1", total: "100.00"))
     input.unreadable = [
       UnreadableFile(path: "records/odd.json", reason: "not a JSON object"),
+      UnreadableFile(path: "records/US/invoice/2026-13/INV-US-X.json", reason: "line 1: x"),
       UnreadableFile(
         path: "records/DE/invoice/2026-02/INV-DE-B2.json", reason: "line 3: unexpected '}'"),
     ]
     let asOf = Make.day("2026-03-31")
     let r = try Reconciler().run(input, asOf: asOf)
     let found = r.findings.filter { $0.code == "record.unreadable" }
-    #expect(found.map(\.severity) == [.error, .error])
-    #expect(found.map(\.marketplace) == ["DE", "unknown"])
-    #expect(found.map(\.month) == ["2026-02", "2026-03"])
+    #expect(found.map(\.severity) == [.error, .error, .error])
+    // In path order; a folder that is not a month (2026-13) is placed in the as-of month.
+    #expect(found.map(\.marketplace) == ["DE", "US", "unknown"])
+    #expect(found.map(\.month) == ["2026-02", "2026-03", "2026-03"])
     #expect(found.first?.records == ["records/DE/invoice/2026-02/INV-DE-B2.json"])
     #expect(found.first?.en.contains("(line 3: unexpected '}')") == true)
     #expect(
