@@ -1,6 +1,7 @@
 import AcornModel
 import GRDB
 import GRDBSQLite
+import Glibc
 
 /// What the invoice ledger reads, straight from the index's columns — no record file opened, no
 /// JSON parsed but the few people's line matches — so reconciling a million invoice lines costs
@@ -29,7 +30,7 @@ extension RecordIndex {
       try inv.setArguments(args)
       try RawRow.each(inv.sqliteStatement) { r in
         guard let id = r.text(0), let m = r.text(1), let number = r.text(2),
-          let date = r.day(3), let currency = currencies.code(r.text(6)),
+          let date = r.day(3), let currency = currencies.code(r.bytes(6)),
           let total = r.decimal(5)
         else { return }
         invoices.append(
@@ -132,7 +133,7 @@ extension RecordIndex {
       try RawRow.each(rem.sqliteStatement) { r in
         guard let path = r.text(0), let id = r.text(1), let m = r.text(2),
           let paymentId = r.text(3), let date = r.day(5), let amount = r.decimal(6),
-          let currency = currencies.code(r.text(7))
+          let currency = currencies.code(r.bytes(7))
         else { return }
         heads.remittances.append(
           RemittanceView(
@@ -227,16 +228,26 @@ extension RecordIndex {
     var current: [RemittanceView.Line] = []
     var currencies = CurrencyCache()
     func flush() {
-      if !current.isEmpty { group(String(decoding: path, as: UTF8.self), current) }
+      let count = current.count
+      if count > 0 { group(String(decoding: path, as: UTF8.self), current) }
+      // Room for as many as the last remittance had (grown by doubling, each was copied and
+      // reallocated a few times over).
       current = []
+      current.reserveCapacity(count)
     }
     try RawRow.each(statement) { r in
       guard let rowPath = r.bytes(0) else { return }
-      if !path.elementsEqual(rowPath) {
+      let same =
+        path.count == rowPath.count
+        && path.withUnsafeBufferPointer { p in
+          guard let a = p.baseAddress, let b = rowPath.baseAddress else { return p.isEmpty }
+          return memcmp(a, b, p.count) == 0
+        }
+      if !same {
         flush()
         path = Array(rowPath)
       }
-      guard let number = r.text(2), let currency = currencies.code(r.text(6)),
+      guard let number = r.text(2), let currency = currencies.code(r.bytes(6)),
         let paid = r.decimal(5)
       else { return }
       current.append(
@@ -296,6 +307,22 @@ extension RecordIndex {
   /// Currency codes as read: the few a workspace uses, checked once each.
   struct CurrencyCache {
     var known: [String: CurrencyCode] = [:]
+    /// The last code read and its letters as bytes (one code per row, nearly always the last).
+    var last: (bytes: UInt32, code: CurrencyCode)?
+
+    /// The code of a column's bytes, without making a string when it is the last one read.
+    mutating func code(_ bytes: UnsafeBufferPointer<UInt8>?) -> CurrencyCode? {
+      guard let bytes else { return nil }
+      if bytes.count == 3 {
+        let letters = UInt32(bytes[0]) << 16 | UInt32(bytes[1]) << 8 | UInt32(bytes[2])
+        if let last, last.bytes == letters { return last.code }
+        let c = code(String(decoding: bytes, as: UTF8.self))
+        if let c { last = (letters, c) }
+        return c
+      }
+      return code(String(decoding: bytes, as: UTF8.self))
+    }
+
     mutating func code(_ text: String?) -> CurrencyCode? {
       guard let text else { return nil }
       if let c = known[text] { return c }

@@ -30,15 +30,16 @@ extension Workspace {
   /// error findings with file, line and JSON path.
   func loadSchemas(into findings: inout [Finding]) -> JSONSchemaSet {
     var schemas: [String: JSONValue] = [:]
-    var parsedFiles: [String: JSONParser.Parsed] = [:]
+    var files: [String: [UInt8]] = [:]
     let folder = path(Self.schemasFolder)
     for name in FileSystem.files(under: folder) where name.hasSuffix(".schema.json") {
       let rel = Self.schemasFolder + "/" + name
       do {
-        let parsed = try JSONParser.parse(
-          try FileSystem.read(folder + "/" + name), recordLines: true)
-        schemas[name] = parsed.value
-        parsedFiles[name] = parsed
+        // Without the line of every value (a map of every path, hashed): a schema's lines are
+        // looked up only for its problems, from the file parsed again.
+        let bytes = try FileSystem.read(folder + "/" + name)
+        schemas[name] = try JSONParser.parse(bytes).value
+        files[name] = bytes
       } catch let error as JSONParseError {
         findings.append(
           Finding(code: "json.syntax", file: rel, line: error.line, message: error.message))
@@ -49,7 +50,11 @@ extension Workspace {
       }
     }
     let set = JSONSchemaSet(schemas: schemas)
+    var parsedFiles: [String: JSONParser.Parsed] = [:]
     for problem in set.problems {
+      if parsedFiles[problem.file] == nil, let bytes = files[problem.file] {
+        parsedFiles[problem.file] = try? JSONParser.parse(bytes, recordLines: true)
+      }
       findings.append(
         Finding(
           code: problem.code, file: Self.schemasFolder + "/" + problem.file,

@@ -320,6 +320,17 @@ struct ExactSumTests {
       ).remittances
       #expect(whole.count == (marketplace == nil ? 9 : marketplace == "US" ? 7 : 2))
       #expect(whole.allSatisfy { $0.lines.map(\.number) == Array(1...7) })
+      // Table order alternates marketplaces, so the currency read last is not always the row's.
+      #expect(
+        whole.allSatisfy { r in
+          r.lines.allSatisfy {
+            $0.amountPaid.currency.code == (r.marketplace == "US" ? "USD" : "EUR")
+          }
+        })
+      #expect(
+        whole.allSatisfy { r in
+          r.lines.allSatisfy { $0.invoiceNumber.hasPrefix("N\(r.paymentId)-") }
+        })
       #expect(whole.contains { $0.paymentNumber == "P2-revised" } == (marketplace != "DE"))
       for parts in [2, 3, 5] {
         let read = try (0..<parts).map {

@@ -9,34 +9,47 @@ struct URIReference: Sendable, Hashable {
   var query: String?
   var fragment: String?
 
-  /// Splits `text` by the generic syntax (RFC 3986 appendix B).
+  /// Splits `text` by the generic syntax (RFC 3986 appendix B). The delimiters are ASCII, so
+  /// the text is scanned as UTF-8 bytes (a scan by `Character` segmented graphemes, and
+  /// compiling a schema splits the URI of every node).
   init(_ text: String) {
-    var rest = Substring(text)
-    if let hash = rest.firstIndex(of: "#") {
-      fragment = String(rest[rest.index(after: hash)...])
-      rest = rest[..<hash]
+    let utf8 = text.utf8
+    var start = utf8.startIndex
+    var end = utf8.endIndex
+    func string(_ from: String.Index, _ to: String.Index) -> String {
+      String(Substring(utf8[from..<to]))
     }
-    if let question = rest.firstIndex(of: "?") {
-      query = String(rest[rest.index(after: question)...])
-      rest = rest[..<question]
+    if let hash = utf8[start..<end].firstIndex(of: UInt8(ascii: "#")) {
+      fragment = string(utf8.index(after: hash), end)
+      end = hash
     }
-    if let colon = rest.firstIndex(of: ":"),
-      let first = rest.first, first.isASCII, first.isLetter,
-      rest[..<colon].allSatisfy({
-        $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".")
-      }),
-      !rest[..<colon].contains("/")
+    if let question = utf8[start..<end].firstIndex(of: UInt8(ascii: "?")) {
+      query = string(utf8.index(after: question), end)
+      end = question
+    }
+    if let colon = utf8[start..<end].firstIndex(of: UInt8(ascii: ":")), colon > start,
+      Self.isSchemeStart(utf8[start]),
+      utf8[start..<colon].allSatisfy(Self.isSchemeByte)
     {
-      scheme = String(rest[..<colon])
-      rest = rest[rest.index(after: colon)...]
+      scheme = string(start, colon)
+      start = utf8.index(after: colon)
     }
-    if rest.hasPrefix("//") {
-      rest = rest.dropFirst(2)
-      let end = rest.firstIndex(of: "/") ?? rest.endIndex
-      authority = String(rest[..<end])
-      rest = rest[end...]
+    let slash = UInt8(ascii: "/")
+    if utf8[start..<end].starts(with: [slash, slash]) {
+      start = utf8.index(start, offsetBy: 2)
+      let authorityEnd = utf8[start..<end].firstIndex(of: slash) ?? end
+      authority = string(start, authorityEnd)
+      start = authorityEnd
     }
-    path = String(rest)
+    path = string(start, end)
+  }
+
+  /// An ASCII letter: a scheme's first character.
+  static func isSchemeStart(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+
+  /// ASCII letters, digits, `+`, `-` and `.`: the rest of a scheme.
+  static func isSchemeByte(_ b: UInt8) -> Bool {
+    isSchemeStart(b) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E
   }
 
   private init(
@@ -100,7 +113,7 @@ struct URIReference: Sendable, Hashable {
 
   /// RFC 3986 §5.2.4.
   static func removeDotSegments(_ path: String) -> String {
-    guard path.contains(".") else { return path }
+    guard path.utf8.contains(UInt8(ascii: ".")) else { return path }
     var input = Substring(path)
     var output: [Substring] = []
     var absolute = false
@@ -134,7 +147,7 @@ struct URIReference: Sendable, Hashable {
   }
 
   static func percentDecoded(_ text: String) -> String {
-    guard text.contains("%") else { return text }
+    guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
     var bytes: [UInt8] = []
     var utf8 = Array(text.utf8)[...]
     func hex(_ b: UInt8) -> UInt8? {
