@@ -54,8 +54,9 @@ struct DoctorCommand: ParsableCommand {
     }
     if problems.isEmpty {
       let report = try workspace.updateIndex()
+      let records = try report.records ?? workspace.indexedRecordCount()
       Terminal.out(
-        "ok: git drivers configured, attributes in place, index \(report.mode.rawValue) (\(report.records) records)"
+        "ok: git drivers configured, attributes in place, index \(report.mode.rawValue) (\(records) records)"
       )
       return
     }

@@ -24,11 +24,12 @@ struct IndexCommand: ParsableCommand {
     let started = Date()
     let report = try workspace.updateIndex(rebuild: rebuild)
     let seconds = Date().timeIntervalSince(started)
+    let records = try report.records ?? workspace.indexedRecordCount()
     if output.json {
       var o: [String: JSONValue] = [
         "mode": .string(report.mode.rawValue),
         "changedPaths": .number(DecimalNumber(report.changedPaths)),
-        "records": .number(DecimalNumber(report.records)),
+        "records": .number(DecimalNumber(records)),
         "milliseconds": .number(DecimalNumber(Int(seconds * 1000))),
       ]
       if let r = report.reason { o["reason"] = .string(r) }
@@ -36,12 +37,12 @@ struct IndexCommand: ParsableCommand {
       return
     }
     switch report.mode {
-    case .upToDate: Terminal.out("Index up to date (\(report.records) records).")
+    case .upToDate: Terminal.out("Index up to date (\(records) records).")
     case .incremental:
       Terminal.out(
-        "Index updated: \(report.changedPaths) changed files, \(report.records) records.")
+        "Index updated: \(report.changedPaths) changed files, \(records) records.")
     case .rebuilt:
-      Terminal.out("Index rebuilt (\(report.reason ?? "")): \(report.records) records.")
+      Terminal.out("Index rebuilt (\(report.reason ?? "")): \(records) records.")
     }
   }
 }

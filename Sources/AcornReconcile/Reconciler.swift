@@ -179,6 +179,15 @@ func sortByID<T>(_ items: inout [T], _ id: (T) -> String) {
   items.permute(by: keys.indices.sorted { keys[$0] < keys[$1] })
 }
 
+/// `items.sort(by: precedes)`, leaving the array untouched (not even made unique) when no
+/// element precedes the one before it.
+func sortIfNeeded<T>(_ items: inout [T], by precedes: (T, T) -> Bool) {
+  let inOrder = items.withUnsafeBufferPointer { b in
+    b.indices.dropFirst().allSatisfy { !precedes(b[$0], b[$0 - 1]) }
+  }
+  if !inOrder { items.sort(by: precedes) }
+}
+
 func magnitude(_ m: Money) -> Money { m.isNegative ? -m : m }
 
 func month(_ day: Int) -> String { String(CivilDate.string(day).prefix(7)) }
@@ -314,12 +323,14 @@ struct Run {
       let set = Reconciler.InvoiceSet(taken)
       (invoices, invoiceIndex) = (set.invoices, set.byNumber)
     }
-    remittances.sort { ($0.date, $0.id) < ($1.date, $1.id) }
-    deductionViews.sort { $0.id < $1.id }
-    orders.sort { $0.id < $1.id }
-    shipments.sort { $0.id < $1.id }
-    returnViews.sort { $0.id < $1.id }
-    creditNotes.sort { $0.id < $1.id }
+    // Left as they are when in order already (the index reads them so): a sort wrote to each
+    // array, copying all of its views while the caller still held them.
+    sortIfNeeded(&remittances) { ($0.date, $0.id) < ($1.date, $1.id) }
+    sortIfNeeded(&deductionViews) { $0.id < $1.id }
+    sortIfNeeded(&orders) { $0.id < $1.id }
+    sortIfNeeded(&shipments) { $0.id < $1.id }
+    sortIfNeeded(&returnViews) { $0.id < $1.id }
+    sortIfNeeded(&creditNotes) { $0.id < $1.id }
     // By id only for what names invoices by id: people's line matches and deductions.
     if !deductionViews.isEmpty || remittances.contains(where: { !$0.lineMatches.isEmpty }) {
       invoiceByID.reserveCapacity(invoices.count)

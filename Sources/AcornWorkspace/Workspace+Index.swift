@@ -12,12 +12,23 @@ extension Workspace {
     public var mode: Mode
     /// Record files read and written into the index by this update.
     public var changedPaths: Int
-    public var records: Int
+    /// Records in the index when this update counted them (a rebuild counts what it wrote);
+    /// nil otherwise — `indexedRecordCount()` counts them (a scan every command that only
+    /// brought the index up to date had paid: 5 ms at 120,000 records).
+    public var records: Int?
     /// Why the index was rebuilt, when it was.
     public var reason: String?
   }
 
   public var indexPath: String { path(".acorn/index.sqlite") }
+
+  /// How many records the index holds (read as it is: `updateIndex` first for an up-to-date
+  /// count).
+  public func indexedRecordCount() throws(WorkspaceError) -> Int {
+    do { return try RecordIndex(readOnlyAt: indexPath).count() } catch {
+      throw WorkspaceError("index.unavailable", "cannot count the index's records", cause: error)
+    }
+  }
 
   /// Brings the index up to date: rebuilt from all files when asked, missing, corrupt, of another
   /// version or of a commit no longer in history; otherwise updated from the paths changed between
@@ -159,11 +170,11 @@ extension Workspace {
         && Set(state.dirtyPaths) == dirty && state.dirtyDigests == digests
       {
         return IndexReport(
-          mode: .upToDate, changedPaths: 0, records: try index.count(), reason: nil)
+          mode: .upToDate, changedPaths: 0, records: nil, reason: nil)
       }
       try index.apply(changes, state: newState)
       return IndexReport(
-        mode: .incremental, changedPaths: changes.count, records: try index.count(), reason: nil)
+        mode: .incremental, changedPaths: changes.count, records: nil, reason: nil)
     } catch let error as WorkspaceError {
       throw error
     } catch let error as IndexError {

@@ -256,6 +256,13 @@ struct MergeCLITests {
     #expect(doctor.stdout.contains("merge.acorn.driver is not set"))
     #expect(doctor.stdout.contains("fix: acorn doctor --fix"))
     #expect(try CLI.run(["doctor", "--fix"], in: dir.path + "/plain").status == 0)
-    #expect(try CLI.run(["doctor"], in: dir.path + "/plain").status == 0)
+    #expect(try CLI.run(["doctor"], in: dir.path + "/plain").status == 0)  // builds the index
+    let healthy = try CLI.run(["doctor"], in: dir.path + "/plain")
+    #expect(healthy.status == 0)
+    // The index already up to date: its records counted for the report all the same.
+    let records = try CLI.run(["query", "SELECT count(*) AS n FROM records", "--json"], in: ws)
+    let n = try JSONParser.parse(Array(records.stdout.utf8)).value["rows"]?.arrayValue?.first?
+      .arrayValue?.first?.intValue
+    #expect(healthy.stdout.contains("index up-to-date (\(n ?? -1) records)"), "\(healthy.stdout)")
   }
 }

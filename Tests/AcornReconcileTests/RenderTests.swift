@@ -185,4 +185,24 @@ struct ResultOrderTests {
     sortByID(&empty) { $0.id }
     #expect(empty.isEmpty)
   }
+
+  @Test("sorted only when out of order: an ordered array is not written to (no copy while shared)")
+  func sortIfNeededLeavesOrder() {
+    var generator = SystemRandomNumberGenerator()
+    let items = (0..<500).map { _ in (day: Int.random(in: 0..<20, using: &generator), n: 0) }
+      .enumerated().map { (day: $0.element.day, n: $0.offset) }
+    var sorted = items
+    sortIfNeeded(&sorted) { $0.day < $1.day }
+    #expect(sorted.map(\.n) == items.sorted { $0.day < $1.day }.map(\.n))
+    // Shared with `ordered`: left alone, the two still use one buffer.
+    let ordered = sorted
+    sortIfNeeded(&sorted) { $0.day < $1.day }
+    let same = sorted.withUnsafeBufferPointer { a in
+      ordered.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress }
+    }
+    #expect(same)
+    var one = [(day: 3, n: 0)]
+    sortIfNeeded(&one) { $0.day < $1.day }
+    #expect(one.count == 1)
+  }
 }

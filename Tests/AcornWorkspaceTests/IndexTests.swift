@@ -13,7 +13,10 @@ struct WorkspaceIndexTests {
     let ws = try committedWorkspace(scratch)
     let first = try ws.updateIndex()
     #expect(first.mode == .rebuilt && first.records == 8)
-    #expect(try ws.updateIndex().mode == .upToDate)
+    // Up to date: nothing counted on the way (a scan of every row); counted when asked.
+    let again = try ws.updateIndex()
+    #expect(again.mode == .upToDate && again.records == nil)
+    #expect(try ws.indexedRecordCount() == 8)
 
     // A commit that changes one record: one path.
     _ = try ws.set(

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Sort keys as bytes in one buffer: each key appended once (its parts joined by whatever the
 /// caller appends between them), then the keys' order found by comparing bytes in place — what
 /// `memcmp` order (SQLite's `BINARY` collation, `CanonicalJSON.keyPrecedes`) gives, without a
@@ -28,22 +30,33 @@ public struct ByteKeys {
   public func sortedIndices() -> [Int] {
     bytes.withUnsafeBufferPointer { b in
       bounds.withUnsafeBufferPointer { at in
-        (0..<count).sorted { i, j in
-          UnsafeBufferPointer(rebasing: b[at[i]..<at[i + 1]]).lexicographicallyPrecedes(
-            UnsafeBufferPointer(rebasing: b[at[j]..<at[j + 1]]))
+        guard let base = b.baseAddress else { return Array(0..<count) }  // every key empty
+        return (0..<count).sorted { i, j in
+          Self.precedes(base, at[i], at[i + 1], at[j], at[j + 1])
         }
       }
     }
+  }
+
+  /// Whether the bytes `a..<aEnd` come before `b..<bEnd` (a prefix before what extends it): by
+  /// `memcmp` (keys share long prefixes — marketplace, month, code — that an element-by-element
+  /// comparison walked a byte at a time).
+  @inline(__always)
+  static func precedes(_ base: UnsafePointer<UInt8>, _ a: Int, _ aEnd: Int, _ b: Int, _ bEnd: Int)
+    -> Bool
+  {
+    let (n, m) = (aEnd - a, bEnd - b)
+    let c = memcmp(base + a, base + b, min(n, m))
+    return c < 0 || (c == 0 && n < m)
   }
 
   /// Whether the keys are already in order (each no greater than the next).
   public func inOrder() -> Bool {
     bytes.withUnsafeBufferPointer { b in
       bounds.withUnsafeBufferPointer { at in
+        guard let base = b.baseAddress else { return true }
         for k in stride(from: 1, to: count, by: 1)
-        where UnsafeBufferPointer(rebasing: b[at[k]..<at[k + 1]]).lexicographicallyPrecedes(
-          UnsafeBufferPointer(rebasing: b[at[k - 1]..<at[k]]))
-        {
+        where Self.precedes(base, at[k], at[k + 1], at[k - 1], at[k]) {
           return false
         }
         return true
