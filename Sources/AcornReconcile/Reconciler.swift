@@ -584,10 +584,12 @@ struct Run {
       sameCurrency && magnitude(difference).amount > rules.tolerance(pay.amount.currency)
     var targets: [LineTarget] = []
     targets.reserveCapacity(pay.lines.count)
+    // People's matches are rare: their dictionary is not hashed into when it is empty.
+    let matches = pay.lineMatches.isEmpty ? nil : pay.lineMatches
     for line in pay.lines {
       var target: Int?
       var stale = false
-      if let matched = pay.lineMatches[line.number] {
+      if let matched = matches?[line.number] {
         target = invoiceByID[matched]
         stale = target == nil
       } else if line.classification == "invoice" {
@@ -656,7 +658,7 @@ struct Run {
       }
       let isPayment =
         line.classification == "invoice"
-        || pay.pointee.lineMatches[line.number] != nil
+        || !pay.pointee.lineMatches.isEmpty && pay.pointee.lineMatches[line.number] != nil
           && !DeductionClassifier.deductionTypes.contains(line.classification)
       let entry = InvoiceLedger.Entry(
         type: isPayment ? "payment" : line.classification, reference: line.invoiceNumber,
