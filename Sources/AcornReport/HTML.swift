@@ -139,7 +139,7 @@ extension Report {
       guard !counts.isEmpty else { return "" }
       return Chart.bars(
         title: L.t("Returns by refund state", "各退款状态的退货数"), categories: counts.map(\.0),
-        unit: L.t("returns", "笔"),
+        unit: L.t("returns", "笔"), unitOfOne: L.t("return", "笔"),
         series: [
           (L.t("Returns", "退货数"), "#3e7cb1", counts.map { DecimalNumber($0.1) }),
           (L.t("Credit overdue", "贷项逾期"), "#c92a2a", counts.map { DecimalNumber($0.2) }),
@@ -285,9 +285,10 @@ enum Chart {
   }
 
   /// `minimumScale`: the digits after the point a value's label keeps (a currency's minor units:
-  /// `7,293.60 USD`, not `7,293.6`).
+  /// `7,293.60 USD`, not `7,293.6`); `unitOfOne`: the unit a label of exactly 1 takes (`1
+  /// return`, where the axis says `returns`).
   static func bars(
-    title: String, categories: [String], unit: String,
+    title: String, categories: [String], unit: String, unitOfOne: String? = nil,
     series: [(String, String, [DecimalNumber])], id: String, minimumScale: Int = 0
   ) -> String {
     guard !categories.isEmpty else { return "" }
@@ -302,7 +303,7 @@ enum Chart {
         let v = values[i]
         let yy = y(max(double(v), 0))
         s +=
-          "<rect x=\"\(f(start + barW * Double(k)))\" y=\"\(f(yy))\" width=\"\(f(barW - 2))\" height=\"\(f(height - bottom - yy))\" fill=\"\(colour)\" data-v=\"\(v.formatted())\"><title>\(esc(categories[i])) · \(esc(name)): \(grouped(v.formatted(minimumScale: minimumScale))) \(esc(unit))</title></rect>"
+          "<rect x=\"\(f(start + barW * Double(k)))\" y=\"\(f(yy))\" width=\"\(f(barW - 2))\" height=\"\(f(height - bottom - yy))\" fill=\"\(colour)\" data-v=\"\(v.formatted())\"><title>\(esc(categories[i])) · \(esc(name)): \(grouped(v.formatted(minimumScale: minimumScale))) \(esc(v == DecimalNumber(1) ? unitOfOne ?? unit : unit))</title></rect>"
       }
     }
     return s + xLabels(categories, slot) + "</svg>\n"

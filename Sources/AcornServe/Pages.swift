@@ -119,15 +119,18 @@ extension WebApp {
   // MARK: lists
 
   func recordList(_ p: Page) throws(WorkspaceError) -> String {
-    let kind = p.query["kind"].flatMap { $0.isEmpty ? nil : RecordKind(rawValue: $0) }
+    let kindText = p.query["kind"] ?? ""
+    let kind = kindText.isEmpty ? nil : RecordKind(rawValue: kindText)
     let text = p.query["q"]?.trimmingCharacters(in: .whitespaces) ?? ""
     let state = p.query["state"] ?? ""
     let marketplace = p.query["marketplace"] ?? ""
     var clauses: [String] = []
     var args: [String] = []
-    if let kind {
+    if !kindText.isEmpty {
+      // A kind that is none (a link typed by hand) filters to nothing, and says so, rather
+      // than showing every record under a filter that was asked for.
       clauses.append("kind = ?")
-      args.append(kind.rawValue)
+      args.append(kindText)
     }
     if !state.isEmpty {
       clauses.append("state = ?")
@@ -169,7 +172,16 @@ extension WebApp {
           "<option value=\"\(esc($0))\"\($0 == chosen ? " selected" : "")>\(esc($0))</option>"
         }.joined()
     }
-    var h = "<form method=\"get\" action=\"/records\" class=\"filters\" role=\"search\">"
+    var h = ""
+    if !kindText.isEmpty && kind == nil {
+      let known = RecordKind.allCases.map(\.rawValue).joined(separator: ", ")
+      h +=
+        "<p class=\"error\" role=\"alert\" data-unknown-kind>"
+        + p.t(
+          "There is no record kind “\(esc(kindText))”; the kinds are \(known).",
+          "没有“\(esc(kindText))”这种记录类型；类型有：\(known)。") + "</p>"
+    }
+    h += "<form method=\"get\" action=\"/records\" class=\"filters\" role=\"search\">"
     h +=
       "<label>\(p.t("Kind", "类型")) <select name=\"kind\">\(options(kinds, kind?.rawValue ?? "", all: p.t("all", "全部")))</select></label>"
     h +=

@@ -467,6 +467,11 @@ struct ServeCLITests {
       .body
     #expect(only.contains("data-count=\"1\""))
     #expect(only.contains("data-record=\"\(id)\""))
+    // A kind that is none filters to nothing and says which kinds there are.
+    let bogus = try RawHTTP.send(port, "GET", "/records?kind=bogus", headers: ["Cookie": cookie])
+      .body
+    #expect(bogus.contains("data-unknown-kind") && bogus.contains("data-count=\"0\""))
+    #expect(bogus.contains("the kinds are purchase-order, shipment, invoice"), "\(bogus)")
     let early = try post("/actions/conclude-merge", [:])
     #expect(early.contains("1 conflicts are still open"))
     let resolved = try post(

@@ -142,6 +142,10 @@ struct ReportTests {
     let amounts = en.matches(of: /: (-?[0-9,]+(\.[0-9]+)?) (USD|EUR)<\/title>/)
     #expect(amounts.count > 10)
     for m in amounts { #expect(m.output.2?.count == 3, "\(m.output.0)") }
+    // Counts take their unit's number (here none is 1: `countLabels` has one).
+    let counted = en.matches(of: /· (Returns|Credit overdue): ([0-9,]+) (returns?)<\/title>/)
+    #expect(!counted.isEmpty)
+    for m in counted { #expect((m.output.2 == "1") == (m.output.3 == "return"), "\(m.output.0)") }
     let json = CanonicalJSON.string(r.json)
     for row in r.cash { #expect(json.contains("\"invoiced\": \"\(row.invoiced.amountText)\"")) }
     let csv = r.csv(.en)
@@ -150,5 +154,20 @@ struct ReportTests {
     }
     #expect(csv.components(separatedBy: "\r\n").count - 2 == cells)
     #expect(try r.xlsx(.en) == r.xlsx(.en))
+  }
+
+  @Test("a chart's count of exactly one takes the singular unit: 1 return, 0 and 2 returns")
+  func countLabels() {
+    let svg = Chart.bars(
+      title: "Returns by refund state", categories: ["authorized", "received"], unit: "returns",
+      unitOfOne: "return",
+      series: [
+        ("Returns", "#3e7cb1", [DecimalNumber(1), DecimalNumber(2)]),
+        ("Credit overdue", "#c92a2a", [DecimalNumber(0), DecimalNumber(1)]),
+      ], id: "refunds")
+    #expect(svg.contains("authorized · Returns: 1 return</title>"), "\(svg)")
+    #expect(svg.contains("received · Returns: 2 returns</title>"))
+    #expect(svg.contains("authorized · Credit overdue: 0 returns</title>"))
+    #expect(svg.contains("received · Credit overdue: 1 return</title>"))
   }
 }
