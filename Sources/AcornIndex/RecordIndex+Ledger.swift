@@ -1,7 +1,12 @@
 import AcornModel
 import GRDB
 import GRDBSQLite
-import Glibc
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// What the invoice ledger reads, straight from the index's columns — no record file opened, no
 /// JSON parsed but the few people's line matches — so reconciling a million invoice lines costs

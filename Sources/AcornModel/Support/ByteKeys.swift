@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// Sort keys as bytes in one buffer: each key appended once (its parts joined by whatever the
 /// caller appends between them), then the keys' order found by comparing bytes in place — what
