@@ -79,6 +79,7 @@ struct AlertsCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    if let note = marketplace?.absenceNote(in: workspace) { Terminal.errorLine(note) }
     let day = asOf.flatMap(CivilDate.day) ?? Int(Date().timeIntervalSince1970 / 86_400)
     let alerts = try workspace.alerts(
       Workspace.AlertOptions(asOf: day, marketplace: marketplace?.code))

@@ -103,6 +103,7 @@ struct ExportCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    if let note = marketplace?.absenceNote(in: workspace) { Terminal.errorLine(note) }
     guard let format = format.journal else {
       let result = try workspace.exportX12(
         documents, set: transactionSet ?? "", author: Author.signature(workspace), now: Date())

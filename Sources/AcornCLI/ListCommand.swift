@@ -17,6 +17,7 @@ struct ListCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    if let note = marketplace?.absenceNote(in: workspace) { Terminal.errorLine(note) }
     let entries = workspace.listRecords(kind: kind, marketplace: marketplace)
     if output.json {
       let items: [JSONValue] = entries.map {

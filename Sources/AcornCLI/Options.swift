@@ -1,4 +1,5 @@
 import AcornModel
+import AcornWorkspace
 import ArgumentParser
 
 /// `-C PATH`: the workspace to work in (default: the current folder), as in git.
@@ -21,4 +22,16 @@ extension RecordKind: ExpressibleByArgument {
 extension Marketplace: ExpressibleByArgument {
   public init?(argument: String) { self.init(argument) }
   public static var allValueStrings: [String] { all.map(\.code) }
+}
+
+extension Marketplace {
+  /// A line for stderr when the workspace holds no record of this marketplace: a filter on it
+  /// gives empty results — no invoice open, no alert due — that would otherwise read as all
+  /// clear.
+  func absenceNote(in workspace: Workspace) -> String? {
+    let held = workspace.recordMarketplaces()
+    guard !held.contains(code) else { return nil }
+    return "note: this workspace holds no record of marketplace \(code)"
+      + (held.isEmpty ? "" : " (its records are of \(held.joined(separator: ", ")))")
+  }
 }

@@ -89,6 +89,7 @@ struct ReconcileCommand: ParsableCommand {
   func run() throws {
     var workspace = try Workspace(at: workspaceOptions.workspace)
     workspace.progress = Terminal.ProgressLine.onTerminal()?.handler
+    if let note = marketplace?.absenceNote(in: workspace) { Terminal.errorLine(note) }
     if ledger { return try runLedger(workspace) }
     let outcome = try workspace.reconcile(
       Workspace.ReconcileOptions(

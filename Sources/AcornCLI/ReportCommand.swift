@@ -62,6 +62,7 @@ struct ReportCommand: ParsableCommand {
 
   func run() throws {
     let workspace = try Workspace(at: workspaceOptions.workspace)
+    if let note = marketplace?.absenceNote(in: workspace) { Terminal.errorLine(note) }
     let report = try workspace.report(
       Workspace.ReportOptions(
         asOf: asOf.flatMap(CivilDate.day), marketplace: marketplace?.code, period: period),

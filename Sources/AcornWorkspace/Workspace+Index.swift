@@ -22,6 +22,16 @@ extension Workspace {
 
   public var indexPath: String { path(".acorn/index.sqlite") }
 
+  /// The marketplaces the workspace holds records of: the folders under `records/` that hold
+  /// something, sorted.
+  public func recordMarketplaces() -> [String] {
+    let root = path("records")
+    return FileSystem.names(in: root).filter {
+      !$0.hasPrefix(".") && FileSystem.isDirectory(root + "/" + $0)
+        && !FileSystem.names(in: root + "/" + $0).isEmpty
+    }.sorted()
+  }
+
   /// How many records the index holds (read as it is: `updateIndex` first for an up-to-date
   /// count).
   public func indexedRecordCount() throws(WorkspaceError) -> Int {

@@ -33,6 +33,19 @@ struct ReconcileCLITests {
     for key in ["purchaseOrders", "deductions", "returns", "findings"] {
       #expect(doc[key]?.arrayValue != nil, "\(key)")
     }
+    // A marketplace the workspace holds nothing of is said on stderr ("Invoices: 0" and "No
+    // open alerts" had read as all clear); one it holds, not.
+    let held = try HistoryCLITests.gitRun(["ls-tree", "--name-only", "HEAD", "records/"], in: ws)
+      .split(separator: "\n").map { $0.replacingOccurrences(of: "records/", with: "") }
+    for command in [["reconcile", "--no-commit"], ["reconcile", "--ledger"], ["alerts"]] {
+      let absent = try CLI.run(command + ["--marketplace", "JP"], in: ws)
+      #expect(
+        absent.stderr.contains(
+          "holds no record of marketplace JP (its records are of \(held.joined(separator: ", ")))"),
+        "\(command) \(absent.stderr)")
+      let present = try CLI.run(command + ["--marketplace", "US"], in: ws)
+      #expect(!present.stderr.contains("holds no record"), "\(command) \(present.stderr)")
+    }
     let zh = try CLI.run(["reconcile", "--no-commit", "--lang", "zh-CN"], in: ws)
     #expect(zh.stdout.contains("采购单 4Z32PABC"))
     // A PO line is named in the sentence's language ("line 1 (ASIN)" had stayed English).
