@@ -22,13 +22,12 @@ extension Repository {
   /// the in-memory backend stays attached to this handle's object database.
   public func beginPackedWrites() throws(GitError) {
     guard mempack == nil else { return }
-    var odb: OpaquePointer?
-    try check("git_repository_odb", git_repository_odb(&odb, pointer))
-    defer { git_odb_free(odb) }
     var backend: UnsafeMutablePointer<git_odb_backend>?
     try check("git_mempack_new", git_mempack_new(&backend))
     // The object database owns the backend once it is added (and frees it with itself).
-    try check("git_odb_add_backend", git_odb_add_backend(odb, backend, 999))
+    try withObjectDatabase { odb throws(GitError) in
+      try check("git_odb_add_backend", git_odb_add_backend(odb, backend, 999))
+    }
     mempack = backend
   }
 
@@ -47,10 +46,9 @@ extension Repository {
     pending = []
     try check("git_mempack_reset", git_mempack_reset(mempack))
     // The pack backend lists its packs once; make it see the new one.
-    var odb: OpaquePointer?
-    try check("git_repository_odb", git_repository_odb(&odb, pointer))
-    defer { git_odb_free(odb) }
-    try check("git_odb_refresh", git_odb_refresh(odb))
+    try withObjectDatabase { odb throws(GitError) in
+      try check("git_odb_refresh", git_odb_refresh(odb))
+    }
   }
 
   /// The id of an object just written; remembered for the next pack while writes go to memory.

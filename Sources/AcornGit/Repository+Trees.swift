@@ -229,49 +229,280 @@ extension Repository {
     return true
   }
 
-  /// Files that differ between two trees (nil is the empty tree), without rename detection.
+  /// Files that differ between two trees (nil is the empty tree), without rename detection, in
+  /// git's path order — what `git diff-tree -r --no-renames` lists: a file that became a
+  /// symbolic link (or the reverse) one change, a file that became a folder a removal and the
+  /// folder's files added.
+  ///
+  /// The trees are read raw from the object database and walked side by side: a subtree whose
+  /// id is the same on both sides is skipped unread, entries are compared in place, and a path is
+  /// built only for an entry that changed. (libgit2's tree-to-tree diff built every entry's path
+  /// and passed it through its iterators: two thirds of an incremental publish at a million
+  /// records, docs/performance.md.)
   public func diffTrees(_ old: ObjectID?, _ new: ObjectID?) throws(GitError) -> [TreeChange] {
-    // The same tree: libgit2 would still inflate every subtree of both to find nothing.
     if old == new { return [] }
-    func lookup(_ id: ObjectID?) throws(GitError) -> OpaquePointer? {
-      guard let id else { return nil }
-      var raw = id.raw
-      var tree: OpaquePointer?
-      try check("git_tree_lookup(\(id.short))", git_tree_lookup(&tree, pointer, &raw))
-      return tree
+    // Other handles read the subtrees on other cores — not while objects this handle has
+    // written wait in memory (`beginPackedWrites`), where only this handle sees them.
+    let others = mempack == nil ? gitDirectory : nil
+    return try withObjectDatabase { odb throws(GitError) in
+      var walk = TreeWalk(odb: odb, fanOut: others)
+      try walk.compare(old.map(\.raw), new.map(\.raw), prefix: [])
+      return walk.changes
     }
-    let oldTree = try lookup(old)
-    defer { git_tree_free(oldTree) }
-    let newTree = try lookup(new)
-    defer { git_tree_free(newTree) }
-    // A file that became a symbolic link (or the reverse) is one change, as git reports it
-    // (without the flag libgit2 reports a removal and an addition of the same path).
-    var options = git_diff_options()
-    try check(
-      "git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
-    options.flags |= GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
-    var diff: OpaquePointer?
-    try check(
-      "git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, &options))
-    defer { git_diff_free(diff) }
-    var out: [TreeChange] = []
-    for i in 0..<git_diff_num_deltas(diff) {
-      guard let delta = git_diff_get_delta(diff, i) else { continue }
-      let d = delta.pointee
-      let pathPointer = d.new_file.path ?? d.old_file.path
-      guard let pathPointer else { continue }
-      let zero = [UInt8](repeating: 0, count: 20)
-      let oldID = ObjectID(d.old_file.id)
-      let newID = ObjectID(d.new_file.id)
-      let mode = d.new_file.mode
-      let special =
-        newID.bytes != zero && mode != UInt32(GIT_FILEMODE_BLOB.rawValue)
-        && mode != UInt32(GIT_FILEMODE_BLOB_EXECUTABLE.rawValue)
-      out.append(
-        TreeChange(
-          path: String(cString: pathPointer), oldBlob: oldID.bytes == zero ? nil : oldID,
-          newBlob: newID.bytes == zero ? nil : newID, newIsSpecial: special))
+  }
+
+  /// The repository's object database, for the length of `body`.
+  func withObjectDatabase<R>(_ body: (OpaquePointer) throws(GitError) -> R) throws(GitError) -> R {
+    var odb: OpaquePointer?
+    try check("git_repository_odb", git_repository_odb(&odb, pointer))
+    defer { git_odb_free(odb) }
+    return try body(try produced(odb, "git_repository_odb"))
+  }
+}
+
+/// One side-by-side walk of two trees (`Repository.diffTrees`).
+private struct TreeWalk {
+  let odb: OpaquePointer
+  /// The repository (its git folder) other cores open to read subtrees; nil: this thread only.
+  /// Taken at the first level with more than one subtree to compare (a workspace's month
+  /// folders), whose pairs are then shared among the cores.
+  var fanOut: String?
+  var changes: [Repository.TreeChange] = []
+
+  /// Subtrees to compare, and where their changes go among this level's.
+  struct Pending: @unchecked Sendable {
+    var old: git_oid?
+    var new: git_oid?
+    var prefix: [UInt8]
+    var at: Int
+  }
+
+  /// Reads a tree's raw entries (nil: the empty tree) for the length of `body`.
+  func withTree<R>(
+    _ id: git_oid?, _ body: (UnsafeRawBufferPointer) throws(GitError) -> R
+  ) throws(GitError) -> R {
+    guard var id else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+    var object: OpaquePointer?
+    try check("git_odb_read(\(ObjectID(id).short))", git_odb_read(&object, odb, &id))
+    defer { git_odb_object_free(object) }
+    guard git_odb_object_type(object) == GIT_OBJECT_TREE else {
+      throw GitError(
+        code: -1, operation: "git_odb_read(\(ObjectID(id).short))", message: "not a tree")
     }
-    return out
+    return try body(
+      UnsafeRawBufferPointer(
+        start: git_odb_object_data(object), count: Int(git_odb_object_size(object))))
+  }
+
+  mutating func compare(_ old: git_oid?, _ new: git_oid?, prefix: [UInt8]) throws(GitError) {
+    var pending: [Pending] = []
+    try withTree(old) { oldBytes throws(GitError) in
+      try withTree(new) { newBytes throws(GitError) in
+        var a = TreeEntries(oldBytes, old)
+        var b = TreeEntries(newBytes, new)
+        var x = try a.next()
+        var y = try b.next()
+        while x != nil || y != nil {
+          let order: Int
+          if let x, let y { order = TreeEntries.order(x, y) } else { order = x == nil ? 1 : -1 }
+          if order < 0, let e = x {
+            if e.isTree {
+              pending.append(
+                Pending(old: e.id, new: nil, prefix: e.folder(prefix), at: changes.count))
+            } else {
+              record(e.path(prefix), old: e, new: nil)
+            }
+            x = try a.next()
+          } else if order > 0, let f = y {
+            if f.isTree {
+              pending.append(
+                Pending(old: nil, new: f.id, prefix: f.folder(prefix), at: changes.count))
+            } else {
+              record(f.path(prefix), old: nil, new: f)
+            }
+            y = try b.next()
+          } else if let e = x, let f = y {
+            if !e.sameContent(f) {
+              if e.isTree {
+                pending.append(
+                  Pending(old: e.id, new: f.id, prefix: e.folder(prefix), at: changes.count))
+              } else {
+                record(e.path(prefix), old: e, new: f)
+              }
+            }
+            x = try a.next()
+            y = try b.next()
+          }
+        }
+      }
+    }
+    guard !pending.isEmpty else { return }
+    // Each subtree's changes, in order, then placed among this level's files.
+    var parts: [[Repository.TreeChange]]
+    if let repository = fanOut, pending.count > 1 {
+      parts = try Self.shared(pending, repository: repository, odb: odb)
+    } else {
+      parts = []
+      for p in pending {
+        var sub = TreeWalk(odb: odb, fanOut: fanOut)
+        try sub.compare(p.old, p.new, prefix: p.prefix)
+        parts.append(sub.changes)
+      }
+    }
+    var merged: [Repository.TreeChange] = []
+    merged.reserveCapacity(changes.count + parts.reduce(0) { $0 + $1.count })
+    var from = 0
+    for (p, part) in zip(pending, parts) {
+      merged += changes[from..<p.at]
+      merged += part
+      from = p.at
+    }
+    merged += changes[from...]
+    changes = merged
+  }
+
+  mutating func record(_ path: [UInt8], old: TreeEntry?, new: TreeEntry?) {
+    changes.append(
+      Repository.TreeChange(
+        path: String(decoding: path, as: UTF8.self), oldBlob: old.map { ObjectID($0.id) },
+        newBlob: new.map { ObjectID($0.id) },
+        newIsSpecial: new.map { $0.mode != 0o100644 && $0.mode != 0o100755 } ?? false))
+  }
+
+  /// The pending subtrees compared on every core: this thread with its handle, the others each
+  /// with a repository of its own (handles are not shared between threads).
+  static func shared(_ pending: [Pending], repository: String, odb: OpaquePointer)
+    throws(GitError) -> [[Repository.TreeChange]]
+  {
+    let box = SharedResults(count: pending.count)
+    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, pending.count, 8))
+    let group = DispatchGroup()
+    for w in 1..<workers {
+      group.enter()
+      let thread = Thread {
+        defer { group.leave() }
+        do throws(GitError) {
+          let repo = try Repository.open(at: repository)
+          try repo.withObjectDatabase { odb throws(GitError) in
+            try box.work(pending, odb: odb)
+          }
+        } catch { box.fail(error) }
+      }
+      thread.stackSize = 1 << 20
+      thread.start()
+    }
+    do { try box.work(pending, odb: odb) } catch { box.fail(error) }
+    group.wait()
+    return try box.results()
+  }
+}
+
+/// The subtrees' changes as the cores find them, each taking the next pending pair.
+private final class SharedResults: @unchecked Sendable {
+  let lock = NSLock()
+  var next = 0
+  var parts: [[Repository.TreeChange]]
+  var error: GitError?
+
+  init(count: Int) { parts = Array(repeating: [], count: count) }
+
+  func work(_ pending: [TreeWalk.Pending], odb: OpaquePointer) throws(GitError) {
+    while true {
+      let i: Int? = lock.withLock {
+        guard error == nil, next < pending.count else { return nil }
+        defer { next += 1 }
+        return next
+      }
+      guard let i else { return }
+      var walk = TreeWalk(odb: odb, fanOut: nil)
+      try walk.compare(pending[i].old, pending[i].new, prefix: pending[i].prefix)
+      lock.withLock { parts[i] = walk.changes }
+    }
+  }
+
+  func fail(_ e: GitError) { lock.withLock { if error == nil { error = e } } }
+
+  func results() throws(GitError) -> [[Repository.TreeChange]] {
+    if let error { throw error }
+    return parts
+  }
+}
+
+/// One entry of a raw tree, pointing into the object's bytes.
+private struct TreeEntry {
+  var mode: UInt32
+  var name: UnsafeRawBufferPointer
+  /// The 20 bytes of the id.
+  var idBytes: UnsafeRawPointer
+
+  var isTree: Bool { mode & 0o170000 == 0o040000 }
+  var id: git_oid {
+    var oid = git_oid()
+    withUnsafeMutableBytes(of: &oid.id) {
+      $0.copyMemory(from: UnsafeRawBufferPointer(start: idBytes, count: 20))
+    }
+    return oid
+  }
+  func path(_ prefix: [UInt8]) -> [UInt8] { prefix + name }
+  func folder(_ prefix: [UInt8]) -> [UInt8] { prefix + name + [0x2F] }
+  /// The same id, and (a file's) the same mode.
+  func sameContent(_ other: TreeEntry) -> Bool {
+    (isTree || mode == other.mode)
+      && memcmp(idBytes, other.idBytes, 20) == 0
+  }
+}
+
+/// The entries of a raw tree (`<octal mode> <name>\0<20-byte id>`, repeated), one at a time.
+private struct TreeEntries {
+  let bytes: UnsafeRawBufferPointer
+  let id: git_oid?
+  var offset = 0
+
+  init(_ bytes: UnsafeRawBufferPointer, _ id: git_oid?) {
+    self.bytes = bytes
+    self.id = id
+  }
+
+  mutating func next() throws(GitError) -> TreeEntry? {
+    guard offset < bytes.count, let base = bytes.baseAddress else { return nil }
+    let end = bytes.count
+    var mode: UInt32 = 0
+    var i = offset
+    while i < end {
+      let c = base.load(fromByteOffset: i, as: UInt8.self)
+      if c == 0x20 { break }
+      let digit = c &- 0x30
+      guard digit < 8 else { throw malformed() }
+      mode = mode << 3 | UInt32(digit)
+      i += 1
+    }
+    let nameStart = i + 1
+    guard i > offset, nameStart < end,
+      let nul = memchr(base + nameStart, 0, end - nameStart)
+    else { throw malformed() }
+    let nameEnd = nameStart + (UnsafeRawPointer(nul) - (base + nameStart))
+    guard nameEnd > nameStart, nameEnd + 21 <= end else { throw malformed() }
+    offset = nameEnd + 21
+    return TreeEntry(
+      mode: mode, name: UnsafeRawBufferPointer(start: base + nameStart, count: nameEnd - nameStart),
+      idBytes: base + nameEnd + 1)
+  }
+
+  func malformed() -> GitError {
+    GitError(
+      code: -1, operation: "tree \(id.map { ObjectID($0).short } ?? "-")",
+      message: "malformed entry at byte \(offset)")
+  }
+
+  /// Git's order of tree entries: by name, a folder's name read as if it ended in `/`.
+  static func order(_ a: TreeEntry, _ b: TreeEntry) -> Int {
+    let n = min(a.name.count, b.name.count)
+    if let x = a.name.baseAddress, let y = b.name.baseAddress {
+      let c = memcmp(x, y, n)
+      if c != 0 { return Int(c) }
+    }
+    let x: UInt8 = a.name.count > n ? a.name[n] : (a.isTree ? 0x2F : 0)
+    let y: UInt8 = b.name.count > n ? b.name[n] : (b.isTree ? 0x2F : 0)
+    return x < y ? -1 : x > y ? 1 : 0
   }
 }

@@ -168,6 +168,152 @@ struct RepositoryTests {
     #expect(try repo.diffTrees(ObjectID(hex: first), ObjectID(hex: first)).isEmpty)
   }
 
+  @Test(
+    "diffTrees gives what git diff-tree gives over random histories: names that sort around `/` (a, a.b, a-b, a0, a/), files that become folders and back, modes, symbolic links, subtrees changed side by side, either direction and across commits"
+  )
+  func diffTreesMatchesGitOnRandomTrees() throws {
+    let dir = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    #expect(try git(["init", "-q", "-b", "main"], in: dir).status == 0)
+    // Knuth's MMIX linear congruential generator: the same trees on every run.
+    var state: UInt64 = 20_261_203
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(bound))
+    }
+    // Names around the folder separator in git's order: "a" < "a-b" < "a.b" < "a/" < "a0".
+    let names = ["a", "a-b", "a.b", "a0", "b", "b.json", "m1", "m2", "m3", "z"]
+    func randomPath() -> String {
+      (0...next(3)).map { _ in names[next(names.count)] }.joined(separator: "/")
+    }
+    let fm = FileManager.default
+    func clear(_ path: String) {
+      // What stands in the way: a file where a folder goes, or the path itself.
+      var prefix = dir
+      for part in path.split(separator: "/").dropLast() {
+        prefix += "/" + part
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: prefix, isDirectory: &isFolder), !isFolder.boolValue {
+          try? fm.removeItem(atPath: prefix)
+        }
+        if (try? fm.destinationOfSymbolicLink(atPath: prefix)) != nil {
+          try? fm.removeItem(atPath: prefix)
+        }
+      }
+      try? fm.removeItem(atPath: dir + "/" + path)
+    }
+    func write(_ path: String, _ text: String) throws {
+      clear(path)
+      try fm.createDirectory(
+        atPath: ((dir + "/" + path) as NSString).deletingLastPathComponent,
+        withIntermediateDirectories: true)
+      try text.write(toFile: dir + "/" + path, atomically: false, encoding: .utf8)
+    }
+    func commit(_ message: String) throws -> String {
+      #expect(try git(["add", "-A"], in: dir).status == 0)
+      _ = try git(
+        [
+          "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", message,
+          "--allow-empty",
+        ], in: dir)
+      return try git(["rev-parse", "HEAD^{tree}"], in: dir).output
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    func tracked() throws -> [String] {
+      try git(["ls-files"], in: dir).output.split(separator: "\n").map(String.init)
+    }
+    for i in 0..<150 { try write(randomPath(), "v\(i)\n") }
+    var trees = [try commit("0")]
+    for round in 1...8 {
+      let files = try tracked()
+      for _ in 0..<25 {
+        let path = files[next(files.count)]
+        switch next(6) {
+        case 0: try write(path, "r\(round)-\(next(1000))\n")
+        case 1: try? fm.removeItem(atPath: dir + "/" + path)
+        case 2: try write(randomPath(), "n\(round)-\(next(1000))\n")
+        case 3:
+          // A file becomes a folder.
+          try write(path + "/" + names[next(names.count)], "f\(round)\n")
+        case 4:
+          if fm.fileExists(atPath: dir + "/" + path) {
+            try? fm.setAttributes(
+              [.posixPermissions: next(2) == 0 ? 0o755 : 0o644], ofItemAtPath: dir + "/" + path)
+          }
+        default:
+          // A file becomes a symbolic link (where its folder still stands: an earlier change of
+          // this round may have replaced it; git judges whatever the tree then holds).
+          clear(path)
+          try? fm.createSymbolicLink(atPath: dir + "/" + path, withDestinationPath: "target")
+        }
+      }
+      if round % 3 == 0 {
+        // A folder becomes a file.
+        let folder = String(files[next(files.count)].split(separator: "/").first!)
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: dir + "/" + folder, isDirectory: &isFolder), isFolder.boolValue {
+          try fm.removeItem(atPath: dir + "/" + folder)
+          try write(folder, "was a folder\n")
+        }
+      }
+      trees.append(try commit("\(round)"))
+    }
+    let repo = try Repository.open(at: dir)
+    var compared = 0
+    for (x, y) in zip(trees, trees.dropFirst()) + [(trees[0], trees[8]), (trees[8], trees[2])] {
+      let ours = try repo.diffTrees(ObjectID(hex: x), ObjectID(hex: y))
+      let theirs = try git(
+        ["diff-tree", "-r", "--no-renames", "--full-index", x, y], in: dir
+      ).output.split(separator: "\n").map { line -> String in
+        let parts = line.split(separator: "\t", maxSplits: 1)
+        let f = parts[0].split(separator: " ")
+        let zero = String(repeating: "0", count: 40)
+        return
+          "\(parts[1]) \(f[2] == zero ? "-" : f[2]) \(f[3] == zero ? "-" : f[3]) \(f[1] == "120000")"
+      }
+      #expect(
+        ours.map {
+          "\($0.path) \($0.oldBlob?.hex ?? "-") \($0.newBlob?.hex ?? "-") \($0.newIsSpecial)"
+        } == theirs, "\(x) → \(y)")
+      compared += theirs.count
+    }
+    #expect(compared > 150)
+  }
+
+  @Test(
+    "diffTrees reads trees written while packed writes wait in memory (only this handle sees them), with several subtrees changed"
+  )
+  func diffTreesDuringPackedWrites() throws {
+    let dir = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let repo = try Repository.create(at: dir, initialBranch: "main")
+    try repo.beginPackedWrites()
+    var files: [String: ObjectID] = [:]
+    for m in 1...4 {
+      for i in 0..<20 {
+        files["records/US/invoice/2026-0\(m)/INV-\(i).json"] = try repo.writeBlob(
+          Array("\(m)-\(i)".utf8))
+      }
+    }
+    let before = try repo.writeTree(files: files)
+    var changed = files
+    for m in 1...4 {
+      changed["records/US/invoice/2026-0\(m)/INV-3.json"] = try repo.writeBlob([UInt8(m)])
+    }
+    changed["records/US/invoice/2026-02/INV-5.json"] = nil
+    let after = try repo.writeTree(files: changed)
+    let diff = try repo.diffTrees(before, after)
+    #expect(
+      diff.map(\.path) == [
+        "records/US/invoice/2026-01/INV-3.json", "records/US/invoice/2026-02/INV-3.json",
+        "records/US/invoice/2026-02/INV-5.json", "records/US/invoice/2026-03/INV-3.json",
+        "records/US/invoice/2026-04/INV-3.json",
+      ])
+    #expect(diff.map { $0.newBlob == nil } == [false, false, true, false, false])
+    try repo.writePack()
+    #expect(try Repository.open(at: dir).diffTrees(before, after) == diff)
+  }
+
   @Test("reinitialising an existing repository is refused")
   func noReinit() throws {
     let dir = temporaryFolder()
