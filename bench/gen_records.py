@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes N canonical invoice records into a workspace (bench data; not a sandbox vendor).
 
-usage: gen_records.py WORKSPACE N [--touch K [--field assignee|followUpDate|amount]]
+usage: gen_records.py WORKSPACE N [--touch K [--field assignee|followUpDate|amount|none]]
   --touch K: rewrite the first K records with a changed workflow field (default assignee), or
-             with their unit cost a cent higher (amount: what the reconciliation reads)
+             with their unit cost a cent higher (amount: what the reconciliation reads), or as
+             first generated (none: undoes an earlier touch)
 """
 import json, os, sys
 
