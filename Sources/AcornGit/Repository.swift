@@ -62,9 +62,13 @@ enum LibGit2 {
     // checksum still catches a damaged loose object; `git fsck` checks ids): libgit2's SHA-1
     // with collision detection made every read cost a second pass over the bytes — a third of
     // an incremental publish at a million records (docs/performance.md).
-    _ = acorn_git_set_strict_hash_verification(0)
+    setVerification(false)
     return true
   }()
+
+  static func setVerification(_ on: Bool) {
+    _ = acorn_git_set_strict_hash_verification(on ? 1 : 0)
+  }
 }
 
 /// A git object id (SHA-1), as a value.
@@ -130,6 +134,14 @@ public struct Signature: Sendable, Hashable {
 
 /// An open repository.
 public final class Repository {
+  /// Whether objects read from now on, by every handle of the process, are hashed to check that
+  /// their content is what their id says (off by default, as git reads them). A check that
+  /// vouches for history (`acorn validate --history`) turns it on for its run.
+  public static func verifyObjectIDs(_ on: Bool) {
+    _ = LibGit2.initialized
+    LibGit2.setVerification(on)
+  }
+
   let pointer: OpaquePointer
   /// The working directory, with a trailing `/`; nil for a bare repository.
   public let workdir: String?

@@ -15,6 +15,10 @@ extension Workspace {
     findings: [Finding], commits: Int
   ) {
     let repo = try repository()
+    // Every object this run reads is hashed against its id: a file replaced inside
+    // .git/objects under the id of another is an error here, not content vouched for.
+    Repository.verifyObjectIDs(true)
+    defer { Repository.verifyObjectIDs(false) }
     do {
       guard let head = try repo.resolveCommit("HEAD") else { return ([], 0) }
       var start: ObjectID? = nil

@@ -839,6 +839,35 @@ extension RoleCLITests {
     #expect(range.stderr.contains("history: 1 commit checked"))
   }
 
+  @Test(
+    "validate --history hashes what it reads: a file replaced inside .git/objects under another's id is an error, not content it vouches for (other commands read objects as git does)"
+  )
+  func historyChecksObjectIDs() throws {
+    let dir = Folder()
+    #expect(try CLI.run(["init", "ws", "--marketplace", "US"], in: dir.path).status == 0)
+    let ws = dir.path + "/ws"
+    try "hello\n".write(toFile: ws + "/a.txt", atomically: true, encoding: .utf8)
+    try "world\n".write(toFile: ws + "/b.txt", atomically: true, encoding: .utf8)
+    try Self.plainCommit(ws, "notes", author: "li.na@example.com")
+    #expect(try CLI.run(["validate", "--history", "all"], in: ws).status == 0)
+    // a.txt's loose object replaced by b.txt's: the same length, another content.
+    func object(_ path: String) throws -> String {
+      let id = try HistoryCLITests.gitRun(["rev-parse", "HEAD:" + path], in: ws)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      return ws + "/.git/objects/\(id.prefix(2))/\(id.dropFirst(2))"
+    }
+    let a = try object("a.txt")
+    let b = try object("b.txt")
+    try #require(
+      FileManager.default.fileExists(atPath: a) && FileManager.default.fileExists(atPath: b))
+    try FileManager.default.removeItem(atPath: a)
+    try FileManager.default.copyItem(atPath: b, toPath: a)
+    let result = try CLI.run(["validate", "--history", "all"], in: ws)
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("cannot read the history"), "\(result.stderr)")
+    #expect(result.stderr.contains("mismatch"), "\(result.stderr)")
+  }
+
   @Test("validate --history new checks only the commits since the last clean full run")
   func historyNew() throws {
     let dir = Folder()
