@@ -134,7 +134,9 @@ let package = Package(
     .testTarget(name: "AcornImportTests", dependencies: ["AcornImport", "AcornModel"]),
     .testTarget(
       name: "AcornOutboundTests", dependencies: ["AcornOutbound", "AcornImport", "AcornModel"]),
-    .testTarget(name: "AcornWorkspaceTests", dependencies: ["AcornWorkspace", "AcornModel"]),
+    .testTarget(
+      name: "AcornWorkspaceTests",
+      dependencies: ["AcornWorkspace", "AcornModel", "AcornAlerts", "AcornIndex", "AcornSandbox"]),
     .testTarget(
       name: "AcornCLITests",
       dependencies: [

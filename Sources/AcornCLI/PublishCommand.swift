@@ -44,6 +44,8 @@ struct PublishCommand: ParsableCommand {
             "changedPaths": .number(DecimalNumber(outcome.changedPaths)),
             "rows": .object(outcome.rows.mapValues { .number(DecimalNumber($0)) }),
             "derivedRecomputed": .bool(outcome.derivedRecomputed),
+            "derived": .string(outcome.derived.rawValue),
+            "derivedFrom": outcome.derivedFrom.map { .number(DecimalNumber($0)) } ?? .null,
           ])))
       return
     }

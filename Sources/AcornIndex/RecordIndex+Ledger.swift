@@ -203,23 +203,47 @@ extension RecordIndex {
   /// The latest day the records speak of (an observation, a document's date): what
   /// `Reconciler.latestDay` finds in the files, from the index's columns.
   public func latestDay() throws(IndexError) -> Int? {
-    // Amazon's documents only, as `Reconciler.latestDay(of:)` has it: what the vendor drafts to
-    // send (outbound, observed the day it is drafted) says nothing of what Amazon has done.
-    let sources = [
-      ("records", "observed_on", " WHERE kind <> 'outbound'"), ("invoices", "invoice_date", ""),
-      ("remittances", "payment_date", ""), ("deductions", "deduction_date", ""),
-      ("returns", "notice_date", ""), ("purchase_orders", "order_date", ""),
-      ("shipments", "shipment_date", ""), ("credit_notes", "issue_date", ""),
-    ]
     let sql =
       "SELECT MAX(d) FROM ("
-      + sources.map { "SELECT MAX(substr(\($0.1), 1, 10)) AS d FROM \($0.0)\($0.2)" }.joined(
-        separator: " UNION ALL ") + ")"
+      + Self.daySources.map { "SELECT MAX(substr(\($0.1), 1, 10)) AS d FROM \($0.0)\($0.2)" }
+      .joined(separator: " UNION ALL ") + ")"
     do {
       let text = try queue.read { db in try String.fetchOne(db, sql: sql) }
       return text.flatMap(CivilDate.day)
     } catch {
       throw IndexError.classify(error)
+    }
+  }
+
+  /// Where the days the records speak of are: Amazon's documents only, as
+  /// `Reconciler.latestDay(of:)` has it — what the vendor drafts to send (outbound, observed the
+  /// day it is drafted) says nothing of what Amazon has done.
+  static let daySources = [
+    ("records", "observed_on", " WHERE kind <> 'outbound'"), ("invoices", "invoice_date", ""),
+    ("remittances", "payment_date", ""), ("deductions", "deduction_date", ""),
+    ("returns", "notice_date", ""), ("purchase_orders", "order_date", ""),
+    ("shipments", "shipment_date", ""), ("credit_notes", "issue_date", ""),
+  ]
+
+  /// Whether a record other than those at `excluding` speaks of `day` (an observation or a
+  /// document's date that day), through the same columns as `latestDay`; stops at the first.
+  public func speaksOf(day: Int, excluding: Set<String>) throws(IndexError) -> Bool {
+    let sql = Self.daySources.map { table, column, filter in
+      "SELECT path FROM \(table)"
+        + (filter.isEmpty ? " WHERE " : filter + " AND ") + "substr(\(column), 1, 10) = ?1"
+    }.joined(separator: " UNION ALL ")
+    return try reading { db in
+      let statement = try db.makeStatement(sql: sql)
+      try statement.setArguments([CivilDate.string(day)])
+      defer { sqlite3_reset(statement.sqliteStatement) }
+      while sqlite3_step(statement.sqliteStatement) == SQLITE_ROW {
+        if let p = sqlite3_column_text(statement.sqliteStatement, 0),
+          !excluding.contains(String(cString: p))
+        {
+          return true
+        }
+      }
+      return false
     }
   }
 

@@ -13,7 +13,7 @@ import Foundation
 /// published), in one transaction, so a reader never sees half a publish. docs/postgres.md.
 extension Workspace {
   /// Bump when the published tables change; an older published schema is migrated.
-  public static let publishedSchemaVersion = 3
+  public static let publishedSchemaVersion = 4
 
   public struct PublishOptions: Sendable {
     public var url: String
@@ -47,7 +47,14 @@ extension Workspace {
     public var rows: [String: Int]
     /// Whether the derived tables (reconciliation, alerts) were recomputed: not when nothing
     /// they are computed from changed since the commit last published.
-    public var derivedRecomputed: Bool
+    public var derivedRecomputed: Bool { derived != .unchanged }
+    /// How the derived tables were brought up to date: left as they were, recomputed for the
+    /// records linked to the changed ones, or recomputed from every record.
+    public var derived: Derived
+    /// How many records the derived tables were computed from (nil: none read).
+    public var derivedFrom: Int?
+
+    public enum Derived: String, Sendable { case unchanged, linked, all }
   }
 
   public func publish(_ options: PublishOptions, now: Date) throws(WorkspaceError)
@@ -86,16 +93,21 @@ extension Workspace {
         "SELECT pg_advisory_xact_lock(hashtext($1))", [options.schema + "/" + name])
       try createSchema(db, s, tables)
       let published = try db.query(
-        "SELECT \"commit\", derived_key FROM \(s).acorn_workspaces WHERE workspace = $1", [name]
+        "SELECT \"commit\", derived_key, derived_as_of::text FROM \(s).acorn_workspaces WHERE workspace = $1",
+        [name]
       ).first
       let last = published?.first ?? nil
-      let lastDerivation = published?.count == 2 ? published?[1] : nil
+      let lastDerivation = published?.count == 3 ? published?[1] : nil
+      // The day the published derived rows are as of (nil: published before it was kept).
+      var asOf: Int? = nil
+      if published?.count == 3, let text = published?[2] { asOf = CivilDate.day(text) }
       var mode: PublishOutcome.Mode = .full
       var paths: [String]?
       var changed: [(path: String, old: [UInt8]?, new: [UInt8]?)] = []
       // A symbolic link (or a submodule) among the changed files: its blob is not what the
       // working tree reads through it, so such a publish reads the working tree.
       var special = false
+      var lastPublished: ObjectID?
       if let last, !options.full, let lastID = ObjectID(hex: last) {
         guard (try? repo.commitInfo(lastID)) != nil, try repo.isAncestor(lastID, of: head) else {
           throw WorkspaceError(
@@ -107,8 +119,9 @@ extension Workspace {
           try db.execute("ROLLBACK")
           return PublishOutcome(
             mode: .upToDate, workspace: name, commit: head.hex, changedPaths: 0, rows: [:],
-            derivedRecomputed: false)
+            derived: .unchanged)
         }
+        lastPublished = lastID
         // Both versions of every changed record file, from git.
         let diff = try repo.diffTrees(
           try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head)
@@ -130,10 +143,18 @@ extension Workspace {
         $0.flatMap { try? JSONParser.parse($0).value }
       }
       var recompute = true
+      var linked: LinkedDerivation?
       if mode == .incremental, lastDerivation == derivation, !special {
         recompute = !Self.sameDerivedInputs(
           oldValues, newFiles, try uncheckedDeadlines() ?? alertEngine().deadlines)
+        // Only what the records linked to the changed ones give, when that can be told.
+        if recompute, let lastPublished, let day = asOf {
+          linked = try linkedDerivation(
+            name: name, repo: repo, head: head, last: lastPublished, changed: changed,
+            oldValues: oldValues, newFiles: newFiles, asOf: day)
+        }
       }
+      let recomputeAll = recompute && linked == nil
       // The tables an incremental publish touches: `records` and `links`, and those of the kinds
       // the changed files were and are (a kind's tables hold rows of that kind only) — each
       // table's DELETE of a thousand paths costs the server a few milliseconds even when
@@ -151,7 +172,7 @@ extension Workspace {
       // are never published, need not be looked for (a walk of every file).
       let onDisk: RecordIndex?
       let inMemory: Parallel.Started<Result<SendableIndex, IndexError>>?
-      if mode == .full || recompute {
+      if mode == .full || recomputeAll {
         try requireCommitted(repo)
         do { onDisk = try RecordIndex(readOnlyAt: indexPath) } catch {
           throw WorkspaceError("publish.index", "\(error)")
@@ -179,7 +200,7 @@ extension Workspace {
       }
       defer { _ = inMemory?.value }
       let derived =
-        recompute
+        recomputeAll
         ? Parallel.start {
           Result { () throws(WorkspaceError) in try workspace.derivedRows(name: name) }
         } : nil
@@ -228,7 +249,19 @@ extension Workspace {
       // Derived: recomputed from all the records, but only the rows whose content changed
       // (by their fingerprint) are sent; a full publish replaces them all.
       for table in Self.derivedTables where derived == nil { written[table.name] = 0 }
-      for (table, rows) in try derived?.value.get() ?? [] {
+      if let linked {
+        for (table, rows) in linked.rows {
+          let target = "\(s).\(table.name)"
+          try Self.delete(
+            db, from: target, where: table.typed[0].name, in: linked.replaced[table.name] ?? [],
+            workspace: name)
+          try db.copy(into: target, columns: table.columns, rows: rows)
+          written[table.name] = rows.count
+        }
+      }
+      let all = try derived?.value.get()
+      if let all { asOf = all.asOf }
+      for (table, rows) in all?.rows ?? [] {
         let target = "\(s).\(table.name)"
         var send = rows
         if mode == .full {
@@ -255,16 +288,18 @@ extension Workspace {
       }
       try db.query(
         """
-        INSERT INTO \(s).acorn_workspaces (workspace, "commit", published_at, derived_key)
-          VALUES ($1, $2, now(), $3)
+        INSERT INTO \(s).acorn_workspaces (workspace, "commit", published_at, derived_key,
+            derived_as_of)
+          VALUES ($1, $2, now(), $3, $4::date)
         ON CONFLICT (workspace) DO UPDATE SET "commit" = EXCLUDED."commit", published_at = now(),
-          derived_key = EXCLUDED.derived_key
-        """, [name, head.hex, derivation])
+          derived_key = EXCLUDED.derived_key, derived_as_of = EXCLUDED.derived_as_of
+        """, [name, head.hex, derivation, asOf.map(CivilDate.string)])
       try db.execute("COMMIT")
       return PublishOutcome(
         mode: mode, workspace: name, commit: head.hex,
         changedPaths: paths?.count ?? written["records"] ?? 0, rows: written,
-        derivedRecomputed: derived != nil)
+        derived: linked != nil ? .linked : derived != nil ? .all : .unchanged,
+        derivedFrom: linked?.records)
     } catch let e as WorkspaceError {
       try? db.execute("ROLLBACK")
       throw e
@@ -530,9 +565,11 @@ extension Workspace {
     let index: RecordIndex
   }
 
-  /// The reconciliation and the open alerts, as of the latest day the records speak of.
-  /// Each row: the workspace, the table's typed columns, then its `row_hash`.
-  func derivedRows(name: String) throws(WorkspaceError) -> [(DerivedTable, [[String?]])] {
+  /// The reconciliation and the open alerts, as of the latest day the records speak of (with
+  /// that day). Each row: the workspace, the table's typed columns, then its `row_hash`.
+  func derivedRows(name: String) throws(WorkspaceError) -> (
+    rows: [(DerivedTable, [[String?]])], asOf: Int
+  ) {
     let rules = try rules()
     let settings = try reconcileRules(schemas: rules.schemas)
     let engine = try alertEngine()
@@ -546,6 +583,14 @@ extension Workspace {
         input.reconcile, asOf: asOf)
     } catch { throw WorkspaceError(error.code, error.message) }
     let alerts = engine.run(input, reconciliation: r, sync: syncHealth(), asOf: asOf)
+    return (Self.derivedValues(name: name, r, alerts), asOf)
+  }
+
+  /// The derived tables' rows of a reconciliation and alerts, each with its fingerprint; alerts
+  /// of one id once (the first in their order).
+  static func derivedValues(name: String, _ r: ReconcileResult, _ alerts: [Alert]) -> [(
+    DerivedTable, [[String?]]
+  )] {
     let day = { (d: Int?) in d.map(CivilDate.string) }
     let t = Self.derivedTables
     let values: [(DerivedTable, [[String?]])] = [
@@ -607,17 +652,19 @@ extension Workspace {
     let version =
       try db.query("SELECT value FROM \(s).acorn_meta WHERE key = 'schemaVersion'", [])
       .first?.first ?? nil
-    if version == "1" || version == "2" {
+    if version == "1" || version == "2" || version == "3" {
       // Version 2 added the derived tables' row fingerprints; rows without one are sent again by
       // the next publish (their fingerprint never equals a computed one).
       for d in Self.derivedTables where version == "1" {
         try db.execute(
           "ALTER TABLE IF EXISTS \(s).\(d.name) ADD COLUMN IF NOT EXISTS row_hash text")
       }
-      // Version 3 added what the derived tables were computed from; without it the next
-      // publish recomputes them.
+      // Version 3 added what the derived tables were computed from, version 4 the day they are
+      // as of; without them the next publish recomputes them from every record.
       try db.execute(
         "ALTER TABLE IF EXISTS \(s).acorn_workspaces ADD COLUMN IF NOT EXISTS derived_key text")
+      try db.execute(
+        "ALTER TABLE IF EXISTS \(s).acorn_workspaces ADD COLUMN IF NOT EXISTS derived_as_of date")
       try db.execute(
         "UPDATE \(s).acorn_meta SET value = '\(Self.publishedSchemaVersion)' WHERE key = 'schemaVersion'"
       )
@@ -634,7 +681,7 @@ extension Workspace {
       ON CONFLICT (key) DO NOTHING;
       CREATE TABLE IF NOT EXISTS \(s).acorn_workspaces (
         workspace text PRIMARY KEY, "commit" text NOT NULL, published_at timestamptz NOT NULL,
-        derived_key text);
+        derived_key text, derived_as_of date);
       COMMENT ON TABLE \(s).acorn_workspaces IS '已发布的工作区及其提交 (workspaces and the commit last published)';
       """)
     for t in tables {

@@ -291,7 +291,7 @@ struct PublishCLITests {
     #expect(migrated.status == 0, "\(migrated.stderr)")
     #expect(
       try JSONParser.parse(Array(migrated.stdout.utf8)).value["mode"] == .string("incremental"))
-    #expect(try pg.scalar("SELECT value FROM acorn.acorn_meta WHERE key = 'schemaVersion'") == "3")
+    #expect(try pg.scalar("SELECT value FROM acorn.acorn_meta WHERE key = 'schemaVersion'") == "4")
     for t in derived {
       #expect(
         try pg.scalar("SELECT count(*) FROM acorn.\(t) WHERE row_hash IS NULL") == "0", "\(t)")
@@ -389,6 +389,96 @@ struct PublishCLITests {
     // A sync: new documents and payments.
     #expect(try CLI.run(["sync", "--until", "2026-08-31"], in: ws).status == 0)
     #expect(try publish("sync") == true)
+  }
+
+  @Test(
+    "an incremental publish whose changes the reconciliation reads recomputes the derived rows of the records linked to them, from the records linked to those, and every table equals a full publish each time — unless the as-of day moves or an aggregate over a marketplace changes",
+    .timeLimit(.minutes(5)))
+  func derivedLinked() throws {
+    let pg = try TemporaryPostgres()
+    let dir = Folder()
+    let ws = try HardeningCLITests.synced(dir, until: "2026-07-31")
+    let first = try CLI.run(["publish", "--postgres", pg.url], in: ws)
+    #expect(first.status == 0, "\(first.stderr)")
+    let records = Int(try Self.count(ws, "records")) ?? 0
+    var fresh = 0
+    func one(_ sql: String) throws -> String {
+      try #require(
+        CLI.run(["query", sql, "--csv"], in: ws).stdout.split(whereSeparator: \.isNewline)
+          .dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+    /// Changes one record file's field (a JSON path, `acorn set`'s syntax) and commits it
+    /// with git, as a teammate's tool would; nil removes the file.
+    func change(_ path: String, _ field: String?, _ value: JSONValue?) throws {
+      let file = ws + "/" + path
+      if let field {
+        let doc = try JSONParser.parse(
+          Array(try String(contentsOfFile: file, encoding: .utf8).utf8))
+        let changed = try #require(FieldPath(field)?.setting(value, in: doc.value), "\(field)")
+        try String(decoding: CanonicalJSON.bytes(changed), as: UTF8.self).write(
+          toFile: file, atomically: true, encoding: .utf8)
+      } else {
+        try FileManager.default.removeItem(atPath: file)
+      }
+      _ = try HistoryCLITests.gitRun(["add", "-A"], in: ws)
+      _ = try HistoryCLITests.gitRun(["commit", "-q", "--no-verify", "-m", "change"], in: ws)
+    }
+    /// Publishes incrementally: how the derived tables were brought up to date and from how
+    /// many records; then every table against a full publish into a schema of its own.
+    func publish(_ what: String) throws -> (String, Int?) {
+      let out = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+      #expect(out.status == 0, "\(what): \(out.stderr)")
+      let doc = try JSONParser.parse(Array(out.stdout.utf8)).value
+      fresh += 1
+      try Self.expectEqualsFull(pg, ws, schema: "fresh\(fresh)", what)
+      return (doc["derived"]?.stringValue ?? "", doc["derivedFrom"]?.intValue)
+    }
+    func expectLinked(_ what: String) throws {
+      let (derived, from) = try publish(what)
+      #expect(derived == "linked", "\(what)")
+      #expect((from ?? records) < records, "\(what): read \(from ?? -1) of \(records) records")
+    }
+
+    // An invoice's amount: its ledger row, from the few records linked to it.
+    let invoice = try one("SELECT path FROM invoices ORDER BY path LIMIT 1")
+    let invoiceID = try one("SELECT id FROM invoices ORDER BY path LIMIT 1")
+    let total = try one("SELECT total FROM invoices ORDER BY path LIMIT 1")
+    let raised = (try DecimalNumber(parsing: total) + DecimalNumber(parsing: "100")).formatted()
+    try change(invoice, "source.totalAmount.amount", .string(raised))
+    try expectLinked("an invoice's amount")
+    #expect(
+      try pg.scalar("SELECT invoiced FROM acorn.invoice_ledger WHERE invoice_id = '\(invoiceID)'")
+        == raised)
+    // A payment line's amount (the payment delay reads its day and invoice numbers only).
+    let remittance = try one("SELECT path FROM remittances ORDER BY path LIMIT 1")
+    try change(remittance, "source.lines[0].amountPaid.amount", .string("1.23"))
+    try expectLinked("a payment line's amount")
+    // A shortage claim's amount: its assessment and its purchase order's shortage rate.
+    let claim = try one(
+      "SELECT path FROM deductions WHERE deduction_type LIKE 'shortage-claim%' ORDER BY path LIMIT 1"
+    )
+    try change(claim, "source.amount.amount", .string("-77.70"))
+    try expectLinked("a claim's amount")
+    // A person links a return to a credit note; then a credit note is removed.
+    let ret = try one("SELECT path FROM returns ORDER BY path LIMIT 1")
+    let note = try one("SELECT id FROM credit_notes ORDER BY path DESC LIMIT 1")
+    try change(ret, "workflow.creditNoteIds", .array([.string(note)]))
+    try expectLinked("a return linked to a credit note")
+    try change(try one("SELECT path FROM credit_notes ORDER BY path LIMIT 1"), nil, nil)
+    try expectLinked("a credit note removed")
+
+    // Units received on a PO line: the return rate per ASIN reads every PO with that ASIN.
+    let received = try one(
+      "SELECT r.path FROM po_lines l JOIN purchase_orders r ON r.path = l.path WHERE l.received > 0 AND l.asin IS NOT NULL ORDER BY r.path LIMIT 1"
+    )
+    try change(received, "source.lines[0].quantities.received", .number(DecimalNumber(0)))
+    #expect(try publish("units received").0 == "all")
+    // An invoice dated after every other record: the day the results are as of moves.
+    try change(invoice, "source.invoiceDate", .string("2026-12-31"))
+    #expect(try publish("a later day").0 == "all")
+    // Back to an earlier day: the latest day recedes, so everything again.
+    try change(invoice, "source.invoiceDate", .string("2026-05-02"))
+    #expect(try publish("the latest day gone").0 == "all")
   }
 
   /// Starts a program with no pipes attached (it is killed or stopped by the test).
