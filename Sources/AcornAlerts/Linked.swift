@@ -160,7 +160,8 @@ extension AlertEngine {
   /// The alerts that `input` — the records linked to some changed ones, with every record
   /// linked to those within `AlertInput.linkRadius` — decides exactly, with its reconciliation:
   /// the deadlines of the records whose ids are in `records`, and the shortage rate of the
-  /// purchase orders whose numbers are in `groups`. The same alerts, field for field, as a run
+  /// purchase orders whose numbers are in `groups` (those an invoice among them names in its
+  /// header, which is where the shortage rate reads a claim's purchase orders from). The same alerts, field for field, as a run
   /// over every record gives for them.
   public func linkedAlerts(
     _ input: AlertInput, reconciliation r: ReconcileResult, asOf: Int, records: Set<String>,
@@ -178,15 +179,15 @@ extension AlertEngine {
     return out.sorted()
   }
 
-  /// Every id the alerts of `linkedAlerts` for these records and groups may have had or have, in
-  /// these marketplaces: what to delete before writing them.
+  /// Every id the alerts of `linkedAlerts` for these records (with their kinds) and groups may
+  /// have had or have, in these marketplaces: what to delete before writing them.
   public func linkedAlertIDs(
-    records: some Sequence<String>, groups: some Sequence<String>,
+    records: some Sequence<(id: String, kind: RecordKind)>, groups: some Sequence<String>,
     marketplaces: some Sequence<String>
   ) -> [String] {
     var ids: [String] = []
-    for id in records {
-      for rule in deadlines {
+    for (id, kind) in records {
+      for rule in deadlines where rule.kind == kind {
         ids.append("\(rule.id):\(id)")
         ids.append("\(rule.id):\(id):exhausted")
       }

@@ -239,13 +239,18 @@ extension Repository {
   /// built only for an entry that changed. (libgit2's tree-to-tree diff built every entry's path
   /// and passed it through its iterators: with its hashing of every object read, 44 % of an
   /// incremental publish's CPU at a million records, docs/performance.md.)
-  public func diffTrees(_ old: ObjectID?, _ new: ObjectID?) throws(GitError) -> [TreeChange] {
+  ///
+  /// `sharedPast`: how many bytes of subtrees to read at one level make it worth sharing them
+  /// among the cores (tests pass 0 to share any level with more than one).
+  public func diffTrees(
+    _ old: ObjectID?, _ new: ObjectID?, sharedPast: Int = 1 << 20
+  ) throws(GitError) -> [TreeChange] {
     if old == new { return [] }
     // Other handles read the subtrees on other cores — not while objects this handle has
     // written wait in memory (`beginPackedWrites`), where only this handle sees them.
     let others = mempack == nil ? gitDirectory : nil
     return try withObjectDatabase { odb throws(GitError) in
-      var walk = TreeWalk(odb: odb, fanOut: others)
+      var walk = TreeWalk(odb: odb, fanOut: others, fanOutBytes: sharedPast)
       try walk.compare(old.map(\.raw), new.map(\.raw), prefix: [])
       return walk.changes
     }
@@ -267,6 +272,11 @@ private struct TreeWalk {
   /// Taken at the first level with more than one subtree to compare (a workspace's month
   /// folders), whose pairs are then shared among the cores.
   var fanOut: String?
+  /// Subtrees worth other cores: past this many bytes of trees to read at one level (a month
+  /// folder of a large workspace is megabytes; opening a repository for another thread costs
+  /// about what inflating a hundred kilobytes of trees does, and history, audit and merges diff
+  /// many small commits).
+  var fanOutBytes: Int
   var changes: [Repository.TreeChange] = []
 
   /// Subtrees to compare, and where their changes go among this level's.
@@ -339,12 +349,12 @@ private struct TreeWalk {
     guard !pending.isEmpty else { return }
     // Each subtree's changes, in order, then placed among this level's files.
     var parts: [[Repository.TreeChange]]
-    if let repository = fanOut, pending.count > 1 {
+    if let repository = fanOut, pending.count > 1, try Self.largerThan(fanOutBytes, pending, odb) {
       parts = try Self.shared(pending, repository: repository, odb: odb)
     } else {
       parts = []
       for p in pending {
-        var sub = TreeWalk(odb: odb, fanOut: fanOut)
+        var sub = TreeWalk(odb: odb, fanOut: fanOut, fanOutBytes: fanOutBytes)
         try sub.compare(p.old, p.new, prefix: p.prefix)
         parts.append(sub.changes)
       }
@@ -367,6 +377,25 @@ private struct TreeWalk {
         path: String(decoding: path, as: UTF8.self), oldBlob: old.map { ObjectID($0.id) },
         newBlob: new.map { ObjectID($0.id) },
         newIsSpecial: new.map { $0.mode != 0o100644 && $0.mode != 0o100755 } ?? false))
+  }
+
+  /// Whether the pending trees hold more than `limit` bytes, from their headers (not inflated).
+  static func largerThan(_ limit: Int, _ pending: [Pending], _ odb: OpaquePointer)
+    throws(GitError) -> Bool
+  {
+    var total = 0
+    for p in pending {
+      for id in [p.old, p.new] {
+        guard var id else { continue }
+        var size = 0
+        var type = GIT_OBJECT_INVALID
+        try check(
+          "git_odb_read_header(\(ObjectID(id).short))", git_odb_read_header(&size, &type, odb, &id))
+        total += size
+        if total > limit { return true }
+      }
+    }
+    return false
   }
 
   /// The pending subtrees compared on every core: this thread with its handle, the others each
@@ -414,7 +443,7 @@ private final class SharedResults: @unchecked Sendable {
         return next
       }
       guard let i else { return }
-      var walk = TreeWalk(odb: odb, fanOut: nil)
+      var walk = TreeWalk(odb: odb, fanOut: nil, fanOutBytes: 0)
       try walk.compare(pending[i].old, pending[i].new, prefix: pending[i].prefix)
       lock.withLock { parts[i] = walk.changes }
     }

@@ -133,7 +133,6 @@ extension Workspace {
     var found: [String: (record: Record, depth: Int)] = [:]
     var seen = Set<String>()
     for r in old + new { if let r { seen.formUnion(AlertInput.linkKeys(r)) } }
-    let changedKeys = seen
     var frontier = Array(seen)
     for depth in 1...(2 * AlertInput.linkRadius) where !frontier.isEmpty {
       var paths: Set<String>
@@ -174,17 +173,32 @@ extension Workspace {
     let rules = try rules()
     let settings = try reconcileRules(schemas: rules.schemas)
     var input = AlertInput(deadlines: engine.deadlines)
-    var ids = Set<String>()
-    var groups = changedKeys
+    // The records whose results are recomputed (with their kinds: each derived table holds one
+    // kind's rows, each deadline rule matches one kind), with the old versions of the changed
+    // ones, whose rows may be gone; and the purchase orders their invoices name.
+    var mine: [(id: String, kind: RecordKind)] = []
+    var groups = Set<String>()
     var marketplaces = Set<String>()
+    func replace(_ record: Record) {
+      guard let id = record.id, let kind = record.kind else { return }
+      mine.append((id, kind))
+      if kind == .invoice {
+        for po in record.json["source"]?["purchaseOrderNumbers"]?.arrayValue ?? [] {
+          if let po = po.stringValue { groups.insert(po) }
+        }
+      }
+    }
     for path in found.keys.sorted() {
       guard let (record, depth) = found[path] else { continue }
       input.add(record)
       if let m = record.json["marketplace"]?.stringValue { marketplaces.insert(m) }
-      if depth <= AlertInput.linkRadius {
-        if let id = record.id { ids.insert(id) }
-        groups.formUnion(AlertInput.linkKeys(record))
-      }
+      if depth <= AlertInput.linkRadius { replace(record) }
+    }
+    let ids = Set(mine.map(\.id))
+    for r in old {
+      guard let r else { continue }
+      replace(r)
+      if let m = r.json["marketplace"]?.stringValue { marketplaces.insert(m) }
     }
     guard engine.aggregatesUnchanged(old: old, new: new, linked: input.reconcile, asOf: asOf)
     else { return nil }
@@ -193,30 +207,26 @@ extension Workspace {
       result = try Reconciler(rules: settings, lifecycles: rules.lifecycles).run(
         input.reconcile, asOf: asOf)
     } catch { throw WorkspaceError(error.code, error.message) }
-    var mine = result
-    mine.invoices = result.invoices.filter { ids.contains($0.id) }
-    mine.deductions = result.deductions.filter { ids.contains($0.id) }
-    mine.returns = result.returns.filter { ids.contains($0.id) }
+    var linked = result
+    linked.invoices = result.invoices.filter { ids.contains($0.id) }
+    linked.deductions = result.deductions.filter { ids.contains($0.id) }
+    linked.returns = result.returns.filter { ids.contains($0.id) }
     let alerts = engine.linkedAlerts(
       input, reconciliation: result, asOf: asOf, records: ids, groups: groups)
-    let rows = Self.derivedValues(name: name, mine, alerts)
-
-    // The rows replaced: those of the records linked (and of the old versions, which may be
-    // gone), and every alert those records and groups have or had.
-    var replacedIDs = ids
-    for r in old {
-      if let id = r?.id { replacedIDs.insert(id) }
-      if let m = r?.json["marketplace"]?.stringValue { marketplaces.insert(m) }
+    let rows = Self.derivedValues(name: name, linked, alerts)
+    func keys(_ kind: RecordKind) -> [String] {
+      Array(Set(mine.filter { $0.kind == kind }.map(\.id)))
     }
-    let t = Self.derivedTables
-    let keys = Array(replacedIDs)
     let alertIDs = Set(
-      engine.linkedAlertIDs(
-        records: replacedIDs, groups: groups, marketplaces: marketplaces.sorted())
+      engine.linkedAlertIDs(records: mine, groups: groups, marketplaces: marketplaces.sorted())
     ).union(alerts.map(\.id))
+    let t = Self.derivedTables
     return LinkedDerivation(
       rows: rows,
-      replaced: [t[0].name: keys, t[1].name: keys, t[2].name: keys, t[3].name: Array(alertIDs)],
+      replaced: [
+        t[0].name: keys(.invoice), t[1].name: keys(.deduction), t[2].name: keys(.return),
+        t[3].name: Array(alertIDs),
+      ],
       records: found.count)
   }
 }

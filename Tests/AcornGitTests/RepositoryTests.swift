@@ -275,6 +275,9 @@ struct RepositoryTests {
         ours.map {
           "\($0.path) \($0.oldBlob?.hex ?? "-") \($0.newBlob?.hex ?? "-") \($0.newIsSpecial)"
         } == theirs, "\(x) → \(y)")
+      // The same with every level of several subtrees shared among the cores (these trees are
+      // far below the size that shares them otherwise).
+      #expect(try repo.diffTrees(ObjectID(hex: x), ObjectID(hex: y), sharedPast: 0) == ours)
       compared += theirs.count
     }
     #expect(compared > 150)
@@ -310,8 +313,10 @@ struct RepositoryTests {
         "records/US/invoice/2026-04/INV-3.json",
       ])
     #expect(diff.map { $0.newBlob == nil } == [false, false, true, false, false])
+    #expect(try repo.diffTrees(before, after, sharedPast: 0) == diff)
     try repo.writePack()
     #expect(try Repository.open(at: dir).diffTrees(before, after) == diff)
+    #expect(try Repository.open(at: dir).diffTrees(before, after, sharedPast: 0) == diff)
   }
 
   @Test("reinitialising an existing repository is refused")
