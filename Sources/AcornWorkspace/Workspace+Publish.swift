@@ -108,6 +108,7 @@ extension Workspace {
       // working tree reads through it, so such a publish reads the working tree.
       var special = false
       var lastPublished: ObjectID?
+      var changedBlobs: [ObjectID?] = []
       if let last, !options.full, let lastID = ObjectID(hex: last) {
         guard (try? repo.commitInfo(lastID)) != nil, try repo.isAncestor(lastID, of: head) else {
           throw WorkspaceError(
@@ -127,6 +128,7 @@ extension Workspace {
           try repo.treeID(ofCommit: lastID), try repo.treeID(ofCommit: head)
         ).filter { Self.isRecordPath($0.path) }
         special = diff.contains(where: \.newIsSpecial)
+        changedBlobs = diff.map(\.newBlob)
         changed = try readBlobs(diff)
         paths = changed.map(\.path)
         mode = .incremental
@@ -142,45 +144,11 @@ extension Workspace {
       let oldValues = Parallel.map(changed.map(\.old), minimum: 64) {
         $0.flatMap { try? JSONParser.parse($0).value }
       }
-      var recompute = true
-      var linked: LinkedDerivation?
-      if mode == .incremental, lastDerivation == derivation, !special {
-        recompute = !Self.sameDerivedInputs(
-          oldValues, newFiles, try uncheckedDeadlines() ?? alertEngine().deadlines)
-        // Only what the records linked to the changed ones give, when that can be told.
-        if recompute, let lastPublished, let day = asOf {
-          linked = try linkedDerivation(
-            name: name, repo: repo, head: head, last: lastPublished, changed: changed,
-            oldValues: oldValues, newFiles: newFiles, asOf: day)
-        }
-      }
-      let recomputeAll = recompute && linked == nil
-      // The tables an incremental publish touches: `records` and `links`, and those of the kinds
-      // the changed files were and are (a kind's tables hold rows of that kind only) — each
-      // table's DELETE of a thousand paths costs the server a few milliseconds even when
-      // nothing matches.
-      var kinds: Set<RecordKind> = []
-      for value in oldValues { if let k = value.map(Record.init(json:))?.kind { kinds.insert(k) } }
-      for file in newFiles {
-        if case .record(let value)? = file, let k = Record(json: value).kind { kinds.insert(k) }
-      }
-      let touched = tables.filter { t in mode == .full || t.kind.map(kinds.contains) ?? true }
-      // The rows to send: a full publish or a recomputation reads the index (its tables, and
-      // every record's JSON for the derived ones), which must then hold what is committed and be
-      // up to date with it; otherwise only git is read —
-      // the changed files as HEAD has them, indexed in memory — and uncommitted changes, which
-      // are never published, need not be looked for (a walk of every file).
-      let onDisk: RecordIndex?
+      // The changed files as HEAD has them, indexed in memory on a thread of its own (while the
+      // linked rows are computed and the connection deletes the rows they replace) — unless all
+      // the records are read from the index.
       let inMemory: Parallel.Started<Result<SendableIndex, IndexError>>?
-      if mode == .full || recomputeAll {
-        try requireCommitted(repo)
-        do { onDisk = try RecordIndex(readOnlyAt: indexPath) } catch {
-          throw WorkspaceError("publish.index", "\(error)")
-        }
-        inMemory = nil
-      } else {
-        // Indexed on a thread of its own while this one deletes the rows they replace.
-        onDisk = nil
+      if mode == .incremental, !special {
         let files = zip(paths ?? [], newFiles).map { ($0, $1) }
         let commit = head.hex
         inMemory = Parallel.start {
@@ -197,26 +165,86 @@ extension Workspace {
             return SendableIndex(index: index)
           }
         }
+      } else {
+        inMemory = nil
       }
       defer { _ = inMemory?.value }
+      var recompute = true
+      // Only what the records linked to the changed ones give, when that can be told: computed on
+      // a thread of its own while the connection deletes the rows the changed files replace.
+      var linkedWork: Parallel.Started<Result<LinkedDerivation?, WorkspaceError>>?
+      if mode == .incremental, lastDerivation == derivation, !special {
+        recompute = !Self.sameDerivedInputs(
+          oldValues, newFiles, try uncheckedDeadlines() ?? alertEngine().deadlines)
+        if recompute, let lastPublished, let day = asOf {
+          let (c, b, o, n) = (changed, changedBlobs, oldValues, newFiles)
+          linkedWork = Parallel.start {
+            Result { () throws(WorkspaceError) in
+              try workspace.linkedDerivation(
+                name: name, head: head, last: lastPublished, changed: c, blobs: b, oldValues: o,
+                newFiles: n, asOf: day)
+            }
+          }
+        }
+      }
+      defer { _ = linkedWork?.value }
+      // The tables an incremental publish touches: `records` and `links`, and those of the kinds
+      // the changed files were and are (a kind's tables hold rows of that kind only) — each
+      // table's DELETE of a thousand paths costs the server a few milliseconds even when
+      // nothing matches.
+      var kinds: Set<RecordKind> = []
+      for value in oldValues { if let k = value.map(Record.init(json:))?.kind { kinds.insert(k) } }
+      for file in newFiles {
+        if case .record(let value)? = file, let k = Record(json: value).kind { kinds.insert(k) }
+      }
+      let touched = tables.filter { t in mode == .full || t.kind.map(kinds.contains) ?? true }
+      var written: [String: Int] = [:]
+      let pathArrays = paths.map(Self.textArrays)
+      for t in tables where !touched.contains(t) { written[t.name] = 0 }
+      /// The rows replaced go first, every table's; then the new ones.
+      func deleteReplaced() throws(PostgresError) {
+        for t in touched {
+          let target = "\(s).\(PostgresConnection.identifier(t.name))"
+          if let pathArrays {
+            try Self.delete(db, from: target, where: "path", literals: pathArrays, workspace: name)
+          } else {
+            try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
+          }
+        }
+      }
+      if linkedWork != nil { try deleteReplaced() }
+      let linked = try linkedWork?.value.get() ?? nil
+      let recomputeAll = recompute && linked == nil
+      // What the index lacks of HEAD, for the next publish (written once this one commits).
+      var overlay: IndexOverlay?
+      if let linked {
+        overlay = linked.overlay
+      } else if mode == .incremental, !recomputeAll, !special, let lastPublished {
+        overlay = nextIndexOverlay(
+          last: lastPublished, head: head, changed: zip(changed, changedBlobs).map { ($0.path, $1) }
+        )
+      }
+      // The rows to send: a full publish or a recomputation reads the index (its tables, and
+      // every record's JSON for the derived ones), which must then hold what is committed and be
+      // up to date with it; otherwise only git is read —
+      // the changed files as HEAD has them, indexed in memory — and uncommitted changes, which
+      // are never published, need not be looked for (a walk of every file).
+      let onDisk: RecordIndex?
+      if mode == .full || recomputeAll {
+        try requireCommitted(repo)
+        do { onDisk = try RecordIndex(readOnlyAt: indexPath) } catch {
+          throw WorkspaceError("publish.index", "\(error)")
+        }
+      } else {
+        onDisk = nil
+      }
       let derived =
         recomputeAll
         ? Parallel.start {
           Result { () throws(WorkspaceError) in try workspace.derivedRows(name: name) }
         } : nil
       defer { _ = derived?.value }
-      var written: [String: Int] = [:]
-      let pathArrays = paths.map(Self.textArrays)
-      for t in tables where !touched.contains(t) { written[t.name] = 0 }
-      // The rows replaced go first, every table's; then the new ones.
-      for t in touched {
-        let target = "\(s).\(PostgresConnection.identifier(t.name))"
-        if let pathArrays {
-          try Self.delete(db, from: target, where: "path", literals: pathArrays, workspace: name)
-        } else {
-          try db.query("DELETE FROM \(target) WHERE workspace = $1", [name])
-        }
-      }
+      if linkedWork == nil { try deleteReplaced() }
       let index: RecordIndex
       if let onDisk {
         index = onDisk
@@ -295,6 +323,7 @@ extension Workspace {
           derived_key = EXCLUDED.derived_key, derived_as_of = EXCLUDED.derived_as_of
         """, [name, head.hex, derivation, asOf.map(CivilDate.string)])
       try db.execute("COMMIT")
+      if let overlay { writeIndexOverlay(overlay) }
       return PublishOutcome(
         mode: mode, workspace: name, commit: head.hex,
         changedPaths: paths?.count ?? written["records"] ?? 0, rows: written,
@@ -511,6 +540,13 @@ extension Workspace {
   func readBlobs(_ changes: [Repository.TreeChange]) throws(WorkspaceError) -> [(
     path: String, old: [UInt8]?, new: [UInt8]?
   )] {
+    try readBlobs(changes.map { ($0.path, $0.oldBlob, $0.newBlob) })
+  }
+
+  /// The blobs of each path's two versions (nil where a version is absent), read on both cores.
+  func readBlobs(_ changes: [(path: String, old: ObjectID?, new: ObjectID?)])
+    throws(WorkspaceError) -> [(path: String, old: [UInt8]?, new: [UInt8]?)]
+  {
     let workspace = self
     let parts = Parallel.parts(changes.count, minimum: 256) {
       range -> Result<[(path: String, old: [UInt8]?, new: [UInt8]?)], WorkspaceError> in
@@ -519,8 +555,8 @@ extension Workspace {
         do {
           return try changes[range].map { c throws(GitError) in
             (
-              c.path, try c.oldBlob.map { id throws(GitError) in try repo.blob(id) },
-              try c.newBlob.map { id throws(GitError) in try repo.blob(id) }
+              c.path, try c.old.map { id throws(GitError) in try repo.blob(id) },
+              try c.new.map { id throws(GitError) in try repo.blob(id) }
             )
           }
         } catch {

@@ -464,6 +464,11 @@ struct PublishCLITests {
     let note = try one("SELECT id FROM credit_notes ORDER BY path DESC LIMIT 1")
     try change(ret, "workflow.creditNoteIds", .array([.string(note)]))
     try expectLinked("a return linked to a credit note")
+    // What the index lacks of the commit published is kept for the next publish; without it,
+    // the files changed since the index's commit are found by walking both trees.
+    let overlay = ws + "/.acorn/publish-overlay.json"
+    #expect(FileManager.default.fileExists(atPath: overlay))
+    try FileManager.default.removeItem(atPath: overlay)
     try change(try one("SELECT path FROM credit_notes ORDER BY path LIMIT 1"), nil, nil)
     try expectLinked("a credit note removed")
 
