@@ -24,12 +24,12 @@ mkdir -p "$WS" && chmod 777 "$TMP"
 export ACORN_AUTHOR_NAME=bench ACORN_AUTHOR_EMAIL=bench@example.com
 $ACORN init "$WS" >/dev/null
 python3 bench/gen_records.py "$WS" "$N"
-git -C "$WS" add -A && git -C "$WS" commit -q --no-verify -m "bench: $N records"
-# Packed once, as a clone or a long-lived repository is, and never again in the background: the
-# commits below would otherwise start `git gc --auto`, detached, whose repack of the million
-# loose objects ran on the same two cores through every measurement (2026-12-03: the first
-# incremental publish 4.3 s, the others 0.7-0.8 s, beside 0.4-0.6 s measured without it).
+# Packed once, as a clone or a long-lived repository is, and never in the background: each commit
+# would otherwise start `git gc --auto`, detached, whose repack of the million loose objects ran
+# on the same two cores through every measurement (2026-12-03: the first incremental publish
+# 4.3 s, the others 0.7-0.8 s, beside 0.4-0.6 s measured without it).
 git -C "$WS" config gc.auto 0
+git -C "$WS" add -A && git -C "$WS" commit -q --no-verify -m "bench: $N records"
 git -C "$WS" gc -q
 $ACORN index -C "$WS" --rebuild >/dev/null
 
@@ -60,7 +60,10 @@ barecopy=$(python3 -c "print($t1 - $t0)")
 # published ones vacuumed and analyzed as autovacuum would soon after a full publish. (Left to
 # autovacuum, its work on the ten million rows just copied ran during the measured publishes,
 # on the same two cores.)
-psql "$URL" -q -c "SET client_min_messages TO warning" -c "DROP SCHEMA anchor CASCADE" -c "DROP SCHEMA bare CASCADE" -c "VACUUM ANALYZE" >/dev/null
+# The checkpoint after them written out too (the server spreads it over minutes; its writes and
+# the WAL flush each commit waits for had shared the disk: the first publish 4 s, 2026-12-03).
+psql "$URL" -q -c "SET client_min_messages TO warning" -c "DROP SCHEMA anchor CASCADE" -c "DROP SCHEMA bare CASCADE" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
+sync
 
 # Three commits each changing the same K records' assignee (to another and back): the median is
 # reported, and the first beside it — it also reads the server's index pages and git's pack
