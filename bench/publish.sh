@@ -65,32 +65,25 @@ barecopy=$(python3 -c "print($t1 - $t0)")
 psql "$URL" -q -c "SET client_min_messages TO warning" -c "DROP SCHEMA anchor CASCADE" -c "DROP SCHEMA bare CASCADE" -c "VACUUM ANALYZE" -c "CHECKPOINT" >/dev/null
 sync
 
-# Three commits each changing the same K records' assignee (to another and back): the median is
-# reported, and the first beside it — it also reads the server's index pages and git's pack
-# from disk after the anchors' copies pushed them out of memory (2.2 s beside 0.6 s at a
-# million, 2026-12-03).
-incs=""
-for field in assignee none assignee; do
-  python3 bench/gen_records.py "$WS" "$N" --touch "$K" --field "$field"
-  git -C "$WS" commit -q --no-verify -am "bench: touch $K ($field)"
-  t0=$(now); $ACORN publish -C "$WS" --postgres "$URL" >/dev/null; t1=$(now)
-  incs+="$(python3 -c "print($t1 - $t0)") "
-done
-inc=$(python3 -c "import sys; v=sorted(map(float, sys.argv[1:])); print(v[1])" $incs)
-first=${incs%% *}
-
-# The same K records with their unit cost a cent higher, back, and higher again: the reconciliation
-# of those invoices changes, so the derived rows of the records linked to them are recomputed
-# (docs/postgres.md, "linked"). The median of the three is reported, the first beside it.
-amts=""
-for field in amount none amount; do
-  python3 bench/gen_records.py "$WS" "$N" --touch "$K" --field "$field"
-  git -C "$WS" commit -q --no-verify -am "bench: $K amounts ($field)"
-  t0=$(now); $ACORN publish -C "$WS" --postgres "$URL" >/dev/null; t1=$(now)
-  amts+="$(python3 -c "print($t1 - $t0)") "
-done
-amounts=$(python3 -c "import sys; v=sorted(map(float, sys.argv[1:])); print(v[1])" $amts)
-firstamount=${amts%% *}
+# Three commits each changing the same K records (to another value, back, and again), each
+# published incrementally: the median is printed, then the first — which also reads the server's
+# index pages and git's pack from disk after the anchors' copies pushed them out of memory (2.2 s
+# beside 0.6 s at a million, 2026-12-03).
+three() {
+  local times=""
+  for field in "$@"; do
+    python3 bench/gen_records.py "$WS" "$N" --touch "$K" --field "$field"
+    git -C "$WS" commit -q --no-verify -am "bench: touch $K ($field)"
+    t0=$(now); $ACORN publish -C "$WS" --postgres "$URL" >/dev/null; t1=$(now)
+    times+="$(python3 -c "print($t1 - $t0)") "
+  done
+  python3 -c "import sys; v=list(map(float, sys.argv[1:])); print(sorted(v)[1], v[0])" $times
+}
+# The assignee: nothing the reconciliation or the alerts read.
+read -r inc first < <(three assignee none assignee)
+# The unit cost a cent higher: the reconciliation of those invoices changes, so the derived rows of
+# the records linked to them are recomputed (docs/postgres.md, "linked").
+read -r amounts firstamount < <(three amount none amount)
 
 python3 - "$N" "$K" "$full" "$copy" "$inc" "$rows" "$amounts" "$barecopy" "$first" "$firstamount" <<'PY'
 import sys
