@@ -3,7 +3,7 @@
 #   make test   format lint, unit and end-to-end tests (Swift Testing), schema checks (Python jsonschema)
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libgit2-dev libsqlite3-dev zlib1g-dev libpq-dev pkg-config git python3-pip
+APT_PACKAGES := libgit2-dev libdeflate-dev libsqlite3-dev zlib1g-dev libpq-dev pkg-config git python3-pip
 DEMO_DIR ?= acorn-demo
 ACORN = .build/debug/acorn
 
@@ -12,6 +12,7 @@ ACORN = .build/debug/acorn
 deps:
 	@missing=""; \
 	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev"; \
+	pkg-config --exists libdeflate 2>/dev/null || missing="$$missing libdeflate-dev"; \
 	pkg-config --exists sqlite3 2>/dev/null || missing="$$missing libsqlite3-dev"; \
 	pkg-config --exists zlib 2>/dev/null || missing="$$missing zlib1g-dev"; \
 	pkg-config --exists libpq 2>/dev/null || missing="$$missing libpq-dev"; \

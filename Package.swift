@@ -38,7 +38,10 @@ let package = Package(
       providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
     ),
     .target(name: "AcornKillPoints"),
-    .target(name: "AcornGit", dependencies: ["CLibGit2", "AcornKillPoints"]),
+    .systemLibrary(
+      name: "CLibDeflate", pkgConfig: "libdeflate",
+      providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
+    .target(name: "AcornGit", dependencies: ["CLibGit2", "CLibDeflate", "AcornKillPoints"]),
     .systemLibrary(
       name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
     .target(name: "AcornPostgres", dependencies: ["CLibPQ"]),

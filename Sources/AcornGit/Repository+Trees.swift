@@ -249,8 +249,10 @@ extension Repository {
     // Other handles read the subtrees on other cores — not while objects this handle has
     // written wait in memory (`beginPackedWrites`), where only this handle sees them.
     let others = mempack == nil ? gitDirectory : nil
+    let loose = LooseObjects(
+      folder: String(cString: git_repository_commondir(pointer)) + "objects/")
     return try withObjectDatabase { odb throws(GitError) in
-      var walk = TreeWalk(odb: odb, fanOut: others, fanOutBytes: sharedPast)
+      var walk = TreeWalk(odb: odb, fanOut: others, fanOutBytes: sharedPast, loose: loose)
       try walk.compare(old.map(\.raw), new.map(\.raw), prefix: [])
       return walk.changes
     }
@@ -277,6 +279,8 @@ private struct TreeWalk {
   /// about what inflating a hundred kilobytes of trees does, and history, audit and merges diff
   /// many small commits).
   var fanOutBytes: Int
+  /// Reads loose trees with libdeflate (nil: every tree through the object database).
+  var loose: LooseObjects?
   var changes: [Repository.TreeChange] = []
 
   /// Subtrees to compare, and where their changes go among this level's.
@@ -292,6 +296,14 @@ private struct TreeWalk {
     _ id: git_oid?, _ body: (UnsafeRawBufferPointer) throws(GitError) -> R
   ) throws(GitError) -> R {
     guard var id else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+    if let object = loose?.tree(ObjectID(id)) {
+      let result = object.bytes.withUnsafeBytes { all in
+        Result { () throws(GitError) in
+          try body(UnsafeRawBufferPointer(rebasing: all[object.start...]))
+        }
+      }
+      return try result.get()
+    }
     var object: OpaquePointer?
     try check("git_odb_read(\(ObjectID(id).short))", git_odb_read(&object, odb, &id))
     defer { git_odb_object_free(object) }
@@ -350,11 +362,11 @@ private struct TreeWalk {
     // Each subtree's changes, in order, then placed among this level's files.
     var parts: [[Repository.TreeChange]]
     if let repository = fanOut, pending.count > 1, try Self.largerThan(fanOutBytes, pending, odb) {
-      parts = try Self.shared(pending, repository: repository, odb: odb)
+      parts = try Self.shared(pending, repository: repository, odb: odb, loose: loose)
     } else {
       parts = []
       for p in pending {
-        var sub = TreeWalk(odb: odb, fanOut: fanOut, fanOutBytes: fanOutBytes)
+        var sub = TreeWalk(odb: odb, fanOut: fanOut, fanOutBytes: fanOutBytes, loose: loose)
         try sub.compare(p.old, p.new, prefix: p.prefix)
         parts.append(sub.changes)
       }
@@ -400,9 +412,10 @@ private struct TreeWalk {
 
   /// The pending subtrees compared on every core: this thread with its handle, the others each
   /// with a repository of its own (handles are not shared between threads).
-  static func shared(_ pending: [Pending], repository: String, odb: OpaquePointer)
-    throws(GitError) -> [[Repository.TreeChange]]
-  {
+  static func shared(
+    _ pending: [Pending], repository: String, odb: OpaquePointer, loose: LooseObjects?
+  ) throws(GitError) -> [[Repository.TreeChange]] {
+    let folder = loose?.folder
     let box = SharedResults(count: pending.count)
     let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, pending.count, 8))
     let group = DispatchGroup()
@@ -413,14 +426,14 @@ private struct TreeWalk {
         do throws(GitError) {
           let repo = try Repository.open(at: repository)
           try repo.withObjectDatabase { odb throws(GitError) in
-            try box.work(pending, odb: odb)
+            try box.work(pending, odb: odb, loose: folder.flatMap(LooseObjects.init(folder:)))
           }
         } catch { box.fail(error) }
       }
       thread.stackSize = 1 << 20
       thread.start()
     }
-    do { try box.work(pending, odb: odb) } catch { box.fail(error) }
+    do { try box.work(pending, odb: odb, loose: loose) } catch { box.fail(error) }
     group.wait()
     return try box.results()
   }
@@ -435,7 +448,9 @@ private final class SharedResults: @unchecked Sendable {
 
   init(count: Int) { parts = Array(repeating: [], count: count) }
 
-  func work(_ pending: [TreeWalk.Pending], odb: OpaquePointer) throws(GitError) {
+  func work(_ pending: [TreeWalk.Pending], odb: OpaquePointer, loose: LooseObjects?)
+    throws(GitError)
+  {
     while true {
       let i: Int? = lock.withLock {
         guard error == nil, next < pending.count else { return nil }
@@ -443,7 +458,7 @@ private final class SharedResults: @unchecked Sendable {
         return next
       }
       guard let i else { return }
-      var walk = TreeWalk(odb: odb, fanOut: nil, fanOutBytes: 0)
+      var walk = TreeWalk(odb: odb, fanOut: nil, fanOutBytes: 0, loose: loose)
       try walk.compare(pending[i].old, pending[i].new, prefix: pending[i].prefix)
       lock.withLock { parts[i] = walk.changes }
     }

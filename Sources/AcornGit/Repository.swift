@@ -66,8 +66,12 @@ enum LibGit2 {
     return true
   }()
 
+  /// Whether objects are hashed on reading (readers that bypass libgit2 then defer to it).
+  nonisolated(unsafe) static var verifying = false
+
   static func setVerification(_ on: Bool) {
     _ = acorn_git_set_strict_hash_verification(on ? 1 : 0)
+    verifying = on
   }
 }
 

@@ -37,12 +37,22 @@ extension RecordIndex {
       var paths = Set<String>()
       // One indexed lookup per value and column: `IN` over the values as a table.
       let inValues = "IN (SELECT value FROM json_each(?1))"
-      var selects = Self.linkColumns.map { t, c in
+      // Only the tables holding rows: each lookup first lists the values, a millisecond for
+      // a few thousand, even into an empty table (a vendor without credit notes).
+      var empty: [String: Bool] = [:]
+      for table in Set(Self.linkColumns.map(\.table) + ["links"]) {
+        let rows = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table))")
+        empty[table] = rows != true
+      }
+      var selects = Self.linkColumns.filter { empty[$0.table] == false }.map { t, c in
         "SELECT path FROM \(t) WHERE \(c) \(inValues)"
       }
-      selects.append(
-        "SELECT path FROM links WHERE field IN (\(Self.linkFields.map { "'\($0)'" }.joined(separator: ", "))) AND value \(inValues)"
-      )
+      if empty["links"] == false {
+        selects.append(
+          "SELECT path FROM links WHERE field IN (\(Self.linkFields.map { "'\($0)'" }.joined(separator: ", "))) AND value \(inValues)"
+        )
+      }
+      guard !selects.isEmpty else { return [] }
       let statement = try db.makeStatement(sql: selects.joined(separator: " UNION "))
       try statement.setArguments([array])
       try RawRow.each(statement.sqliteStatement) { row in

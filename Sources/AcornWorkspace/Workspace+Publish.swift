@@ -91,7 +91,9 @@ extension Workspace {
       // One publisher per schema and workspace at a time; others wait for this transaction.
       try db.query(
         "SELECT pg_advisory_xact_lock(hashtext($1))", [options.schema + "/" + name])
-      try createSchema(db, s, tables)
+      if try !schemaCurrent(db, schema: options.schema, tables) {
+        try createSchema(db, s, tables)
+      }
       let published = try db.query(
         "SELECT \"commit\", derived_key, derived_as_of::text FROM \(s).acorn_workspaces WHERE workspace = $1",
         [name]
@@ -117,7 +119,8 @@ extension Workspace {
             refusal: true)
         }
         if lastID == head {
-          try db.execute("ROLLBACK")
+          // Committed: the schema's tables and views restored above, if any were dropped.
+          try db.execute("COMMIT")
           return PublishOutcome(
             mode: .upToDate, workspace: name, commit: head.hex, changedPaths: 0, rows: [:],
             derived: .unchanged)
@@ -679,6 +682,35 @@ extension Workspace {
 
   /// The schema, its tables and views (created when missing; an older published schema is
   /// migrated — today there is one version, so an unknown one is refused with its number).
+  /// The views a publish creates (docs/postgres.md, "Views").
+  static let publishedViews = [
+    "open_receivables_by_age", "deductions_by_type", "refund_pipeline", "cash_by_month",
+  ]
+
+  /// Whether `schema` holds this version's tables, their indexes and the views: then a publish
+  /// runs no DDL — which would write the catalog and lock the views against the BI tools reading
+  /// them until the publish commits. A dropped table or view, or an older version, makes it false
+  /// and `createSchema` restores or migrates. (A build that changes the DDL bumps the version.)
+  func schemaCurrent(
+    _ db: PostgresConnection, schema: String, _ tables: [RecordIndex.TableDescription]
+  ) throws(PostgresError) -> Bool {
+    let names =
+      ["acorn_meta", "acorn_workspaces"] + tables.map(\.name)
+      + tables.map { "\($0.name)_workspace_path" } + Self.derivedTables.map(\.name)
+      + Self.publishedViews
+    let present = try db.query(
+      """
+      SELECT count(*) FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2::text[])
+      """, [schema, Self.textArrays(names)[0]])
+    guard present.first?.first == String(names.count) else { return false }
+    let version = try db.query(
+      "SELECT value FROM \(PostgresConnection.identifier(schema)).acorn_meta WHERE key = 'schemaVersion'",
+      [])
+    return version.first?.first == String(Self.publishedSchemaVersion)
+  }
+
   func createSchema(_ db: PostgresConnection, _ s: String, _ tables: [RecordIndex.TableDescription])
     throws(PostgresError)
   {

@@ -298,9 +298,14 @@ struct PublishCLITests {
     }
 
     // Another month: payments settle some invoices, new ones arrive, the rest stay as they were.
+    // The schema is current, so no DDL runs: the views' definitions are not rewritten (which
+    // would lock them against readers until the publish commits).
+    let view = "SELECT xmin::text FROM pg_rewrite WHERE ev_class = 'acorn.cash_by_month'::regclass"
+    let defined = try pg.scalar(view)
     #expect(try CLI.run(["sync", "--until", "2026-09-30"], in: ws).status == 0)
     let next = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
     #expect(next.status == 0, "\(next.stderr)")
+    #expect(try pg.scalar(view) == defined)
     let doc = try JSONParser.parse(Array(next.stdout.utf8)).value
     #expect(doc["mode"] == .string("incremental"))
     let sent = doc["rows"]?["invoice_ledger"]?.intValue ?? -1
@@ -309,6 +314,16 @@ struct PublishCLITests {
 
     // Every table equals a full publish of the same commit into another schema.
     try Self.expectEqualsFull(pg, ws, schema: "fresh", "after a sync")
+
+    // A view or a table's index dropped is restored by the next publish, even with nothing new.
+    _ = try pg.scalar("DROP VIEW acorn.cash_by_month")
+    _ = try pg.scalar("DROP INDEX acorn.invoices_workspace_path")
+    let again = try CLI.run(["publish", "--postgres", pg.url, "--json"], in: ws)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(
+      try JSONParser.parse(Array(again.stdout.utf8)).value["mode"] == .string("up-to-date"))
+    #expect(try pg.scalar("SELECT to_regclass('acorn.cash_by_month') IS NOT NULL") == "t")
+    #expect(try pg.scalar("SELECT to_regclass('acorn.invoices_workspace_path') IS NOT NULL") == "t")
   }
 
   @Test(
