@@ -680,9 +680,7 @@ extension Workspace {
     return values.map { table, rows in (table, Parallel.map(rows, DerivedTable.hashed)) }
   }
 
-  /// The schema, its tables and views (created when missing; an older published schema is
-  /// migrated — today there is one version, so an unknown one is refused with its number).
-  /// The views a publish creates (docs/postgres.md, "Views").
+  /// The views a publish creates (docs/postgres.md, "Views to start from").
   static let publishedViews = [
     "open_receivables_by_age", "deductions_by_type", "refund_pipeline", "cash_by_month",
   ]
@@ -711,6 +709,8 @@ extension Workspace {
     return version.first?.first == String(Self.publishedSchemaVersion)
   }
 
+  /// The schema, its tables and views (created when missing, restored when dropped); an older
+  /// published schema (1–3) is migrated, any other version refused with its number.
   func createSchema(_ db: PostgresConnection, _ s: String, _ tables: [RecordIndex.TableDescription])
     throws(PostgresError)
   {
